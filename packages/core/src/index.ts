@@ -1,0 +1,24 @@
+export { type CookieOptions } from './cookie.ts';
+export { type EncodedSession, jsonCodec, type SessionCodec } from './codec.ts';
+export { type CryptoProvider, type SigningKey, webCryptoProvider } from './crypto.ts';
+export {
+  redactError,
+  SessionError,
+  type SessionErrorCode,
+  type SessionErrorOptions,
+  SessionStoreError,
+} from './errors.ts';
+export { type MemoryStore, type MemoryStoreOptions, memoryStore } from './memory-store.ts';
+export {
+  type AnySessionStore,
+  type ClosableStore,
+  type CompareAndSetStore,
+  type ExpiredDeletionStore,
+  type SessionStore,
+  type SessionWrite,
+  type StoreCapabilities,
+  type StoredSession,
+  type StoredUserSession,
+  storeCapabilities,
+  type UserIndexStore,
+} from './store.ts';

@@ -1,0 +1,117 @@
+/**
+ * The store contract. Stores move opaque strings (core owns the codec) plus an absolute expiry; every
+ * method is promise-based and rejects only when the backend fails, with a `SessionStoreError`.
+ *
+ * Keys handed to a store are already a one-way hash of the session id (base64url, 43 characters): a
+ * store never sees a raw id and never builds a key from unverified input.
+ */
+
+/** A stored session as a store returns it. */
+export interface StoredSession {
+  /** The encoded session, opaque to the store. */
+  readonly data: string;
+  /** When the record expires, epoch milliseconds. */
+  readonly expiresAt: number;
+  /** Opaque version token the store defines (a counter, a CAS token); changes on every write. */
+  readonly version: string;
+}
+
+/** A stored session with its key, as the per-user index lists it. */
+export interface StoredUserSession extends StoredSession {
+  readonly key: string;
+}
+
+/** What core writes. */
+export interface SessionWrite {
+  /** The encoded session, opaque to the store. */
+  readonly data: string;
+  /** When the record expires (the earlier of idle and absolute expiry), epoch milliseconds. */
+  readonly expiresAt: number;
+  /**
+   * When the session expires at the latest (absolute timeout), epoch milliseconds. Never moves for the
+   * life of a session id, so an index scored by it never needs a rewrite on touch.
+   */
+  readonly absoluteExpiresAt: number;
+  /** The user the session is bound to, for the per-user index; `null` when none. */
+  readonly userId: string | null;
+}
+
+/**
+ * Required methods of every store.
+ */
+export interface SessionStore {
+  /**
+   * Reads a record.
+   * @returns the record, or `null` when it is missing or expired.
+   * @throws SessionStoreError when the backend fails.
+   */
+  get(key: string): Promise<StoredSession | null>;
+  /**
+   * Inserts a record only if the key is free (guards against id collisions).
+   * @returns the new version, or `null` when the key already exists (nothing was written).
+   */
+  create(key: string, write: SessionWrite): Promise<string | null>;
+  /**
+   * Upserts a record.
+   * @returns the new version.
+   */
+  set(key: string, write: SessionWrite): Promise<string>;
+  /**
+   * Moves a record's expiry without rewriting its data. A missing key is not an error. The version
+   * may stay the same.
+   */
+  touch(key: string, expiresAt: number): Promise<void>;
+  /** Deletes a record (and its per-user index entry). A missing key is not an error. */
+  delete(key: string): Promise<void>;
+}
+
+/** Optional: atomic compare-and-set. Without it, concurrent requests get last-writer-wins. */
+export interface CompareAndSetStore {
+  /**
+   * Writes only if the stored version equals `version`.
+   * @returns the new version, or `null` on a conflict (the version differs or the record is gone).
+   */
+  compareAndSet(key: string, version: string, write: SessionWrite): Promise<string | null>;
+}
+
+/** Optional: sessions indexed by user, so a user's sessions can be listed and revoked. */
+export interface UserIndexStore {
+  /** Lists the live sessions bound to a user, in no particular order. */
+  listByUser(userId: string): Promise<StoredUserSession[]>;
+}
+
+/** Optional: removal of expired records, for stores without native TTLs. */
+export interface ExpiredDeletionStore {
+  /**
+   * Deletes expired records.
+   * @returns how many were deleted (0 for stores whose backend expires records by itself).
+   */
+  deleteExpired(): Promise<number>;
+}
+
+/** Optional: releases what the store opened. A client the user passed in is the user's to close. */
+export interface ClosableStore {
+  close(): Promise<void>;
+}
+
+/** A store with any subset of the optional capabilities. */
+export type AnySessionStore = SessionStore &
+  Partial<CompareAndSetStore & UserIndexStore & ExpiredDeletionStore & ClosableStore>;
+
+/** The capabilities a store has, detected once when the manager is built. */
+export interface StoreCapabilities {
+  readonly compareAndSet: boolean;
+  readonly userIndex: boolean;
+  readonly deleteExpired: boolean;
+  readonly close: boolean;
+}
+
+/** Detects a store's optional capabilities. Called once per manager, never per request. */
+export function storeCapabilities(store: AnySessionStore): StoreCapabilities {
+  return {
+    compareAndSet: typeof store.compareAndSet === 'function',
+    userIndex: typeof store.listByUser === 'function',
+    deleteExpired: typeof store.deleteExpired === 'function',
+    close: typeof store.close === 'function',
+  };
+}
