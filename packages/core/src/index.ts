@@ -8,7 +8,7 @@ export {
   type SessionErrorOptions,
   SessionStoreError,
 } from './errors.ts';
-export { type MemoryStore, type MemoryStoreOptions, memoryStore } from './memory-store.ts';
+export * from './memory-store.ts';
 export {
   type AnySessionStore,
   type ClosableStore,
@@ -22,3 +22,4 @@ export {
   storeCapabilities,
   type UserIndexStore,
 } from './store.ts';
+export * from './tiered-store.ts';

@@ -1,0 +1,2 @@
+// Owned by the tiered-store work; see packages/kysely.
+export {};
