@@ -53,9 +53,12 @@ export function resolveCookieOptions(options: CookieOptions, absoluteTimeout: nu
   const secure = options.secure ?? true;
   const sameSite = options.sameSite ?? 'lax';
   const domain = options.domain;
-  const name = options.name ?? (secure === true && path === '/' && domain === undefined ? '__Host-session' : 'session');
+  const name =
+    options.name ?? (secure === true && path === '/' && domain === undefined ? '__Host-session' : 'session');
   if (!TOKEN.test(name)) {
-    throw configError(`cookie.name ${JSON.stringify(name)} is not a valid cookie name; use letters, digits and - _ .`);
+    throw configError(
+      `cookie.name ${JSON.stringify(name)} is not a valid cookie name; use letters, digits and - _ .`,
+    );
   }
   if (!ATTRIBUTE.test(path) || !path.startsWith('/')) {
     throw configError('cookie.path must start with / and contain no ; or control characters.');
@@ -67,7 +70,9 @@ export function resolveCookieOptions(options: CookieOptions, absoluteTimeout: nu
     throw configError("cookie.sameSite must be 'lax', 'strict' or 'none'.");
   }
   if (name.startsWith('__Host-') && (secure !== true || path !== '/' || domain !== undefined)) {
-    throw configError('a __Host- cookie needs secure: true, path: "/" and no domain; change the name or those options.');
+    throw configError(
+      'a __Host- cookie needs secure: true, path: "/" and no domain; change the name or those options.',
+    );
   }
   if (name.startsWith('__Secure-') && secure !== true) {
     throw configError('a __Secure- cookie needs secure: true.');
@@ -80,9 +85,12 @@ export function resolveCookieOptions(options: CookieOptions, absoluteTimeout: nu
   }
   const maxAge = options.maxAge ?? 'idle';
   if (typeof maxAge === 'number') {
-    if (!Number.isInteger(maxAge) || maxAge <= 0) throw configError('cookie.maxAge must be a positive whole number of seconds.');
+    if (!Number.isInteger(maxAge) || maxAge <= 0)
+      throw configError('cookie.maxAge must be a positive whole number of seconds.');
     if (maxAge > absoluteTimeout) {
-      throw configError(`cookie.maxAge (${maxAge}s) outlives absoluteTimeout (${absoluteTimeout}s); lower it or raise absoluteTimeout.`);
+      throw configError(
+        `cookie.maxAge (${maxAge}s) outlives absoluteTimeout (${absoluteTimeout}s); lower it or raise absoluteTimeout.`,
+      );
     }
   } else if (maxAge !== 'idle' && maxAge !== 'session') {
     throw configError("cookie.maxAge must be a number of seconds or 'session'.");

@@ -23,11 +23,15 @@ export const nodeCryptoProvider: CryptoProvider = {
     return result;
   },
   sign(key, message) {
-    return createHmac('sha256', (key as NodeKey).key).update(message, 'utf8').digest('base64url');
+    return createHmac('sha256', (key as NodeKey).key)
+      .update(message, 'utf8')
+      .digest('base64url');
   },
   verify(key, message, signature) {
     if (signature.length !== 43) return false;
-    const expected = createHmac('sha256', (key as NodeKey).key).update(message, 'utf8').digest();
+    const expected = createHmac('sha256', (key as NodeKey).key)
+      .update(message, 'utf8')
+      .digest();
     const given = Buffer.from(signature, 'base64url');
     // Buffer.from ignores invalid characters: require the canonical spelling too.
     if (given.length !== 32 || given.toString('base64url') !== signature) return false;

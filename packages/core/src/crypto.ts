@@ -61,7 +61,9 @@ export const webCryptoProvider: CryptoProvider = {
     return toBase64Url(new Uint8Array(await crypto.subtle.digest('SHA-256', encoder.encode(text))));
   },
   async deriveKey(secret, purpose) {
-    const material = await crypto.subtle.importKey('raw', secret as BufferSource, 'HKDF', false, ['deriveKey']);
+    const material = await crypto.subtle.importKey('raw', secret as BufferSource, 'HKDF', false, [
+      'deriveKey',
+    ]);
     const key = await crypto.subtle.deriveKey(
       { name: 'HKDF', hash: 'SHA-256', salt: HKDF_SALT, info: encoder.encode(purpose) },
       material,

@@ -61,7 +61,10 @@ export class SessionStoreError extends SessionError {
   readonly operation: string;
 
   constructor(operation: string, message: string, cause?: unknown) {
-    super('SESSION_STORE', message, { cause: cause === undefined ? undefined : redactError(cause), status: 503 });
+    super('SESSION_STORE', message, {
+      cause: cause === undefined ? undefined : redactError(cause),
+      status: 503,
+    });
     this.name = 'SessionStoreError';
     this.operation = operation;
   }
@@ -87,7 +90,8 @@ const MAX_MESSAGE = 300;
  * (pg `detail`) or connection strings; none of them survive.
  */
 export function redactError(error: unknown): Error {
-  if (!(error instanceof Error)) return new Error(typeof error === 'string' ? error.slice(0, MAX_MESSAGE) : 'Unknown error');
+  if (!(error instanceof Error))
+    return new Error(typeof error === 'string' ? error.slice(0, MAX_MESSAGE) : 'Unknown error');
   const copy = new Error(scrubMessage(error.message));
   copy.name = error.name;
   const source = error as unknown as Record<string, unknown>;

@@ -1,6 +1,7 @@
-export { type CookieOptions } from './cookie.ts';
 export { type EncodedSession, jsonCodec, type SessionCodec } from './codec.ts';
+export type { CookieOptions } from './cookie.ts';
 export { type CryptoProvider, type SigningKey, webCryptoProvider } from './crypto.ts';
+export { type CsrfOptions, type CsrfRequest, checkOrigin, isSafeMethod, verifyCsrf } from './csrf.ts';
 export {
   redactError,
   SessionError,
@@ -8,6 +9,19 @@ export {
   type SessionErrorOptions,
   SessionStoreError,
 } from './errors.ts';
+export { createSessionManager } from './factory.ts';
+export {
+  type CommitOptions,
+  type CommitResult,
+  type Session,
+  type SessionData,
+  type SessionHandle,
+  type SessionInfo,
+  SessionManager,
+  type SessionManagerOptions,
+  type SessionRequest,
+  type SessionState,
+} from './manager.ts';
 export * from './memory-store.ts';
 export {
   type AnySessionStore,

@@ -1,0 +1,945 @@
+import {
+  cloneRecord,
+  fromRecord,
+  jsonCodec,
+  newRecord,
+  type SessionCodec,
+  type SessionRecord,
+  toRecord,
+} from './codec.ts';
+import {
+  type CookieOptions,
+  cookieValues,
+  type ResolvedCookieOptions,
+  resolveCookieOptions,
+  serializeCookie,
+} from './cookie.ts';
+import type { CryptoProvider, SigningKey } from './crypto.ts';
+import { configError, SessionError, SessionStoreError } from './errors.ts';
+import {
+  type AnySessionStore,
+  type SessionWrite,
+  type StoreCapabilities,
+  type StoredSession,
+  storeCapabilities,
+} from './store.ts';
+
+/** Session data: a record of JSON-serializable values, keyed by name. */
+export type SessionData = Record<string, unknown>;
+
+/** Options of {@link createSessionManager}. Times are in seconds. */
+export interface SessionManagerOptions {
+  /** Where sessions live. Use a shared store (Redis, Memcached, SQL) when more than one process serves requests. */
+  store: AnySessionStore;
+  /**
+   * Signing secrets, each at least 32 bytes. The first signs; all verify, so a secret can be rotated out:
+   * put the new one first and keep the old one until the cookies it signed have expired.
+   */
+  secret: string | readonly string[];
+  /** Cookie attributes. */
+  cookie?: CookieOptions;
+  /** Idle (sliding) timeout in seconds. @default 86_400 (one day) */
+  idleTimeout?: number;
+  /** Absolute timeout in seconds, never extended. @default 604_800 (seven days) */
+  absoluteTimeout?: number;
+  /**
+   * A session read without changes is touched (its expiry moved, its cookie refreshed) at most once per
+   * this many seconds. @default idleTimeout / 10
+   */
+  touchInterval?: number;
+  /** Serializer of the session envelope. @default jsonCodec */
+  codec?: SessionCodec;
+  /**
+   * Hears about problems that do not fail the request: corrupt records, cookie tossing, writes dropped
+   * after a destroy, failed background deletes. @default logs code and message with console.error
+   */
+  onError?: (error: SessionError) => void;
+  /** Clock, epoch milliseconds. @default Date.now */
+  now?: () => number;
+  /** Crypto provider. @default node:crypto on Node (the `node` export condition), else Web Crypto */
+  crypto?: CryptoProvider;
+  /** Largest encoded session in bytes; a bigger write fails with SESSION_PAYLOAD_TOO_LARGE. @default 131_072 */
+  maxPayloadBytes?: number;
+  /** At most this many sessions per user; binding one more destroys the oldest. @default unlimited */
+  maxSessionsPerUser?: number;
+  /** Compare-and-set retries before a write fails with SESSION_CONFLICT. @default 8 */
+  maxRetries?: number;
+}
+
+/** What an adapter knows about the request. */
+export interface SessionRequest {
+  /** The request's `Cookie` header, if any. */
+  cookie: string | null | undefined;
+  /** Whether the request arrived over TLS (as the framework sees it, honouring its proxy settings). */
+  secure?: boolean;
+}
+
+/** What an adapter writes into the response head after {@link SessionHandle.commit}. */
+export interface CommitResult {
+  /** The `Set-Cookie` header value for the session cookie, or null when the cookie does not change. */
+  readonly setCookie: string | null;
+  /** Extra headers (`Cache-Control`, `Vary`), to append. */
+  readonly headers: ReadonlyArray<readonly [name: string, value: string]>;
+}
+
+/** Options of {@link SessionHandle.commit}. */
+export interface CommitOptions {
+  /** The response status; nothing is written for a 5xx (the handler failed half-way). */
+  status?: number;
+  /**
+   * Whether the response can still carry a `Set-Cookie`. When false, writes that need no cookie change
+   * are saved and those that need one throw SESSION_COOKIE_READONLY. @default true
+   */
+  cookies?: boolean;
+}
+
+/** One of a user's sessions, as {@link Session.listSessions} reports it. */
+export interface SessionInfo {
+  /** A log-safe id (derived from the store key, never the cookie value). */
+  readonly id: string;
+  /** Whether this is the session of the current request. */
+  readonly current: boolean;
+  readonly createdAt: Date;
+  readonly expiresAt: Date;
+}
+
+/** The state core decided for the session; adapters never guess it. */
+export type SessionState = 'unmodified' | 'modified' | 'destroyed';
+
+/**
+ * The session of one request. Data and methods stay apart: values are read with `get` and written with
+ * `set`, so a stored key such as `save` or `__proto__` can never shadow a method or a prototype.
+ * Reads are lazy and share one store load; writes are recorded and saved when the response is committed.
+ */
+export interface Session<Data extends SessionData = SessionData> {
+  /** Reads a value; loads the session on first use. */
+  get<K extends keyof Data & string>(key: K): Promise<Data[K] | undefined>;
+  /** Whether a value is set. */
+  has(key: keyof Data & string): Promise<boolean>;
+  /** A copy of all values. */
+  all(): Promise<Partial<Data>>;
+  /** Sets a value. Saved at commit; only the keys this request changed are re-applied on a conflict. */
+  set<K extends keyof Data & string>(key: K, value: Data[K]): void;
+  /** Removes a value. */
+  delete(key: keyof Data & string): void;
+  /** Removes every value (the user binding and flash messages stay). */
+  clear(): void;
+  /**
+   * Atomic read-modify-write: `fn` gets the current value and returns the new one. On a concurrent
+   * conflict `fn` runs again on the fresh value, so parallel increments all count.
+   */
+  update<K extends keyof Data & string>(
+    key: K,
+    fn: (current: Data[K] | undefined) => Data[K],
+  ): Promise<Data[K]>;
+  /** Queues a flash value, readable once. */
+  flash(key: string, value: unknown): void;
+  /** Reads and removes the flash values queued under `key`. */
+  consumeFlash(key: string): Promise<unknown[]>;
+  /** The user the session is bound to, or null. */
+  getUser(): Promise<string | null>;
+  /** Binds the session to a user (call {@link Session.regenerate} too when privileges change). */
+  setUser(userId: string | null): void;
+  /** Issues a new id at commit, keeps the data, deletes the old record. Call it on every sign-in. */
+  regenerate(): void;
+  /** Deletes the session and expires its cookie at commit. Later writes in this request start a new session. */
+  destroy(): void;
+  /** Moves the expiry now even if the touch interval has not passed. */
+  touch(): void;
+  /** Whether a stored session backs this request. */
+  exists(): Promise<boolean>;
+  /** When the session was created, or null for a new one. */
+  createdAt(): Promise<Date | null>;
+  /** A log-safe id (derived, never the cookie value), or null when there is no stored session. */
+  logId(): Promise<string | null>;
+  /** The user's live sessions. Needs a store with the per-user index. @throws SessionError SESSION_USAGE */
+  listSessions(): Promise<SessionInfo[]>;
+  /** Destroys the user's other sessions; resolves how many. @throws SessionError SESSION_USAGE */
+  revokeOtherSessions(): Promise<number>;
+  /** The per-session CSRF token for forms; created (and saved) on first use. */
+  csrfToken(): Promise<string>;
+  /** Checks a submitted CSRF token in constant time. */
+  verifyCsrfToken(token: unknown): Promise<boolean>;
+  /** Saves now instead of waiting for the response (for example before a long stream). */
+  save(): Promise<void>;
+  /** What commit will do. */
+  readonly state: SessionState;
+}
+
+/** What an adapter holds per request: the session to expose and the commit to run before the head. */
+export interface SessionHandle<Data extends SessionData = SessionData> {
+  readonly session: Session<Data>;
+  /**
+   * Saves what changed and returns the headers to write. Idempotent: a second call writes only what
+   * changed since, and returns the latest cookie. Nothing is written for a 5xx status.
+   * @throws SessionStoreError when the store fails (adapters answer 503)
+   */
+  commit(options?: CommitOptions): Promise<CommitResult>;
+}
+
+interface Identity {
+  readonly id: string;
+  readonly key: string;
+  /** Verified under an older secret: re-issue the cookie under the current one. */
+  readonly reissue: boolean;
+}
+
+interface Loaded {
+  readonly identity: Identity;
+  readonly record: SessionRecord;
+  readonly version: string;
+  readonly expiresAt: number;
+}
+
+type Op = (record: SessionRecord) => void;
+
+interface SerialEntry {
+  tail: Promise<unknown>;
+  pending: number;
+  latest: { record: SessionRecord; version: string } | undefined;
+}
+
+const COOKIE_VALUE = /^[A-Za-z0-9_-]{43}\.[A-Za-z0-9_-]{43}$/;
+const ID_BYTES = 32;
+const SIGNATURE_PURPOSE = 'cloakroom/cookie-signature/v1';
+// Values of our cookie name looked at per request: enough for a tossed duplicate, bounded against floods.
+const MAX_COOKIE_CANDIDATES = 4;
+const NO_HEADERS: CommitResult = { setCookie: null, headers: [] };
+const CACHE_HEADERS: ReadonlyArray<readonly [string, string]> = [
+  ['Cache-Control', 'private, no-store'],
+  ['Vary', 'Cookie'],
+];
+const VARY_ONLY: ReadonlyArray<readonly [string, string]> = [['Vary', 'Cookie']];
+const encoder = new TextEncoder();
+
+function seconds(name: string, value: number | undefined, fallback: number): number {
+  const result = value ?? fallback;
+  if (!Number.isFinite(result) || result <= 0)
+    throw configError(`${name} must be a positive number of seconds.`);
+  return result;
+}
+
+function defaultOnError(error: SessionError): void {
+  console.error(`[cloakroom] ${error.code}: ${error.message}`);
+}
+
+/**
+ * Builds session handles for requests. Create one per application and share it.
+ */
+export class SessionManager<Data extends SessionData = SessionData> {
+  /** The cookie name in use (with the `__Host-` prefix by default). */
+  readonly cookieName: string;
+  /** The store's optional capabilities, detected once. */
+  readonly capabilities: StoreCapabilities;
+  /** @internal */ readonly store: AnySessionStore;
+  /** @internal */ readonly cookie: ResolvedCookieOptions;
+  /** @internal */ readonly idleMs: number;
+  /** @internal */ readonly absoluteMs: number;
+  /** @internal */ readonly touchMs: number;
+  /** @internal */ readonly codec: SessionCodec;
+  /** @internal */ readonly report: (error: SessionError) => void;
+  /** @internal */ readonly now: () => number;
+  /** @internal */ readonly crypto: CryptoProvider;
+  /** @internal */ readonly maxPayloadBytes: number;
+  /** @internal */ readonly maxSessionsPerUser: number;
+  /** @internal */ readonly maxRetries: number;
+  readonly #secrets: Uint8Array[];
+  #keys: Promise<SigningKey[]> | undefined;
+  readonly #serial = new Map<string, SerialEntry>();
+  readonly #inFlight = new Set<Promise<unknown>>();
+
+  constructor(options: SessionManagerOptions, defaultCrypto: CryptoProvider) {
+    if (options === null || typeof options !== 'object') throw configError('options are required.');
+    if (!options.store || typeof options.store.get !== 'function') {
+      throw configError(
+        'options.store is required: memoryStore() for one process, a shared store for several.',
+      );
+    }
+    const secrets = typeof options.secret === 'string' ? [options.secret] : Array.from(options.secret ?? []);
+    if (secrets.length === 0) throw configError('options.secret is required (at least 32 bytes, random).');
+    this.#secrets = secrets.map((secret, index) => {
+      const bytes = encoder.encode(typeof secret === 'string' ? secret : '');
+      if (bytes.length < 32) {
+        throw configError(`options.secret[${index}] is ${bytes.length} bytes; use at least 32 random bytes.`);
+      }
+      return bytes;
+    });
+    const idle = seconds('idleTimeout', options.idleTimeout, 86_400);
+    const absolute = seconds('absoluteTimeout', options.absoluteTimeout, 604_800);
+    if (idle > absolute) throw configError('idleTimeout must not exceed absoluteTimeout.');
+    const touch = seconds('touchInterval', options.touchInterval, idle / 10);
+    if (touch > idle) throw configError('touchInterval must not exceed idleTimeout.');
+    this.cookie = resolveCookieOptions(options.cookie ?? {}, absolute);
+    this.cookieName = this.cookie.name;
+    this.store = options.store;
+    this.capabilities = storeCapabilities(options.store);
+    this.idleMs = idle * 1000;
+    this.absoluteMs = absolute * 1000;
+    this.touchMs = touch * 1000;
+    this.codec = options.codec ?? jsonCodec;
+    this.report = options.onError ?? defaultOnError;
+    this.now = options.now ?? Date.now;
+    this.crypto = options.crypto ?? defaultCrypto;
+    this.maxPayloadBytes = options.maxPayloadBytes ?? 131_072;
+    this.maxSessionsPerUser = options.maxSessionsPerUser ?? Number.POSITIVE_INFINITY;
+    this.maxRetries = options.maxRetries ?? 8;
+    if (this.maxSessionsPerUser !== Number.POSITIVE_INFINITY && !this.capabilities.userIndex) {
+      throw configError('maxSessionsPerUser needs a store with the per-user index (listByUser).');
+    }
+  }
+
+  /** Opens the session of one request. Costs nothing until the session is used. */
+  open(request: SessionRequest): SessionHandle<Data> {
+    return new RequestSession<Data>(this, request.cookie ?? '', request.secure === true);
+  }
+
+  /** Lists a user's live sessions (`current` is always false here). */
+  async listUserSessions(userId: string): Promise<SessionInfo[]> {
+    return this.listFor(userId, null);
+  }
+
+  /** Destroys every session of a user, or all but the one whose store key is `exceptKey`. */
+  async destroyUserSessions(userId: string): Promise<number> {
+    return this.revokeFor(userId, null);
+  }
+
+  /** Waits for in-flight commits, then closes the store (a client the user passed to it stays open). */
+  async close(): Promise<void> {
+    while (this.#inFlight.size > 0) await Promise.allSettled(Array.from(this.#inFlight));
+    if (this.store.close) await this.store.close();
+  }
+
+  /** @internal */
+  track<T>(promise: Promise<T>): Promise<T> {
+    this.#inFlight.add(promise);
+    const done = (): void => {
+      this.#inFlight.delete(promise);
+    };
+    promise.then(done, done);
+    return promise;
+  }
+
+  /** @internal */
+  signingKeys(): Promise<SigningKey[]> {
+    this.#keys ??= Promise.all(
+      this.#secrets.map((secret) => this.crypto.deriveKey(secret, SIGNATURE_PURPOSE)),
+    );
+    return this.#keys;
+  }
+
+  /** @internal The versioned message a cookie signature covers, bound to the cookie name. */
+  message(id: string): string {
+    return `v1|${this.cookieName}|${id}`;
+  }
+
+  /** @internal */
+  async keyOf(id: string): Promise<string> {
+    return this.crypto.sha256(id);
+  }
+
+  /** @internal Runs commits for one key one after another inside this process. */
+  async serial<T>(key: string, fn: (entry: SerialEntry) => Promise<T>): Promise<T> {
+    let entry = this.#serial.get(key);
+    if (!entry) {
+      entry = { tail: Promise.resolve(), pending: 0, latest: undefined };
+      this.#serial.set(key, entry);
+    }
+    const current = entry;
+    current.pending++;
+    const run = current.tail.then(() => fn(current));
+    current.tail = run.catch(() => undefined);
+    try {
+      return await run;
+    } finally {
+      if (--current.pending === 0) this.#serial.delete(key);
+    }
+  }
+
+  /** @internal */
+  encode(record: SessionRecord): string {
+    const data = this.codec.encode(fromRecord(record));
+    // A UTF-8 byte is at most 3 per UTF-16 unit: count exactly only when it could matter.
+    if (data.length * 3 > this.maxPayloadBytes && encoder.encode(data).length > this.maxPayloadBytes) {
+      throw new SessionError(
+        'SESSION_PAYLOAD_TOO_LARGE',
+        `The session is larger than maxPayloadBytes (${this.maxPayloadBytes} bytes).`,
+      );
+    }
+    return data;
+  }
+
+  /** @internal Decodes and checks expiry; null for a corrupt (reported) or expired record. */
+  decode(stored: StoredSession, now: number): SessionRecord | null | 'expired' {
+    let record: SessionRecord | null;
+    try {
+      record = toRecord(this.codec.decode(stored.data));
+    } catch {
+      record = null;
+    }
+    if (record === null) {
+      this.report(
+        new SessionError(
+          'SESSION_CORRUPT_RECORD',
+          'A stored session could not be decoded; a new one starts.',
+        ),
+      );
+      return null;
+    }
+    if (stored.expiresAt <= now || record.createdAt + this.absoluteMs <= now) return 'expired';
+    return record;
+  }
+
+  /** @internal */
+  writeFor(record: SessionRecord, now: number): SessionWrite {
+    const absoluteExpiresAt = record.createdAt + this.absoluteMs;
+    return {
+      data: this.encode(record),
+      expiresAt: Math.min(now + this.idleMs, absoluteExpiresAt),
+      absoluteExpiresAt,
+      userId: record.userId,
+    };
+  }
+
+  /** @internal Max-Age for a cookie set now, or undefined for a browser-session cookie. */
+  maxAgeFor(record: SessionRecord, now: number): number | undefined {
+    const { maxAge } = this.cookie;
+    if (maxAge === 'session') return undefined;
+    const remaining = Math.floor((record.createdAt + this.absoluteMs - now) / 1000);
+    const wanted = maxAge === 'idle' ? Math.floor(this.idleMs / 1000) : maxAge;
+    return Math.max(1, Math.min(wanted, remaining));
+  }
+
+  /** @internal */
+  async storeCall<T>(operation: string, call: () => Promise<T>): Promise<T> {
+    try {
+      return await call();
+    } catch (error) {
+      throw SessionStoreError.from(operation, error);
+    }
+  }
+
+  /** @internal */
+  async listFor(userId: string, currentKey: string | null): Promise<SessionInfo[]> {
+    const list = this.store.listByUser;
+    if (!list) {
+      throw new SessionError(
+        'SESSION_USAGE',
+        'Listing a user’s sessions needs a store with the per-user index.',
+      );
+    }
+    const now = this.now();
+    const rows = await this.storeCall('listByUser', () => list.call(this.store, userId));
+    const infos: SessionInfo[] = [];
+    for (const row of rows) {
+      const record = this.decode(row, now);
+      if (record === null || record === 'expired' || record.userId !== userId) continue;
+      infos.push({
+        id: row.key.slice(0, 16),
+        current: row.key === currentKey,
+        createdAt: new Date(record.createdAt),
+        expiresAt: new Date(row.expiresAt),
+      });
+    }
+    return infos.sort((a, b) => a.createdAt.getTime() - b.createdAt.getTime());
+  }
+
+  /** @internal */
+  async revokeFor(userId: string, exceptKey: string | null): Promise<number> {
+    const list = this.store.listByUser;
+    if (!list) {
+      throw new SessionError(
+        'SESSION_USAGE',
+        'Revoking a user’s sessions needs a store with the per-user index.',
+      );
+    }
+    const rows = await this.storeCall('listByUser', () => list.call(this.store, userId));
+    const doomed = rows.filter((row) => row.key !== exceptKey);
+    await Promise.all(doomed.map((row) => this.deleteKey(row.key)));
+    return doomed.length;
+  }
+
+  /** @internal Deletes a record in line with this process's other commits for it. */
+  async deleteKey(key: string): Promise<void> {
+    await this.serial(key, async (entry) => {
+      await this.storeCall('delete', () => this.store.delete(key));
+      entry.latest = undefined;
+    });
+  }
+
+  /** @internal Evicts a user's oldest sessions beyond maxSessionsPerUser. */
+  async enforceUserCap(userId: string, keepKey: string): Promise<void> {
+    if (this.maxSessionsPerUser === Number.POSITIVE_INFINITY || !this.store.listByUser) return;
+    const list = this.store.listByUser;
+    const now = this.now();
+    const rows = await this.storeCall('listByUser', () => list.call(this.store, userId));
+    if (rows.length <= this.maxSessionsPerUser) return;
+    const aged = rows
+      .filter((row) => row.key !== keepKey)
+      .map((row) => {
+        const record = this.decode(row, now);
+        return { key: row.key, createdAt: record && record !== 'expired' ? record.createdAt : 0 };
+      })
+      .sort((a, b) => a.createdAt - b.createdAt);
+    const excess = rows.length - this.maxSessionsPerUser;
+    await Promise.all(aged.slice(0, excess).map((row) => this.deleteKey(row.key)));
+  }
+}
+
+/** The per-request session; adapters see it as a {@link SessionHandle}, handlers as a {@link Session}. */
+class RequestSession<Data extends SessionData> implements Session<Data>, SessionHandle<Data> {
+  readonly #m: SessionManager<Data>;
+  readonly #header: string;
+  readonly #secure: boolean;
+  #identity: Promise<Identity | null> | undefined;
+  #loading: Promise<Loaded | null> | undefined;
+  /** The stored session as loaded or last committed; null for none. */
+  #base: Loaded | null = null;
+  /** `#base`'s record with `#ops` applied; null until loaded. */
+  #view: SessionRecord | null = null;
+  #ops: Op[] = [];
+  #regenerate = false;
+  #forceTouch = false;
+  /** Keys to delete at commit (destroy, expired records). */
+  #doomed: Array<Promise<string | null>> = [];
+  #destroyed = false;
+  #hadCookie = false;
+  #setCookie: string | null = null;
+  #headers: ReadonlyArray<readonly [string, string]> = [];
+  #commitTail: Promise<unknown> = Promise.resolve();
+
+  constructor(manager: SessionManager<Data>, header: string, secure: boolean) {
+    this.#m = manager;
+    this.#header = header;
+    this.#secure = secure;
+  }
+
+  get session(): Session<Data> {
+    return this;
+  }
+
+  get state(): SessionState {
+    if (this.#destroyed && this.#ops.length === 0) return 'destroyed';
+    return this.#ops.length > 0 || this.#regenerate || this.#destroyed ? 'modified' : 'unmodified';
+  }
+
+  // ---- identity and loading ------------------------------------------------------------------
+
+  #resolveIdentity(): Promise<Identity | null> {
+    this.#identity ??= this.#verifyCookie();
+    return this.#identity;
+  }
+
+  async #verifyCookie(): Promise<Identity | null> {
+    const m = this.#m;
+    if (this.#header === '') return null;
+    const values = cookieValues(this.#header, m.cookieName, MAX_COOKIE_CANDIDATES);
+    if (values.length === 0) return null;
+    this.#hadCookie = true;
+    let found: { id: string; reissue: boolean } | null = null;
+    const keys = await m.signingKeys();
+    for (const value of values) {
+      // Shape first: anything malformed, truncated or padded never reaches crypto or the store.
+      if (!COOKIE_VALUE.test(value)) continue;
+      const id = value.slice(0, 43);
+      if (found !== null && found.id === id) continue;
+      const signature = value.slice(44);
+      const message = m.message(id);
+      for (let index = 0; index < keys.length; index++) {
+        if (await m.crypto.verify(keys[index]!, message, signature)) {
+          if (found !== null) {
+            m.report(
+              new SessionError(
+                'SESSION_COOKIE_TOSSING',
+                'Several session cookies verified to different ids; ignoring all.',
+              ),
+            );
+            return null;
+          }
+          found = { id, reissue: index > 0 };
+          break;
+        }
+      }
+    }
+    if (found === null) return null;
+    return { id: found.id, key: await m.keyOf(found.id), reissue: found.reissue };
+  }
+
+  #load(): Promise<Loaded | null> {
+    this.#loading ??= this.#loadOnce();
+    return this.#loading;
+  }
+
+  async #loadOnce(): Promise<Loaded | null> {
+    const m = this.#m;
+    const identity = this.#destroyed ? null : await this.#resolveIdentity();
+    let loaded: Loaded | null = null;
+    if (identity !== null) {
+      const stored = await m.storeCall('get', () => m.store.get(identity.key));
+      if (stored !== null) {
+        const record = m.decode(stored, m.now());
+        if (record === 'expired') {
+          // Treated as absent, and removed so it cannot linger in stores without native TTLs.
+          this.#doomed.push(Promise.resolve(identity.key));
+        } else if (record !== null) {
+          loaded = { identity, record, version: stored.version, expiresAt: stored.expiresAt };
+        }
+      }
+    }
+    if (!this.#destroyed) this.#base = loaded;
+    this.#rebuildView();
+    return this.#base;
+  }
+
+  #rebuildView(): void {
+    const view = this.#base ? cloneRecord(this.#base.record) : newRecord(this.#m.now());
+    for (const op of this.#ops) op(view);
+    this.#view = view;
+  }
+
+  async #current(): Promise<SessionRecord> {
+    await this.#load();
+    return this.#view!;
+  }
+
+  #apply(op: Op): void {
+    this.#ops.push(op);
+    if (this.#view !== null) op(this.#view);
+  }
+
+  // ---- data ----------------------------------------------------------------------------------
+
+  async get<K extends keyof Data & string>(key: K): Promise<Data[K] | undefined> {
+    return (await this.#current()).data.get(key) as Data[K] | undefined;
+  }
+
+  async has(key: keyof Data & string): Promise<boolean> {
+    return (await this.#current()).data.has(key);
+  }
+
+  async all(): Promise<Partial<Data>> {
+    return Object.fromEntries((await this.#current()).data) as Partial<Data>;
+  }
+
+  set<K extends keyof Data & string>(key: K, value: Data[K]): void {
+    if (value === undefined) {
+      this.delete(key);
+      return;
+    }
+    this.#apply((record) => {
+      record.data.set(key, value);
+    });
+  }
+
+  delete(key: keyof Data & string): void {
+    this.#apply((record) => {
+      record.data.delete(key);
+    });
+  }
+
+  clear(): void {
+    this.#apply((record) => {
+      record.data.clear();
+    });
+  }
+
+  async update<K extends keyof Data & string>(
+    key: K,
+    fn: (current: Data[K] | undefined) => Data[K],
+  ): Promise<Data[K]> {
+    await this.#load();
+    const op: Op = (record) => {
+      const next = fn(record.data.get(key) as Data[K] | undefined);
+      if (next === undefined) record.data.delete(key);
+      else record.data.set(key, next);
+    };
+    this.#apply(op);
+    return this.#view!.data.get(key) as Data[K];
+  }
+
+  flash(key: string, value: unknown): void {
+    this.#apply((record) => {
+      const queue = record.flash.get(key);
+      if (queue) queue.push(value);
+      else record.flash.set(key, [value]);
+    });
+  }
+
+  async consumeFlash(key: string): Promise<unknown[]> {
+    const view = await this.#current();
+    const values = view.flash.get(key);
+    if (values === undefined || values.length === 0) return [];
+    this.#apply((record) => {
+      record.flash.delete(key);
+    });
+    return values;
+  }
+
+  async getUser(): Promise<string | null> {
+    return (await this.#current()).userId;
+  }
+
+  setUser(userId: string | null): void {
+    if (userId !== null && (typeof userId !== 'string' || userId.length === 0)) {
+      throw new SessionError('SESSION_USAGE', 'setUser() takes a non-empty string or null.', { status: 500 });
+    }
+    this.#apply((record) => {
+      record.userId = userId;
+    });
+  }
+
+  regenerate(): void {
+    this.#regenerate = true;
+  }
+
+  destroy(): void {
+    this.#destroyed = true;
+    this.#regenerate = false;
+    this.#doomed.push(this.#resolveIdentity().then((identity) => identity?.key ?? null));
+    this.#ops = [];
+    this.#base = null;
+    // Reads after destroy see an empty new session.
+    this.#loading = Promise.resolve(null);
+    this.#view = newRecord(this.#m.now());
+  }
+
+  touch(): void {
+    this.#forceTouch = true;
+  }
+
+  async exists(): Promise<boolean> {
+    return (await this.#load()) !== null;
+  }
+
+  async createdAt(): Promise<Date | null> {
+    const loaded = await this.#load();
+    return loaded ? new Date(loaded.record.createdAt) : null;
+  }
+
+  async logId(): Promise<string | null> {
+    const loaded = await this.#load();
+    return loaded ? loaded.identity.key.slice(0, 16) : null;
+  }
+
+  async listSessions(): Promise<SessionInfo[]> {
+    const view = await this.#current();
+    if (view.userId === null) return [];
+    return this.#m.listFor(view.userId, this.#base?.identity.key ?? null);
+  }
+
+  async revokeOtherSessions(): Promise<number> {
+    const view = await this.#current();
+    if (view.userId === null) return 0;
+    return this.#m.revokeFor(view.userId, this.#base?.identity.key ?? null);
+  }
+
+  async csrfToken(): Promise<string> {
+    const view = await this.#current();
+    if (view.csrf !== null) return view.csrf;
+    const token = this.#m.crypto.randomToken(32);
+    this.#apply((record) => {
+      record.csrf ??= token;
+    });
+    return view.csrf ?? token;
+  }
+
+  async verifyCsrfToken(token: unknown): Promise<boolean> {
+    const expected = (await this.#current()).csrf;
+    if (expected === null || typeof token !== 'string' || token.length !== expected.length) return false;
+    let difference = 0;
+    for (let i = 0; i < expected.length; i++) difference |= expected.charCodeAt(i) ^ token.charCodeAt(i);
+    return difference === 0;
+  }
+
+  async save(): Promise<void> {
+    await this.commit();
+  }
+
+  // ---- commit --------------------------------------------------------------------------------
+
+  commit(options: CommitOptions = {}): Promise<CommitResult> {
+    const run = this.#commitTail.then(() => this.#commitOnce(options));
+    this.#commitTail = run.catch(() => undefined);
+    return this.#m.track(run);
+  }
+
+  async #commitOnce(options: CommitOptions): Promise<CommitResult> {
+    if (options.status !== undefined && options.status >= 500) return this.#result();
+    const cookies = options.cookies ?? true;
+    const m = this.#m;
+    const now = m.now();
+
+    // Destroy (and expired records found on load): delete, then expire the cookie unless a new session follows.
+    if (this.#doomed.length > 0) {
+      if (!cookies && this.#destroyed) this.#readonly('destroy()');
+      const keys = await Promise.all(this.#doomed);
+      this.#doomed = [];
+      for (const key of keys) if (key !== null) await m.deleteKey(key);
+      if (this.#destroyed && this.#ops.length === 0 && this.#hadCookie) {
+        this.#setCookie = serializeCookie(m.cookie, '', 0, this.#secure);
+        this.#headers = CACHE_HEADERS;
+      }
+    }
+
+    if (this.#ops.length === 0 && !this.#regenerate) {
+      if (this.#loading === undefined) return this.#result();
+      const loaded = await this.#load();
+      if (loaded !== null) await this.#touchIfDue(loaded, now, cookies);
+      if (this.#headers.length === 0) this.#headers = VARY_ONLY;
+      return this.#result();
+    }
+
+    const loaded = await this.#load();
+    if (loaded === null && this.#ops.length === 0) {
+      // regenerate() on a session that holds nothing: still nothing to save.
+      this.#regenerate = false;
+      return this.#result();
+    }
+    if (loaded === null) {
+      // A new session: a fresh id, never one the client chose, created insert-only.
+      if (!cookies) this.#readonly('starting a new session');
+      const record = cloneRecord(this.#view!);
+      await this.#createNew(record, now);
+    } else if (this.#regenerate) {
+      if (!cookies) this.#readonly('regenerate()');
+      const record = cloneRecord(this.#view!);
+      record.createdAt = now;
+      await this.#createNew(record, now);
+      await m.deleteKey(loaded.identity.key);
+    } else {
+      await this.#update(loaded, now, cookies);
+    }
+    this.#ops = [];
+    this.#regenerate = false;
+    this.#forceTouch = false;
+    return this.#result();
+  }
+
+  #readonly(what: string): never {
+    throw new SessionError(
+      'SESSION_COOKIE_READONLY',
+      `${what} needs to set the session cookie, which this response cannot do (in Next.js, Server Components ` +
+        'cannot set cookies): do it in a Route Handler, a Server Action or the proxy.',
+    );
+  }
+
+  #result(): CommitResult {
+    if (this.#setCookie === null && this.#headers.length === 0) return NO_HEADERS;
+    return { setCookie: this.#setCookie, headers: this.#headers };
+  }
+
+  async #createNew(record: SessionRecord, now: number): Promise<void> {
+    const m = this.#m;
+    const write = m.writeFor(record, now);
+    for (let attempt = 0; attempt < 3; attempt++) {
+      const id = m.crypto.randomToken(ID_BYTES);
+      const key = await m.keyOf(id);
+      const version = await m.storeCall('create', () => m.store.create(key, write));
+      if (version === null) continue; // a colliding id never overwrites a record
+      const identity: Identity = { id, key, reissue: false };
+      this.#base = { identity, record, version, expiresAt: write.expiresAt };
+      this.#rebuildAfterCommit();
+      this.#destroyed = false;
+      await this.#setSessionCookie(id, record, now);
+      if (record.userId !== null) await m.enforceUserCap(record.userId, key);
+      return;
+    }
+    throw new SessionError('SESSION_CONFLICT', 'Could not create a session: ids kept colliding.');
+  }
+
+  async #update(loaded: Loaded, now: number, cookies: boolean): Promise<void> {
+    const m = this.#m;
+    const key = loaded.identity.key;
+    const userBefore = loaded.record.userId;
+    const outcome = await m.serial(key, async (entry) => {
+      let base = { record: loaded.record, version: loaded.version };
+      // A commit of this process wrote after we loaded: rebase on it without a store round trip.
+      if (entry.latest !== undefined && entry.latest.version !== base.version) base = entry.latest;
+      for (let attempt = 0; attempt <= m.maxRetries; attempt++) {
+        const record = cloneRecord(base.record);
+        for (const op of this.#ops) op(record);
+        const write = m.writeFor(record, now);
+        const cas = m.store.compareAndSet;
+        const version = cas
+          ? await m.storeCall('compareAndSet', () => cas.call(m.store, key, base.version, write))
+          : await m.storeCall('set', () => m.store.set(key, write));
+        if (version !== null) {
+          entry.latest = { record, version };
+          return { record, version, expiresAt: write.expiresAt };
+        }
+        const fresh = await m.storeCall('get', () => m.store.get(key));
+        const decoded = fresh === null ? null : m.decode(fresh, m.now());
+        if (fresh === null || decoded === null || decoded === 'expired') {
+          entry.latest = undefined;
+          return null;
+        }
+        base = { record: decoded, version: fresh.version };
+      }
+      throw new SessionError(
+        'SESSION_CONFLICT',
+        'The session kept changing under this write; it was not saved.',
+        {
+          status: 503,
+        },
+      );
+    });
+    if (outcome === null) {
+      // Lost to a destroy or regenerate elsewhere: never bring the session back.
+      m.report(
+        new SessionError('SESSION_WRITE_DROPPED', 'A write to a session destroyed meanwhile was dropped.'),
+      );
+      this.#base = null;
+      this.#rebuildAfterCommit();
+      if (cookies && this.#hadCookie) {
+        this.#setCookie = serializeCookie(m.cookie, '', 0, this.#secure);
+        this.#headers = CACHE_HEADERS;
+      }
+      return;
+    }
+    const cookieDue = loaded.identity.reissue || this.#touchDue(loaded, now);
+    this.#base = { identity: loaded.identity, ...outcome };
+    this.#rebuildAfterCommit();
+    if (cookies && cookieDue) await this.#setSessionCookie(loaded.identity.id, outcome.record, now);
+    else if (this.#headers.length === 0) this.#headers = VARY_ONLY;
+    if (outcome.record.userId !== null && outcome.record.userId !== userBefore) {
+      await m.enforceUserCap(outcome.record.userId, key);
+    }
+  }
+
+  #rebuildAfterCommit(): void {
+    this.#ops = [];
+    this.#loading = Promise.resolve(this.#base);
+    this.#view = this.#base ? cloneRecord(this.#base.record) : newRecord(this.#m.now());
+  }
+
+  /** Whether the last activity (derived from the stored expiry) is older than the touch interval. */
+  #touchDue(loaded: Loaded, now: number): boolean {
+    const absoluteEnd = loaded.record.createdAt + this.#m.absoluteMs;
+    const next = Math.min(now + this.#m.idleMs, absoluteEnd);
+    if (next <= loaded.expiresAt) return false;
+    const lastActive = loaded.expiresAt - this.#m.idleMs;
+    return this.#forceTouch || now - lastActive >= this.#m.touchMs;
+  }
+
+  async #touchIfDue(loaded: Loaded, now: number, cookies: boolean): Promise<void> {
+    const m = this.#m;
+    const due = this.#touchDue(loaded, now);
+    if (due) {
+      const expiresAt = Math.min(now + m.idleMs, loaded.record.createdAt + m.absoluteMs);
+      await m.storeCall('touch', () => m.store.touch(loaded.identity.key, expiresAt));
+      this.#base = { ...loaded, expiresAt };
+      this.#loading = Promise.resolve(this.#base);
+      this.#forceTouch = false;
+    }
+    if (cookies && (due || loaded.identity.reissue)) {
+      await this.#setSessionCookie(loaded.identity.id, loaded.record, now);
+    }
+  }
+
+  async #setSessionCookie(id: string, record: SessionRecord, now: number): Promise<void> {
+    const m = this.#m;
+    const [key] = await m.signingKeys();
+    const signature = await m.crypto.sign(key!, m.message(id));
+    this.#setCookie = serializeCookie(m.cookie, `${id}.${signature}`, m.maxAgeFor(record, now), this.#secure);
+    this.#headers = CACHE_HEADERS;
+  }
+}
