@@ -1,0 +1,1 @@
+export { type RedisSessionStore, type RedisStoreOptions, redisStore } from './redis-store.ts';

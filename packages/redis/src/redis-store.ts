@@ -1,0 +1,292 @@
+import {
+  type ClosableStore,
+  type CompareAndSetStore,
+  type ExpiredDeletionStore,
+  SessionError,
+  type SessionStore,
+  SessionStoreError,
+  type SessionWrite,
+  type StoredSession,
+  type StoredUserSession,
+  type UserIndexStore,
+} from '@cloakroom/session-core';
+import type { Cluster, Redis } from 'ioredis';
+import { type Script, scripts } from './scripts.ts';
+
+/** Options of {@link redisStore}. */
+export interface RedisStoreOptions {
+  /**
+   * An ioredis client you constructed: a `Redis` (single node, or Sentinel) or a `Cluster`. The store
+   * never connects, quits or reconfigures it; its options decide how failures surface (see the README,
+   * "Failure behaviour").
+   */
+  readonly client: Redis | Cluster;
+  /**
+   * Prepended to every key the store writes. Records live at `<prefix>s:<key>`, per-user indexes at
+   * `<prefix>u:<userId>`. A client-level `keyPrefix` is applied by ioredis in front of it.
+   * @default 'cloakroom:'
+   */
+  readonly prefix?: string;
+  /**
+   * Upper bound in milliseconds for one store operation, all its round trips included. When Redis is
+   * down or slow the operation rejects with a `SessionStoreError` after this long at the latest, even
+   * when the client would keep the command queued. `0` leaves the bound to the client's options alone.
+   * A command that timed out here may still reach Redis later, as with ioredis' own `commandTimeout`.
+   * @default 2000
+   */
+  readonly timeout?: number;
+}
+
+/** The store {@link redisStore} returns: every capability of the contract. */
+export type RedisSessionStore = SessionStore &
+  CompareAndSetStore &
+  UserIndexStore &
+  ExpiredDeletionStore &
+  ClosableStore;
+
+const DEFAULT_PREFIX = 'cloakroom:';
+const DEFAULT_TIMEOUT = 2000;
+
+/** The subset of ioredis' commands the store uses; `Redis` and `Cluster` both have it. */
+interface Commands {
+  hmget(key: string, ...fields: string[]): Promise<(string | null)[]>;
+  evalsha(sha: string, numKeys: number, ...args: (string | number)[]): Promise<unknown>;
+  eval(lua: string, numKeys: number, ...args: (string | number)[]): Promise<unknown>;
+  zrem(key: string, ...members: string[]): Promise<number>;
+}
+
+/**
+ * Creates a Redis session store on a client you constructed. Works on a single node and on Redis
+ * Cluster: every command and script touches one key, and writes that span keys in different slots
+ * (a record and its user's index) are ordered so a crash never leaves a live session out of the index.
+ *
+ * @param options - the client, a key prefix and an operation timeout.
+ * @returns a store with compare-and-set, a per-user index, `deleteExpired` (a no-op: Redis expires keys
+ *   itself) and `close` (which leaves your client open).
+ * @throws SessionError with code `SESSION_CONFIG` when an option is invalid.
+ * @example
+ * ```ts
+ * import { Redis } from 'ioredis';
+ * import { redisStore } from '@cloakroom/session-redis';
+ *
+ * const client = new Redis(process.env.REDIS_URL ?? 'redis://127.0.0.1:6379', {
+ *   commandTimeout: 500,
+ *   maxRetriesPerRequest: 1,
+ * });
+ * const store = redisStore({ client, prefix: 'myapp:sess:' });
+ * ```
+ */
+export function redisStore(options: RedisStoreOptions): RedisSessionStore {
+  return new RedisStore(options);
+}
+
+class RedisStore implements RedisSessionStore {
+  readonly #client: Commands;
+  readonly #recordPrefix: string;
+  readonly #indexPrefix: string;
+  readonly #timeout: number;
+
+  constructor(options: RedisStoreOptions) {
+    const { client, prefix = DEFAULT_PREFIX, timeout = DEFAULT_TIMEOUT } = options ?? {};
+    if (client === null || typeof client !== 'object' || typeof client.evalsha !== 'function') {
+      throw configError('`client` must be an ioredis Redis or Cluster instance you constructed.');
+    }
+    if (typeof prefix !== 'string') throw configError('`prefix` must be a string, such as "myapp:sess:".');
+    if (!Number.isFinite(timeout) || timeout < 0) {
+      throw configError('`timeout` must be a number of milliseconds >= 0 (0 turns the bound off).');
+    }
+    this.#client = client as unknown as Commands;
+    this.#recordPrefix = `${prefix}s:`;
+    this.#indexPrefix = `${prefix}u:`;
+    this.#timeout = timeout;
+  }
+
+  get(key: string): Promise<StoredSession | null> {
+    return this.#run('get', async () => {
+      const [data, expiresAt, version] = await this.#client.hmget(this.#recordPrefix + key, 'd', 'e', 'v');
+      return toStored(data, expiresAt, version, Date.now());
+    });
+  }
+
+  create(key: string, write: SessionWrite): Promise<string | null> {
+    return this.#run('create', (op) => this.#write(op, 'create', key, '', write));
+  }
+
+  set(key: string, write: SessionWrite): Promise<string> {
+    return this.#run('set', async (op) => (await this.#write(op, 'set', key, '', write)) as string);
+  }
+
+  compareAndSet(key: string, version: string, write: SessionWrite): Promise<string | null> {
+    return this.#run('compareAndSet', (op) => this.#write(op, 'cas', key, version, write));
+  }
+
+  touch(key: string, expiresAt: number): Promise<void> {
+    return this.#run('touch', async () => {
+      await this.#eval(scripts.touch, this.#recordPrefix + key, expiresAt, expiryTime(expiresAt));
+    });
+  }
+
+  delete(key: string): Promise<void> {
+    return this.#run('delete', async (op) => {
+      // Record first, index second: a crash in between leaves an index entry for a missing record,
+      // which listing skips; never a live record the index has lost.
+      const user = await this.#eval(scripts.delete, this.#recordPrefix + key);
+      op.check();
+      if (typeof user === 'string') await this.#client.zrem(this.#indexPrefix + user, key);
+    });
+  }
+
+  listByUser(userId: string): Promise<StoredUserSession[]> {
+    return this.#run('listByUser', async (op) => {
+      const now = Date.now();
+      const keys = await this.#eval(scripts.indexList, this.#indexPrefix + userId, now);
+      op.check();
+      if (!Array.isArray(keys) || keys.length === 0) return [];
+      // One command per record: records of one user live in different slots on a Cluster, where
+      // ioredis refuses a multi-slot pipeline. ioredis still writes them to each socket together.
+      const rows = await Promise.all(
+        (keys as string[]).map((key) => this.#client.hmget(this.#recordPrefix + key, 'd', 'e', 'v', 'u')),
+      );
+      const sessions: StoredUserSession[] = [];
+      rows.forEach(([data, expiresAt, version, user], i) => {
+        // An entry whose record ended early (idle expiry, a crash between steps) or moved to another
+        // user is skipped, not removed here: see the README, "Per-user index".
+        if (user !== userId) return;
+        const stored = toStored(data, expiresAt, version, now);
+        if (stored !== null) sessions.push({ key: (keys as string[])[i]!, ...stored });
+      });
+      return sessions;
+    });
+  }
+
+  /**
+   * Redis expires records natively (PEXPIREAT on every write), and per-user index entries are pruned
+   * as they are read, so there is nothing to delete.
+   * @returns always 0.
+   */
+  deleteExpired(): Promise<number> {
+    return Promise.resolve(0);
+  }
+
+  /** Does nothing: the client is yours, so quitting it is yours too (`await client.quit()`). */
+  close(): Promise<void> {
+    return Promise.resolve();
+  }
+
+  async #write(
+    op: Operation,
+    mode: 'create' | 'set' | 'cas',
+    key: string,
+    version: string,
+    write: SessionWrite,
+  ) {
+    const { data, expiresAt, absoluteExpiresAt, userId } = write;
+    if (userId !== null) {
+      // Index first: a crash after this step leaves an index entry without a record (skipped when
+      // listed), never a record that revoking the user's sessions would miss. Written on every write
+      // with a user, so an entry lost any other way comes back with the session's next write.
+      await this.#eval(
+        scripts.indexAdd,
+        this.#indexPrefix + userId,
+        expiryTime(absoluteExpiresAt),
+        key,
+        Date.now(),
+      );
+      op.check();
+    }
+    const reply = await this.#eval(
+      scripts.write,
+      this.#recordPrefix + key,
+      mode,
+      version,
+      data,
+      expiresAt,
+      expiryTime(expiresAt),
+      userId ?? '',
+      userId === null ? '0' : '1',
+    );
+    if (!Array.isArray(reply)) return null;
+    const [newVersion, previousUser] = reply as [number, string | null];
+    if (typeof previousUser === 'string' && previousUser !== userId) {
+      // The session changed hands: drop it from the previous user's index, after the record moved.
+      op.check();
+      await this.#client.zrem(this.#indexPrefix + previousUser, key);
+    }
+    return String(newVersion);
+  }
+
+  /**
+   * Runs a script by its SHA-1. Redis answers NOSCRIPT when it does not have it (first use on a node,
+   * after a restart or SCRIPT FLUSH); EVAL then runs and caches it, so later calls go by SHA again.
+   */
+  async #eval(script: Script, key: string, ...args: (string | number)[]): Promise<unknown> {
+    try {
+      return await this.#client.evalsha(script.sha, 1, key, ...args);
+    } catch (error) {
+      if (!(error instanceof Error) || !error.message.startsWith('NOSCRIPT')) throw error;
+      return await this.#client.eval(script.lua, 1, key, ...args);
+    }
+  }
+
+  /** Runs one store operation under the timeout, wrapping every failure in a `SessionStoreError`. */
+  #run<T>(name: string, body: (op: Operation) => Promise<T>): Promise<T> {
+    const op = new Operation(name);
+    const work = body(op);
+    if (this.#timeout === 0)
+      return work.catch((error: unknown) => Promise.reject(SessionStoreError.from(name, error)));
+    return new Promise<T>((resolve, reject) => {
+      const timer = setTimeout(() => {
+        op.timedOut = true;
+        reject(
+          new SessionStoreError(
+            name,
+            `Session store ${name} timed out`,
+            new Error(`Redis did not answer within ${this.#timeout} ms`),
+          ),
+        );
+      }, this.#timeout);
+      timer.unref?.();
+      work.then(
+        (value) => {
+          clearTimeout(timer);
+          resolve(value);
+        },
+        (error: unknown) => {
+          clearTimeout(timer);
+          reject(SessionStoreError.from(name, error));
+        },
+      );
+    });
+  }
+}
+
+/** One running operation; stops sending further steps once it has timed out. */
+class Operation {
+  timedOut = false;
+  constructor(readonly name: string) {}
+  check(): void {
+    if (this.timedOut) throw new Error(`${this.name} timed out`);
+  }
+}
+
+function toStored(
+  data: string | null | undefined,
+  expiresAt: string | null | undefined,
+  version: string | null | undefined,
+  now: number,
+): StoredSession | null {
+  if (data == null || expiresAt == null || version == null) return null;
+  const expires = Number(expiresAt);
+  // Redis drops the key at expiry by its own clock; this guards against skew with ours.
+  if (!(expires > now)) return null;
+  return { data, expiresAt: expires, version };
+}
+
+/** PEXPIREAT takes whole milliseconds; round up so a record never expires before its time. */
+function expiryTime(epochMs: number): number {
+  return Math.ceil(epochMs);
+}
+
+function configError(message: string): SessionError {
+  return new SessionError('SESSION_CONFIG', `@cloakroom/session-redis: ${message}`);
+}

@@ -1,0 +1,103 @@
+import { createHash } from 'node:crypto';
+
+/**
+ * The Lua scripts the store runs. Each one touches exactly one key (KEYS[1]), so it runs on Redis
+ * Cluster, where a script may not reach keys in different slots.
+ *
+ * A record is a hash: `d` the data, `e` its expiry (epoch ms, as core wrote it), `v` the version
+ * counter, `u` the user id (absent when none). The key itself expires natively (PEXPIREAT).
+ */
+
+/**
+ * Writes a record. ARGV: mode (`create` | `set` | `cas`), expected version (cas only), data, expiresAt,
+ * PEXPIREAT time, user id, whether there is a user (`1`/`0`).
+ * Returns `false` (nil) when the mode refuses the write, otherwise `{version, previousUser}`.
+ *
+ * The version is a counter. A new record starts it at the server's clock in microseconds, so a record
+ * deleted and written again under the same key never reuses a version an old reader still holds.
+ */
+const WRITE = `
+local current = redis.call('HMGET', KEYS[1], 'v', 'u')
+local mode = ARGV[1]
+local version
+if current[1] then
+  if mode == 'create' or (mode == 'cas' and current[1] ~= ARGV[2]) then return false end
+  version = redis.call('HINCRBY', KEYS[1], 'v', 1)
+else
+  if mode == 'cas' then return false end
+  local t = redis.call('TIME')
+  version = tonumber(t[1]) * 1000000 + tonumber(t[2])
+  redis.call('HSET', KEYS[1], 'v', t[1] .. string.format('%06d', tonumber(t[2])))
+end
+if ARGV[7] == '1' then
+  redis.call('HSET', KEYS[1], 'd', ARGV[3], 'e', ARGV[4], 'u', ARGV[6])
+elseif current[2] then
+  redis.call('HSET', KEYS[1], 'd', ARGV[3], 'e', ARGV[4])
+  redis.call('HDEL', KEYS[1], 'u')
+else
+  redis.call('HSET', KEYS[1], 'd', ARGV[3], 'e', ARGV[4])
+end
+redis.call('PEXPIREAT', KEYS[1], ARGV[5])
+return {version, current[2]}
+`;
+
+/**
+ * Moves a record's expiry, never creating a record. ARGV: expiresAt, PEXPIREAT time.
+ * The hash is updated before PEXPIREAT so a time in the past still deletes the whole key.
+ */
+const TOUCH = `
+if redis.call('EXISTS', KEYS[1]) == 0 then return 0 end
+redis.call('HSET', KEYS[1], 'e', ARGV[1])
+redis.call('PEXPIREAT', KEYS[1], ARGV[2])
+return 1
+`;
+
+/** Deletes a record and returns the user it was bound to (nil when none), so its index entry can go. */
+const DELETE = `
+local user = redis.call('HGET', KEYS[1], 'u')
+redis.call('DEL', KEYS[1])
+return user
+`;
+
+/**
+ * Adds a session to a user's index. ARGV: score (absolute expiry), member (the session key), now.
+ * Drops entries whose absolute expiry has passed and lets the index key expire with its last entry.
+ */
+const INDEX_ADD = `
+redis.call('ZADD', KEYS[1], ARGV[1], ARGV[2])
+redis.call('ZREMRANGEBYSCORE', KEYS[1], '-inf', ARGV[3])
+local last = redis.call('ZRANGE', KEYS[1], -1, -1, 'WITHSCORES')
+if last[2] then redis.call('PEXPIREAT', KEYS[1], string.format('%d', math.ceil(tonumber(last[2])))) end
+return 1
+`;
+
+/** Prunes entries whose absolute expiry has passed and lists the rest. ARGV: now. */
+const INDEX_LIST = `
+redis.call('ZREMRANGEBYSCORE', KEYS[1], '-inf', ARGV[1])
+return redis.call('ZRANGE', KEYS[1], 0, -1)
+`;
+
+/** A Lua script with its SHA-1, the name Redis caches it under. */
+export interface Script {
+  readonly lua: string;
+  readonly sha: string;
+}
+
+function script(lua: string): Script {
+  return { lua, sha: createHash('sha1').update(lua).digest('hex') };
+}
+
+/** The scripts, hashed once per process. */
+export const scripts: {
+  readonly write: Script;
+  readonly touch: Script;
+  readonly delete: Script;
+  readonly indexAdd: Script;
+  readonly indexList: Script;
+} = {
+  write: script(WRITE),
+  touch: script(TOUCH),
+  delete: script(DELETE),
+  indexAdd: script(INDEX_ADD),
+  indexList: script(INDEX_LIST),
+};
