@@ -591,7 +591,7 @@ describe('concurrency', () => {
     });
   });
 
-  it('commits racing inside one process rebase on each other without a conflict round trip', async () => {
+  it('commits racing inside one process are coalesced, never conflicting with each other', async () => {
     const h = setup();
     const { cookie } = await write(h.manager, null, (s) => s.set('n', 0));
     const handles = Array.from({ length: 10 }, () => h.manager.open({ cookie, secure: true }));
@@ -600,8 +600,30 @@ describe('concurrency', () => {
     h.calls.compareAndSet = 0;
     await Promise.all(handles.map((handle) => handle.commit({ status: 200 })));
     expect(h.calls.get).toBe(0);
-    expect(h.calls.compareAndSet).toBe(10);
+    // Queued commits are written together: fewer writes than requests, and no conflict re-reads.
+    expect(h.calls.compareAndSet).toBeLessThan(10);
+    expect(h.calls.compareAndSet).toBeGreaterThan(0);
     expect((await read(h.manager, cookie, 'n')).value).toBe(10);
+  });
+
+  it('one request’s failing change in a coalesced batch does not fail the others', async () => {
+    const h = setup({ maxPayloadBytes: 2048 });
+    const { cookie } = await write(h.manager, null, (s) => s.set('n', 0));
+    const good = Array.from({ length: 4 }, () => h.manager.open({ cookie, secure: true }));
+    const bad = h.manager.open({ cookie, secure: true });
+    for (const handle of [...good, bad]) await handle.session.get('n');
+    good.forEach((handle, i) => handle.session.set(`k${i}`, i));
+    bad.session.set('huge', 'x'.repeat(4096));
+    const results = await Promise.allSettled([...good, bad].map((handle) => handle.commit({ status: 200 })));
+    expect(results.slice(0, 4).every((r) => r.status === 'fulfilled')).toBe(true);
+    expect(results[4]).toMatchObject({ status: 'rejected', reason: { code: 'SESSION_PAYLOAD_TOO_LARGE' } });
+    expect(await h.manager.open({ cookie, secure: true }).session.all()).toEqual({
+      n: 0,
+      k0: 0,
+      k1: 1,
+      k2: 2,
+      k3: 3,
+    });
   });
 
   it('two processes sharing a store: parallel increments and different keys all survive (compare-and-set)', async () => {

@@ -197,6 +197,20 @@ interface SerialEntry {
   tail: Promise<unknown>;
   pending: number;
   latest: { record: SessionRecord; version: string } | undefined;
+  /** Updates waiting for their turn; the first to run writes them all at once. */
+  queue: UpdateJob[];
+}
+
+interface WriteOutcome {
+  readonly record: SessionRecord;
+  readonly version: string;
+  readonly expiresAt: number;
+}
+
+interface UpdateJob {
+  readonly ops: readonly Op[];
+  readonly base: { record: SessionRecord; version: string };
+  result?: { outcome: WriteOutcome | null } | { error: unknown };
 }
 
 const COOKIE_VALUE = /^[A-Za-z0-9_-]{43}\.[A-Za-z0-9_-]{43}$/;
@@ -339,12 +353,7 @@ export class SessionManager<Data extends SessionData = SessionData> {
 
   /** @internal Runs commits for one key one after another inside this process. */
   async serial<T>(key: string, fn: (entry: SerialEntry) => Promise<T>): Promise<T> {
-    let entry = this.#serial.get(key);
-    if (!entry) {
-      entry = { tail: Promise.resolve(), pending: 0, latest: undefined };
-      this.#serial.set(key, entry);
-    }
-    const current = entry;
+    const current = this.#entry(key);
     current.pending++;
     const run = current.tail.then(() => fn(current));
     current.tail = run.catch(() => undefined);
@@ -353,6 +362,88 @@ export class SessionManager<Data extends SessionData = SessionData> {
     } finally {
       if (--current.pending === 0) this.#serial.delete(key);
     }
+  }
+
+  #entry(key: string): SerialEntry {
+    let entry = this.#serial.get(key);
+    if (!entry) {
+      entry = { tail: Promise.resolve(), pending: 0, latest: undefined, queue: [] };
+      this.#serial.set(key, entry);
+    }
+    return entry;
+  }
+
+  /**
+   * @internal Writes a request's changes to an existing session. Updates for one key queue up inside this
+   * process; whichever runs first writes every queued change in one compare-and-set (coalescing), rebased
+   * on this process's last write, so parallel requests in one process never conflict with each other.
+   * @returns the written state, or null when the session was destroyed meanwhile.
+   */
+  async update(key: string, ops: readonly Op[], base: Loaded): Promise<WriteOutcome | null> {
+    const job: UpdateJob = { ops, base: { record: base.record, version: base.version } };
+    this.#entry(key).queue.push(job);
+    await this.serial(key, async (entry) => {
+      const batch = entry.queue.splice(0);
+      if (batch.length === 0) return; // an earlier batch took this job
+      try {
+        const outcome = await this.#writeBatch(key, entry, batch);
+        for (const queued of batch) queued.result = { outcome };
+      } catch (error) {
+        if (batch.length === 1) {
+          batch[0]!.result = { error };
+          return;
+        }
+        // One request's bad change (too large, a throwing update function) must not fail the others.
+        for (const queued of batch) {
+          try {
+            queued.result = { outcome: await this.#writeBatch(key, entry, [queued]) };
+          } catch (single) {
+            queued.result = { error: single };
+          }
+        }
+      }
+    });
+    const result = job.result!;
+    if ('error' in result) throw result.error;
+    return result.outcome;
+  }
+
+  async #writeBatch(
+    key: string,
+    entry: SerialEntry,
+    batch: readonly UpdateJob[],
+  ): Promise<WriteOutcome | null> {
+    let base = batch[0]!.base;
+    // A commit of this process wrote after these requests loaded: rebase on it without a round trip.
+    if (entry.latest !== undefined && entry.latest.version !== base.version) base = entry.latest;
+    for (let attempt = 0; attempt <= this.maxRetries; attempt++) {
+      const record = cloneRecord(base.record);
+      for (const job of batch) for (const op of job.ops) op(record);
+      const write = this.writeFor(record, this.now());
+      const cas = this.store.compareAndSet;
+      const version = cas
+        ? await this.storeCall('compareAndSet', () => cas.call(this.store, key, base.version, write))
+        : await this.storeCall('set', () => this.store.set(key, write));
+      if (version !== null) {
+        entry.latest = { record, version };
+        return { record, version, expiresAt: write.expiresAt };
+      }
+      // Conflict with another process: re-read and re-apply only these requests' changes.
+      const fresh = await this.storeCall('get', () => this.store.get(key));
+      const decoded = fresh === null ? null : this.decode(fresh, this.now());
+      if (fresh === null || decoded === null || decoded === 'expired') {
+        entry.latest = undefined;
+        return null;
+      }
+      base = { record: decoded, version: fresh.version };
+    }
+    throw new SessionError(
+      'SESSION_CONFLICT',
+      'The session kept changing under this write; it was not saved.',
+      {
+        status: 503,
+      },
+    );
   }
 
   /** @internal */
@@ -850,38 +941,7 @@ class RequestSession<Data extends SessionData> implements Session<Data>, Session
     const m = this.#m;
     const key = loaded.identity.key;
     const userBefore = loaded.record.userId;
-    const outcome = await m.serial(key, async (entry) => {
-      let base = { record: loaded.record, version: loaded.version };
-      // A commit of this process wrote after we loaded: rebase on it without a store round trip.
-      if (entry.latest !== undefined && entry.latest.version !== base.version) base = entry.latest;
-      for (let attempt = 0; attempt <= m.maxRetries; attempt++) {
-        const record = cloneRecord(base.record);
-        for (const op of this.#ops) op(record);
-        const write = m.writeFor(record, now);
-        const cas = m.store.compareAndSet;
-        const version = cas
-          ? await m.storeCall('compareAndSet', () => cas.call(m.store, key, base.version, write))
-          : await m.storeCall('set', () => m.store.set(key, write));
-        if (version !== null) {
-          entry.latest = { record, version };
-          return { record, version, expiresAt: write.expiresAt };
-        }
-        const fresh = await m.storeCall('get', () => m.store.get(key));
-        const decoded = fresh === null ? null : m.decode(fresh, m.now());
-        if (fresh === null || decoded === null || decoded === 'expired') {
-          entry.latest = undefined;
-          return null;
-        }
-        base = { record: decoded, version: fresh.version };
-      }
-      throw new SessionError(
-        'SESSION_CONFLICT',
-        'The session kept changing under this write; it was not saved.',
-        {
-          status: 503,
-        },
-      );
-    });
+    const outcome = await m.update(key, this.#ops, loaded);
     if (outcome === null) {
       // Lost to a destroy or regenerate elsewhere: never bring the session back.
       m.report(
