@@ -612,7 +612,7 @@ describe('concurrency', () => {
     const good = Array.from({ length: 4 }, () => h.manager.open({ cookie, secure: true }));
     const bad = h.manager.open({ cookie, secure: true });
     for (const handle of [...good, bad]) await handle.session.get('n');
-    good.forEach((handle, i) => handle.session.set(`k${i}`, i));
+    for (const [i, handle] of good.entries()) handle.session.set(`k${i}`, i);
     bad.session.set('huge', 'x'.repeat(4096));
     const results = await Promise.allSettled([...good, bad].map((handle) => handle.commit({ status: 200 })));
     expect(results.slice(0, 4).every((r) => r.status === 'fulfilled')).toBe(true);
