@@ -5,7 +5,7 @@ export default defineConfig({
   format: 'esm',
   platform: 'neutral',
   // node:crypto is reached only through the `node` export condition.
-  external: [/^node:/],
+  deps: { neverBundle: [/^node:/] },
   dts: true,
   sourcemap: true,
   clean: true,
