@@ -1,0 +1,6 @@
+export {
+  type ConformanceCapabilities,
+  type ConformanceOptions,
+  describeStoreConformance,
+} from './conformance.ts';
+export { randomStoreKey } from './fixtures.ts';
