@@ -1,0 +1,15 @@
+export { type AnyKysely, DEFAULT_TABLE, type SqlDialect, validateTableName } from './dialect.ts';
+export {
+  type KyselyCleanupOptions,
+  type KyselySessionStore,
+  type KyselyStoreOptions,
+  kyselyStore,
+} from './kysely-store.ts';
+export { nodeSqliteDatabase } from './node-sqlite.ts';
+export {
+  createSessionTable,
+  dropSessionTable,
+  type SessionTableOptions,
+  sessionTableMigration,
+  sessionTableSql,
+} from './schema.ts';
