@@ -1,0 +1,28 @@
+export { type ParsedSetCookie, parseSetCookie } from './client.ts';
+export { type ManualClock, manualClock } from './clock.ts';
+export {
+  type CountingStore,
+  countingStore,
+  type StoreCallCounts,
+  type StoreMethod,
+} from './counting-store.ts';
+export {
+  type ScenarioCookie,
+  type ScenarioManagerInput,
+  type ScenarioOptions,
+  scenarioManagerOptions,
+  scenarioOptions,
+} from './options.ts';
+export { type RedisServer, type RedisServerOptions, startRedisServer } from './redis-server.ts';
+export {
+  describeAdapterScenarios,
+  type ScenarioCapability,
+  type ScenarioClock,
+  type ScenarioGroup,
+  type ScenarioHooks,
+  type ScenarioSuite,
+  type ScenarioTarget,
+  scenarioGroups,
+  scenarioTitles,
+  storeHooks,
+} from './scenarios.ts';

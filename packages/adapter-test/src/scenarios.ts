@@ -1,0 +1,849 @@
+import { type AnySessionStore, createSessionManager, memoryStore } from '@cloakroom/session-core';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { type Observed, type ParsedSetCookie, ScenarioClient } from './client.ts';
+import type { CountingStore, StoreCallCounts } from './counting-store.ts';
+import { type ScenarioOptions, scenarioManagerOptions } from './options.ts';
+
+/** The clock hook: the app's manager (and memory store) read `now`; the suite moves it. */
+export interface ScenarioClock {
+  /** The app's current time, epoch milliseconds. */
+  readonly now: () => number;
+  /** Moves the app's clock forward by `ms`. */
+  readonly advance: (ms: number) => void | Promise<void>;
+}
+
+/**
+ * Hooks into the app under test. Each is optional: a target declares which it has in
+ * {@link ScenarioSuite.capabilities}, and scenarios needing a missing one are declared "not run".
+ */
+export interface ScenarioHooks {
+  /** Capability `clock`. */
+  readonly clock?: ScenarioClock | undefined;
+  /** Capability `storeCalls`: store calls per method since the last reset (see {@link countingStore}). */
+  readonly storeCalls?: (() => StoreCallCounts | Promise<StoreCallCounts>) | undefined;
+  /** Capability `storeCalls`. */
+  readonly resetStoreCalls?: (() => void | Promise<void>) | undefined;
+  /**
+   * Capability `store`: the very store the app uses. The suite writes through it only to mint a
+   * cookie signed with a retired secret (with its own core manager, as an older deploy would have).
+   */
+  readonly store?: AnySessionStore | undefined;
+  /** Capability `storeControl`: makes the store unreachable (e.g. stops a private redis-server). */
+  readonly storeDown?: (() => Promise<void>) | undefined;
+  /** Capability `storeControl`: brings the store back. */
+  readonly storeUp?: (() => Promise<void>) | undefined;
+}
+
+/** A running scenario app. */
+export interface ScenarioTarget {
+  /** Where the app listens, e.g. `http://127.0.0.1:40123`. */
+  readonly baseUrl: string;
+  /** Hooks, as declared in {@link ScenarioSuite.capabilities}. */
+  readonly hooks: ScenarioHooks;
+  /** Stops the app (and what setup started). Called once after the scenarios. */
+  readonly close?: (() => Promise<void>) | undefined;
+}
+
+/** What the suite can do beyond plain HTTP. */
+export type ScenarioCapability = 'clock' | 'storeCalls' | 'store' | 'storeControl';
+
+/** Scenario groups, in the order they run. */
+export type ScenarioGroup =
+  | 'basics'
+  | 'cookies'
+  | 'lifecycle'
+  | 'expiry'
+  | 'concurrency'
+  | 'rotation'
+  | 'csrf'
+  | 'responses'
+  | 'outage';
+
+/** Every group, in run order. */
+export const scenarioGroups: readonly ScenarioGroup[] = [
+  'basics',
+  'cookies',
+  'lifecycle',
+  'expiry',
+  'concurrency',
+  'rotation',
+  'csrf',
+  'responses',
+  'outage',
+];
+
+/** One registration of the suite against one app. */
+export interface ScenarioSuite {
+  /** The options the app's session middleware was built with (usually {@link scenarioOptions}). */
+  readonly options: ScenarioOptions;
+  /**
+   * Which hooks the target provides. Declared up front so a scenario that needs a missing hook is
+   * registered under a title saying it was not run (and reported as skipped with that note), never
+   * silently left out. A declared hook that setup does not provide fails the run.
+   */
+  readonly capabilities: Readonly<Record<ScenarioCapability, boolean>>;
+  /** Starts the app (on an ephemeral port) and returns where it listens and its hooks. */
+  readonly setup: () => Promise<ScenarioTarget>;
+  /** The groups to register. Groups left out are not registered at all (the caller chose). @default every group */
+  readonly groups?: readonly ScenarioGroup[] | undefined;
+}
+
+interface Context {
+  readonly client: ScenarioClient;
+  readonly options: ScenarioOptions;
+  readonly hooks: ScenarioHooks;
+}
+
+interface Scenario {
+  readonly group: ScenarioGroup;
+  readonly title: string;
+  readonly needs: readonly ScenarioCapability[];
+  readonly run: (context: Context) => Promise<void>;
+}
+
+const GROUP_TITLES: Record<ScenarioGroup, string> = {
+  basics: 'lazy sessions and the session cookie',
+  cookies: 'cookies the server did not issue',
+  lifecycle: 'session.regenerate(), session.destroy(), flash and sign-in',
+  expiry: 'idle, absolute and sliding expiry',
+  concurrency: 'concurrent requests',
+  rotation: 'secret rotation',
+  csrf: 'CSRF protection',
+  responses: 'commit before the response ends',
+  outage: 'store outage',
+};
+
+const HOOKS_OF: Record<ScenarioCapability, readonly (keyof ScenarioHooks)[]> = {
+  clock: ['clock'],
+  storeCalls: ['storeCalls', 'resetStoreCalls'],
+  store: ['store'],
+  storeControl: ['storeDown', 'storeUp'],
+};
+
+// ---- helpers -------------------------------------------------------------------------------------
+
+function sessionCookie(response: Observed, name: string): ParsedSetCookie | undefined {
+  const ours = response.setCookies.filter((cookie) => cookie.name === name);
+  expect(
+    ours.length,
+    `at most one Set-Cookie for ${name}: ${ours.map((c) => c.raw).join(' | ')}`,
+  ).toBeLessThanOrEqual(1);
+  return ours[0];
+}
+
+function issuedCookie(response: Observed, name: string): string {
+  const cookie = sessionCookie(response, name);
+  expect(
+    cookie,
+    `a Set-Cookie for ${name} (status ${response.status}, body ${response.body.slice(0, 200)})`,
+  ).toBeDefined();
+  expect(cookie!.value).not.toBe('');
+  return cookie!.value;
+}
+
+function idOf(cookieValue: string): string {
+  return cookieValue.split('.')[0] ?? '';
+}
+
+function headerTokens(response: Observed, name: string): string[] {
+  return (response.headers.get(name) ?? '')
+    .split(',')
+    .map((token) => token.trim().toLowerCase())
+    .filter((token) => token !== '');
+}
+
+async function value(context: Context, key: string, cookie: string | null | undefined): Promise<unknown> {
+  const response = await context.client.get(`/get?key=${encodeURIComponent(key)}`, { cookie });
+  expect(response.status, response.body).toBe(200);
+  return response.json<{ value: unknown }>().value;
+}
+
+async function start(context: Context, data: Record<string, unknown>): Promise<string> {
+  const response = await context.client.post('/set', { json: data });
+  expect(response.status, response.body).toBe(200);
+  return issuedCookie(response, context.options.cookie.name);
+}
+
+async function calls(context: Context): Promise<StoreCallCounts> {
+  return context.hooks.storeCalls!();
+}
+
+async function resetCalls(context: Context): Promise<void> {
+  await context.hooks.resetStoreCalls!();
+}
+
+function total(counts: StoreCallCounts): number {
+  return Object.values(counts).reduce((sum, count) => sum + count, 0);
+}
+
+async function advance(context: Context, seconds: number): Promise<void> {
+  await context.hooks.clock!.advance(seconds * 1000);
+}
+
+/** A cookie signed by a manager with `secrets` over `store`, holding `data`. */
+async function mintCookie(
+  context: Context,
+  store: AnySessionStore,
+  secrets: readonly [string, ...string[]],
+  data: Record<string, unknown>,
+): Promise<string> {
+  const manager = createSessionManager(
+    scenarioManagerOptions(
+      { store, now: context.hooks.clock?.now, onError: () => undefined },
+      { ...context.options, secrets },
+    ),
+  );
+  const handle = manager.open({ cookie: null, secure: true });
+  for (const [key, item] of Object.entries(data)) handle.session.set(key, item);
+  const { setCookie } = await handle.commit();
+  expect(setCookie).not.toBeNull();
+  const value = setCookie!.split(';')[0]!;
+  return value.slice(value.indexOf('=') + 1);
+}
+
+function randomSecret(): string {
+  const bytes = crypto.getRandomValues(new Uint8Array(32));
+  return Array.from(bytes, (byte) => byte.toString(16).padStart(2, '0')).join('');
+}
+
+const STACK_TRACE =
+  /\n\s+at\s|\bat\s+\S+\s+\(|node_modules|\.(?:ts|js|mjs):\d+|ECONNREFUSED|SessionStoreError/;
+
+function expectNoLeak(response: Observed): void {
+  expect(response.body, 'the error body carries no stack trace or internals').not.toMatch(STACK_TRACE);
+}
+
+// ---- scenarios -----------------------------------------------------------------------------------
+
+const scenarios: Scenario[] = [
+  // basics
+  {
+    group: 'basics',
+    title: 'a request that never touches the session sets no cookie',
+    needs: [],
+    async run(context) {
+      const response = await context.client.get('/none');
+      expect(response.status).toBe(200);
+      expect(response.setCookies).toEqual([]);
+    },
+  },
+  {
+    group: 'basics',
+    title: 'requests without a cookie that do not write make no store call and set no cookie',
+    needs: ['storeCalls'],
+    async run(context) {
+      await resetCalls(context);
+      const responses = await Promise.all([
+        context.client.get('/none'),
+        ...Array.from({ length: 20 }, (_, index) => context.client.get(`/get?key=k${index}`)),
+        context.client.get('/flash'),
+        context.client.get('/user'),
+      ]);
+      for (const response of responses) {
+        expect(response.status).toBe(200);
+        expect(response.setCookies).toEqual([]);
+      }
+      expect(await calls(context)).toSatisfy((counts: StoreCallCounts) => total(counts) === 0);
+    },
+  },
+  {
+    group: 'basics',
+    title: 'a write sets the cookie with the configured attributes, Vary: Cookie and Cache-Control: no-store',
+    needs: [],
+    async run(context) {
+      const { cookie } = context.options;
+      const response = await context.client.post('/set', { json: { greeting: 'hello' } });
+      expect(response.status).toBe(200);
+      const set = sessionCookie(response, cookie.name);
+      expect(set, 'a Set-Cookie for the session').toBeDefined();
+      const attributes = set!.attributes;
+      expect(set!.value).toMatch(/^[A-Za-z0-9_-]{43}\.[A-Za-z0-9_-]+$/);
+      expect(attributes.get('path')).toBe(cookie.path);
+      expect(attributes.get('domain')).toBe(cookie.domain);
+      expect(attributes.has('httponly')).toBe(cookie.httpOnly);
+      expect(attributes.has('secure')).toBe(cookie.secure);
+      expect(String(attributes.get('samesite')).toLowerCase()).toBe(cookie.sameSite);
+      expect(Number(attributes.get('max-age'))).toBe(
+        Math.min(context.options.idleTimeout, context.options.absoluteTimeout),
+      );
+      expect(headerTokens(response, 'vary')).toContain('cookie');
+      expect(headerTokens(response, 'cache-control')).toContain('no-store');
+      expect(headerTokens(response, 'cache-control')).toContain('private');
+    },
+  },
+  {
+    group: 'basics',
+    title: 'the next request reads the write back, and a later write keeps the same session',
+    needs: [],
+    async run(context) {
+      const data = { text: 'héllo ✓', count: 3, flag: true, nested: { list: [1, 'two', null] } };
+      const cookie = await start(context, data);
+      for (const [key, expected] of Object.entries(data))
+        expect(await value(context, key, cookie)).toEqual(expected);
+      const again = await context.client.post('/set', { cookie, json: { more: 'yes' } });
+      expect(again.status).toBe(200);
+      const reissued = sessionCookie(again, context.options.cookie.name);
+      if (reissued !== undefined) expect(idOf(reissued.value)).toBe(idOf(cookie));
+      expect(await value(context, 'more', cookie)).toBe('yes');
+      expect(await value(context, 'text', cookie)).toBe(data.text);
+      const read = await context.client.get('/get?key=text', { cookie });
+      expect(headerTokens(read, 'vary')).toContain('cookie');
+    },
+  },
+
+  // cookies
+  {
+    group: 'cookies',
+    title: 'forged, unsigned, truncated, padded, tampered and wrong-secret cookies mean no session',
+    needs: [],
+    async run(context) {
+      for (const [label, cookie] of await badCookies(context)) {
+        const response = await context.client.get('/get?key=secret', { cookie });
+        expect(response.status, label).toBe(200);
+        expect(response.json<{ value: unknown }>().value, label).toBeNull();
+        expect(response.setCookies, label).toEqual([]);
+      }
+    },
+  },
+  {
+    group: 'cookies',
+    title: 'cookies that fail verification never reach the store',
+    needs: ['storeCalls'],
+    async run(context) {
+      const bad = await badCookies(context);
+      await resetCalls(context);
+      for (const [, cookie] of bad) await context.client.get('/get?key=secret', { cookie });
+      expect(await calls(context)).toEqual(
+        expect.objectContaining({ get: 0, create: 0, set: 0, touch: 0, delete: 0 }),
+      );
+      expect(total(await calls(context))).toBe(0);
+    },
+  },
+  {
+    group: 'cookies',
+    title: 'a write under a cookie the server did not issue starts a new session with a fresh id',
+    needs: [],
+    async run(context) {
+      const name = context.options.cookie.name;
+      for (const [label, cookie] of await badCookies(context)) {
+        const response = await context.client.post('/set', { cookie, json: { fresh: label } });
+        expect(response.status, label).toBe(200);
+        const issued = issuedCookie(response, name);
+        expect(idOf(issued), label).not.toBe(idOf(cookie));
+        expect(await value(context, 'fresh', issued), label).toBe(label);
+        expect(await value(context, 'secret', issued), label).toBeUndefined();
+      }
+    },
+  },
+
+  // lifecycle
+  {
+    group: 'lifecycle',
+    title: 'session.regenerate(): a new id, the same data, and the old cookie no longer works',
+    needs: [],
+    async run(context) {
+      const old = await start(context, { keep: 'me' });
+      const response = await context.client.post('/regenerate', { cookie: old });
+      expect(response.status).toBe(200);
+      const renewed = issuedCookie(response, context.options.cookie.name);
+      expect(idOf(renewed)).not.toBe(idOf(old));
+      expect(await value(context, 'keep', renewed)).toBe('me');
+      expect(await value(context, 'keep', old)).toBeNull();
+    },
+  },
+  {
+    group: 'lifecycle',
+    title: 'sign-in binds the user under a new id; the pre-login cookie is dead',
+    needs: [],
+    async run(context) {
+      const before = await start(context, { cart: ['tea'] });
+      const response = await context.client.post('/login', { cookie: before, json: { user: 'ada' } });
+      expect(response.status).toBe(200);
+      const after = issuedCookie(response, context.options.cookie.name);
+      expect(idOf(after)).not.toBe(idOf(before));
+      expect((await context.client.get('/user', { cookie: after })).json()).toEqual({ user: 'ada' });
+      expect(await value(context, 'cart', after)).toEqual(['tea']);
+      expect((await context.client.get('/user', { cookie: before })).json()).toEqual({ user: null });
+    },
+  },
+  {
+    group: 'lifecycle',
+    title:
+      'session.destroy(): the cookie is expired with the same name, domain and path; the old cookie is dead',
+    needs: [],
+    async run(context) {
+      const { cookie: options } = context.options;
+      const cookie = await start(context, { doomed: true });
+      const response = await context.client.post('/destroy', { cookie });
+      expect(response.status).toBe(200);
+      const cleared = sessionCookie(response, options.name);
+      expect(cleared, 'a Set-Cookie that expires the session cookie').toBeDefined();
+      expect(cleared!.value).toBe('');
+      const maxAge = cleared!.attributes.get('max-age');
+      const expires = cleared!.attributes.get('expires');
+      expect(
+        maxAge === '0' || (typeof expires === 'string' && Date.parse(expires) <= Date.now()),
+        `expired: ${cleared!.raw}`,
+      ).toBe(true);
+      expect(cleared!.attributes.get('path')).toBe(options.path);
+      expect(cleared!.attributes.get('domain')).toBe(options.domain);
+      expect(headerTokens(response, 'cache-control')).toContain('no-store');
+      expect(await value(context, 'doomed', cookie)).toBeNull();
+    },
+  },
+  {
+    group: 'lifecycle',
+    title: 'a flash message is read once',
+    needs: [],
+    async run(context) {
+      const first = await context.client.post('/flash', { json: { message: 'saved' } });
+      expect(first.status).toBe(200);
+      const cookie = issuedCookie(first, context.options.cookie.name);
+      expect((await context.client.get('/flash', { cookie })).json()).toEqual({ messages: ['saved'] });
+      expect((await context.client.get('/flash', { cookie })).json()).toEqual({ messages: [] });
+    },
+  },
+
+  // expiry
+  {
+    group: 'expiry',
+    title: 'idle timeout: activity keeps the session alive; idleTimeout of silence ends it',
+    needs: ['clock'],
+    async run(context) {
+      const idle = context.options.idleTimeout;
+      const cookie = await start(context, { idle: 'alive' });
+      await advance(context, idle - 1);
+      expect(await value(context, 'idle', cookie)).toBe('alive');
+      await advance(context, idle - 1);
+      expect(await value(context, 'idle', cookie), 'sliding: the read before moved the expiry').toBe('alive');
+      await advance(context, idle + 1);
+      expect(await value(context, 'idle', cookie)).toBeNull();
+    },
+  },
+  {
+    group: 'expiry',
+    title: 'absolute timeout: the session ends however active it is',
+    needs: ['clock'],
+    async run(context) {
+      const { idleTimeout: idle, absoluteTimeout: absolute, cookie: options } = context.options;
+      const cookie = await start(context, { absolute: 'alive' });
+      const step = Math.max(1, Math.floor(idle * 0.9));
+      let elapsed = 0;
+      while (elapsed + step < absolute) {
+        await advance(context, step);
+        elapsed += step;
+        const response = await context.client.get('/get?key=absolute', { cookie });
+        expect(response.json<{ value: unknown }>().value, `alive after ${elapsed} s`).toBe('alive');
+        const refreshed = sessionCookie(response, options.name);
+        if (refreshed !== undefined) {
+          expect(
+            Number(refreshed.attributes.get('max-age')),
+            'never beyond the absolute timeout',
+          ).toBeLessThanOrEqual(absolute - elapsed);
+        }
+      }
+      await advance(context, absolute - elapsed + 1);
+      expect(await value(context, 'absolute', cookie)).toBeNull();
+    },
+  },
+  {
+    group: 'expiry',
+    title: 'sliding expiry touches the store and refreshes the cookie at most once per touchInterval',
+    needs: ['clock', 'storeCalls'],
+    async run(context) {
+      const { touchInterval: interval, idleTimeout: idle, cookie: options } = context.options;
+      const cookie = await start(context, { slide: 1 });
+      await resetCalls(context);
+      const read = async (): Promise<ParsedSetCookie | undefined> => {
+        const response = await context.client.get('/get?key=slide', { cookie });
+        expect(response.json<{ value: unknown }>().value).toBe(1);
+        return sessionCookie(response, options.name);
+      };
+      expect(await read(), 'no refresh right after the write').toBeUndefined();
+      await advance(context, interval / 2);
+      expect(await read()).toBeUndefined();
+      expect((await calls(context)).touch).toBe(0);
+      await advance(context, interval / 2 + 1);
+      const refreshed = await read();
+      expect(refreshed, 'the cookie is refreshed once the interval has passed').toBeDefined();
+      expect(idOf(refreshed!.value)).toBe(idOf(cookie));
+      expect(Number(refreshed!.attributes.get('max-age'))).toBe(idle);
+      expect((await calls(context)).touch).toBe(1);
+      for (let i = 0; i < 5; i++) expect(await read()).toBeUndefined();
+      await advance(context, interval - 2);
+      expect(await read()).toBeUndefined();
+      expect((await calls(context)).touch).toBe(1);
+      await advance(context, 3);
+      expect(await read()).toBeDefined();
+      const counts = await calls(context);
+      expect(counts.touch).toBe(2);
+      expect(counts.set + counts.compareAndSet + counts.create, 'touches are not full writes').toBe(0);
+    },
+  },
+
+  // concurrency
+  {
+    group: 'concurrency',
+    title: 'concurrent requests changing different keys all survive',
+    needs: [],
+    async run(context) {
+      const cookie = await start(context, { base: 0 });
+      const keys = Array.from({ length: 10 }, (_, index) => `key${index}`);
+      const responses = await Promise.all(
+        keys.map((key, index) => context.client.post('/set', { cookie, json: { [key]: index } })),
+      );
+      for (const response of responses) expect(response.status).toBe(200);
+      for (const [index, key] of keys.entries()) expect(await value(context, key, cookie)).toBe(index);
+      expect(await value(context, 'base', cookie)).toBe(0);
+    },
+  },
+  {
+    group: 'concurrency',
+    title: '50 concurrent session.update() increments all count',
+    needs: [],
+    async run(context) {
+      const cookie = await start(context, { counter: 0 });
+      const responses = await Promise.all(
+        Array.from({ length: 50 }, () => context.client.post('/increment?key=counter', { cookie })),
+      );
+      for (const response of responses) expect(response.status, response.body).toBe(200);
+      expect(await value(context, 'counter', cookie)).toBe(50);
+    },
+  },
+
+  // rotation
+  {
+    group: 'rotation',
+    title: 'a cookie signed with a retired but listed secret is accepted and re-issued under the current one',
+    needs: ['store'],
+    async run(context) {
+      const [, retired] = context.options.secrets;
+      expect(retired, 'the app must be built with a retired secret (options.secrets[1])').toBeDefined();
+      const old = await mintCookie(context, context.hooks.store!, [retired!], { rotated: 'yes' });
+      const response = await context.client.get('/get?key=rotated', { cookie: old });
+      expect(response.json<{ value: unknown }>().value).toBe('yes');
+      const reissued = issuedCookie(response, context.options.cookie.name);
+      expect(idOf(reissued)).toBe(idOf(old));
+      expect(reissued).not.toBe(old);
+      const next = await context.client.get('/get?key=rotated', { cookie: reissued });
+      expect(next.json<{ value: unknown }>().value).toBe('yes');
+      expect(
+        sessionCookie(next, context.options.cookie.name),
+        'no re-issue for a current cookie',
+      ).toBeUndefined();
+    },
+  },
+
+  // csrf
+  {
+    group: 'csrf',
+    title: 'a form post without the token, or with a wrong one, is refused with 403',
+    needs: [],
+    async run(context) {
+      const { cookie, token } = await csrfSession(context);
+      const origin = context.client.origin;
+      const missing = await context.client.post('/form', {
+        cookie,
+        form: { value: 'x' },
+        headers: { origin },
+      });
+      expect(missing.status).toBe(403);
+      const wrong = await context.client.post('/form', {
+        cookie,
+        form: { _csrf: `${token.slice(1)}x`, value: 'x' },
+        headers: { origin },
+      });
+      expect(wrong.status).toBe(403);
+      const noSession = await context.client.post('/form', {
+        form: { _csrf: token, value: 'x' },
+        headers: { origin },
+      });
+      expect(noSession.status).toBe(403);
+      expect(await value(context, 'form', cookie)).toBeUndefined();
+    },
+  },
+  {
+    group: 'csrf',
+    title:
+      'an unsafe request from a foreign Origin or Sec-Fetch-Site is refused with 403, even with the token',
+    needs: [],
+    async run(context) {
+      const { cookie, token } = await csrfSession(context);
+      const foreign = await context.client.post('/form', {
+        cookie,
+        form: { _csrf: token, value: 'x' },
+        headers: { origin: 'https://evil.example' },
+      });
+      expect(foreign.status).toBe(403);
+      const crossSite = await context.client.post('/form', {
+        cookie,
+        form: { _csrf: token, value: 'x' },
+        headers: { 'sec-fetch-site': 'cross-site' },
+      });
+      expect(crossSite.status).toBe(403);
+      const json = await context.client.post('/set', {
+        cookie,
+        json: { form: 'hijacked' },
+        headers: { origin: 'https://evil.example' },
+      });
+      expect(json.status).toBe(403);
+      expect(await value(context, 'form', cookie)).toBeUndefined();
+      const safe = await context.client.get('/get?key=form', {
+        cookie,
+        headers: { origin: 'https://evil.example' },
+      });
+      expect(safe.status, 'safe methods are never refused').toBe(200);
+    },
+  },
+  {
+    group: 'csrf',
+    title: 'a same-origin form post with the token (field or header) is accepted',
+    needs: [],
+    async run(context) {
+      const { cookie, token } = await csrfSession(context);
+      const origin = context.client.origin;
+      const field = await context.client.post('/form', {
+        cookie,
+        form: { _csrf: token, value: 'one' },
+        headers: { origin },
+      });
+      expect(field.status, field.body).toBe(200);
+      expect(await value(context, 'form', cookie)).toBe('one');
+      const header = await context.client.post('/form', {
+        cookie,
+        form: { value: 'two' },
+        headers: { 'x-csrf-token': token, 'sec-fetch-site': 'same-origin' },
+      });
+      expect(header.status, header.body).toBe(200);
+      expect(await value(context, 'form', cookie)).toBe('two');
+    },
+  },
+
+  // responses
+  {
+    group: 'responses',
+    title: 'a redirect right after a write is followed by a request that sees the write',
+    needs: [],
+    async run(context) {
+      const name = context.options.cookie.name;
+      const first = await context.client.post('/write-redirect?key=landing&value=new', {});
+      expect(first.status).toBe(302);
+      const cookie = issuedCookie(first, name);
+      const location = first.headers.get('location');
+      expect(location).toBe('/get?key=landing');
+      expect((await context.client.get(location!, { cookie })).json()).toEqual({ value: 'new' });
+      for (let round = 0; round < 5; round++) {
+        const next = await context.client.post(`/write-redirect?key=landing&value=v${round}`, { cookie });
+        expect(next.status).toBe(302);
+        expect((await context.client.get(location!, { cookie })).json()).toEqual({ value: `v${round}` });
+      }
+    },
+  },
+  {
+    group: 'responses',
+    title: 'a streamed response carries the cookie in its head and the write is saved',
+    needs: [],
+    async run(context) {
+      const response = await context.client.post('/stream?key=streamed&value=yes', {});
+      expect(response.status).toBe(200);
+      expect(response.body).toBe('chunk-1\nchunk-2\n');
+      const cookie = issuedCookie(response, context.options.cookie.name);
+      expect(await value(context, 'streamed', cookie)).toBe('yes');
+    },
+  },
+  {
+    group: 'responses',
+    title: 'a write followed by a 500 persists nothing',
+    needs: [],
+    async run(context) {
+      const fresh = await context.client.post('/fail?key=failed&value=yes', {});
+      expect(fresh.status).toBe(500);
+      expect(fresh.setCookies).toEqual([]);
+      expectNoLeak(fresh);
+      const cookie = await start(context, { failed: 'before' });
+      const existing = await context.client.post('/fail?key=failed&value=after', { cookie });
+      expect(existing.status).toBe(500);
+      expect(await value(context, 'failed', cookie)).toBe('before');
+    },
+  },
+  {
+    group: 'responses',
+    title: 'a write followed by a 500 makes no store write',
+    needs: ['storeCalls'],
+    async run(context) {
+      await resetCalls(context);
+      const fresh = await context.client.post('/fail?key=failed&value=yes', {});
+      expect(fresh.status).toBe(500);
+      const counts = await calls(context);
+      expect(counts.create + counts.set + counts.compareAndSet + counts.touch).toBe(0);
+    },
+  },
+
+  // outage
+  {
+    group: 'outage',
+    title:
+      'store down: 503 without a stack trace, the server stays up and serves again when the store returns',
+    needs: ['storeControl'],
+    async run(context) {
+      const { storeDown, storeUp } = context.hooks;
+      const cookie = await start(context, { outage: 'before' });
+      await storeDown!();
+      try {
+        const read = await context.client.get('/get?key=outage', { cookie });
+        expect(read.status).toBe(503);
+        expect(read.setCookies).toEqual([]);
+        expectNoLeak(read);
+        const write = await context.client.post('/set', { json: { outage: 'during' } });
+        expect(write.status).toBe(503);
+        expect(write.setCookies).toEqual([]);
+        expectNoLeak(write);
+        const untouched = await context.client.get('/none');
+        expect(untouched.status, 'a request that never touches the session is served').toBe(200);
+      } finally {
+        await storeUp!();
+      }
+      // The client reconnects on its own schedule: poll (real time, bounded) until it serves again.
+      const deadline = Date.now() + 10_000;
+      let status = 0;
+      while (Date.now() < deadline) {
+        status = (await context.client.get('/get?key=outage', { cookie })).status;
+        if (status === 200) break;
+        await new Promise((resolve) => setTimeout(resolve, 100));
+      }
+      expect(status, 'serves again within 10 s of the store returning').toBe(200);
+      const write = await context.client.post('/set', { cookie, json: { outage: 'after' } });
+      expect(write.status).toBe(200);
+      const latest = sessionCookie(write, context.options.cookie.name)?.value ?? cookie;
+      expect(await value(context, 'outage', latest)).toBe('after');
+    },
+  },
+];
+
+async function csrfSession(context: Context): Promise<{ cookie: string; token: string }> {
+  const response = await context.client.get('/csrf-token');
+  expect(response.status).toBe(200);
+  const cookie = issuedCookie(response, context.options.cookie.name);
+  const token = response.json<{ token: string }>().token;
+  expect(typeof token).toBe('string');
+  expect(token.length).toBeGreaterThanOrEqual(32);
+  return { cookie, token };
+}
+
+/** Cookies the app never issued, next to a real one it did (holding `secret`). */
+async function badCookies(context: Context): Promise<Array<[string, string]>> {
+  const good = await start(context, { secret: 'real' });
+  const [id = '', signature = ''] = good.split('.');
+  const flip = (text: string, at: number): string =>
+    `${text.slice(0, at)}${text[at] === 'A' ? 'B' : 'A'}${text.slice(at + 1)}`;
+  const wrongSecret = await mintCookie(
+    context,
+    memoryStore({ warn: false, sweepInterval: 0 }),
+    [randomSecret()],
+    {
+      secret: 'other',
+    },
+  );
+  return [
+    ['unsigned', id],
+    ['forged signature', `${id}.${'A'.repeat(signature.length)}`],
+    ['tampered id', `${flip(id, 0)}.${signature}`],
+    ['tampered signature', `${id}.${flip(signature, 5)}`],
+    ['truncated', good.slice(0, -1)],
+    ['padded', `${good}=`],
+    ['padded with data', `${good}A`],
+    ['wrong secret', wrongSecret],
+    ['empty', ''],
+    ['garbage', 'not-a-session'],
+    ['url-encoded', `${id}%2E${signature}`],
+  ];
+}
+
+/**
+ * Registers the HTTP scenario suite against one running app (see the package README for the routes
+ * the app must serve). Call it at the top level of a vitest test file; it registers a `describe`
+ * block whose `beforeAll` runs `setup` and whose `afterAll` runs the target's `close`.
+ * @throws Error at registration when `groups` names an unknown group
+ * @example
+ * describeAdapterScenarios('express 5 · memory store', {
+ *   options: scenarioOptions,
+ *   capabilities: { clock: true, storeCalls: true, store: true, storeControl: false },
+ *   groups: scenarioGroups.filter((group) => group !== 'outage'),
+ *   setup: async () => startMyApp(),
+ * });
+ */
+export function describeAdapterScenarios(title: string, suite: ScenarioSuite): void {
+  const groups = suite.groups ?? scenarioGroups;
+  for (const group of groups) {
+    if (!scenarioGroups.includes(group))
+      throw new Error(`describeAdapterScenarios: unknown group ${JSON.stringify(group)}`);
+  }
+  describe(title, () => {
+    let context: Context | undefined;
+    let close: (() => Promise<void>) | undefined;
+
+    beforeAll(async () => {
+      const target = await suite.setup();
+      close = target.close;
+      for (const capability of Object.keys(HOOKS_OF) as ScenarioCapability[]) {
+        if (!suite.capabilities[capability]) continue;
+        for (const hook of HOOKS_OF[capability]) {
+          if (target.hooks[hook] === undefined) {
+            throw new Error(
+              `describeAdapterScenarios: capability ${capability} is declared but hooks.${hook} is missing`,
+            );
+          }
+        }
+      }
+      context = {
+        client: new ScenarioClient(target.baseUrl, suite.options.cookie.name),
+        options: suite.options,
+        hooks: target.hooks,
+      };
+    }, 60_000);
+
+    afterAll(async () => {
+      await close?.();
+    }, 60_000);
+
+    for (const group of scenarioGroups) {
+      if (!groups.includes(group)) continue;
+      describe(GROUP_TITLES[group], () => {
+        for (const scenario of scenarios) {
+          if (scenario.group !== group) continue;
+          const missing = scenario.needs.filter((need) => !suite.capabilities[need]);
+          if (missing.length === 0) {
+            it(scenario.title, () => scenario.run(context!), 60_000);
+          } else {
+            const note = `not run: the target has no ${missing.join(', ')} hook`;
+            it(`${scenario.title} [${note}]`, (test) => {
+              test.skip(note);
+            });
+          }
+        }
+      });
+    }
+  });
+}
+
+/**
+ * The storeCalls and store hooks for a {@link countingStore} the app uses.
+ * @example
+ * const store = countingStore(memoryStore({ now: clock.now, warn: false }));
+ * return { baseUrl, hooks: { clock, ...storeHooks(store) }, close };
+ */
+export function storeHooks(
+  store: CountingStore,
+): Pick<ScenarioHooks, 'storeCalls' | 'resetStoreCalls' | 'store'> {
+  return { storeCalls: () => store.calls(), resetStoreCalls: () => store.resetCalls(), store };
+}
+
+/** The titles of every scenario, by group, as the suite registers them (for docs and reports). */
+export function scenarioTitles(): Readonly<Record<ScenarioGroup, readonly string[]>> {
+  const titles = Object.fromEntries(scenarioGroups.map((group) => [group, [] as string[]])) as Record<
+    ScenarioGroup,
+    string[]
+  >;
+  for (const scenario of scenarios) titles[scenario.group].push(scenario.title);
+  return titles;
+}
