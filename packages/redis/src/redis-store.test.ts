@@ -205,7 +205,7 @@ describe('store.listByUser()', () => {
     vi.useFakeTimers({ toFake: ['Date'] });
     vi.setSystemTime(Date.now() + 3_600_000);
     await store.listByUser(user);
-    expect(await client.zrange(`${prefix}u:${user}`, 0, -1)).toEqual([live]);
+    expect(await client.zrange(`${prefix}u:${user}`, '0', '-1')).toEqual([live]);
   });
 
   it('resolves [] for a user with no index', async () => {
@@ -244,7 +244,7 @@ describe('keys in Redis', () => {
         const dump = JSON.stringify(
           (await client.type(name)) === 'hash'
             ? await client.hgetall(name)
-            : await client.zrange(name, 0, -1),
+            : await client.zrange(name, '0', '-1'),
         );
         for (const { id } of sessions) {
           expect(name).not.toContain(id);

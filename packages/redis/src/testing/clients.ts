@@ -33,6 +33,8 @@ export async function connectRedis(
   url: string = REDIS_URL,
 ): Promise<Redis> {
   const client = new Redis(url, { ...options, lazyConnect: true });
+  // Failures reach the tests as rejections; this only keeps reconnection noise out of the output.
+  client.on('error', () => undefined);
   try {
     await client.connect();
     await client.ping();
@@ -55,6 +57,7 @@ export async function connectCluster(ports: readonly number[]): Promise<Cluster>
       lazyConnect: true,
     },
   );
+  cluster.on('error', () => undefined);
   await cluster.connect();
   return cluster;
 }

@@ -11,6 +11,8 @@ import { type PrivateRedis, redisCli, sparePort, startRedis } from './redis-serv
 declare module 'vitest' {
   export interface ProvidedContext {
     clusterPorts: number[];
+    /** Process id of each node, by port, so a test can pause one (SIGSTOP) for a moment. */
+    clusterPids: Record<number, number>;
   }
 }
 
@@ -46,6 +48,7 @@ export default async function setup(project: TestProject): Promise<() => Promise
     ]);
     await waitForClusterOk(ports);
     project.provide('clusterPorts', ports);
+    project.provide('clusterPids', Object.fromEntries(nodes.map((node) => [node.port, node.process.pid!])));
     return teardown;
   } catch (error) {
     await teardown();

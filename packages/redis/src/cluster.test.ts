@@ -1,0 +1,115 @@
+import { SessionStoreError } from '@cloakroom/session-core';
+import type { Cluster } from 'ioredis';
+import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
+import { type RedisSessionStore, redisStore } from './redis-store.ts';
+import { connectCluster, runPrefix, scanClusterKeys } from './testing/clients.ts';
+import { sessionKey, writeOf } from './testing/keys.ts';
+
+const ports = inject('clusterPorts');
+const pids = inject('clusterPids');
+const prefix = runPrefix('cluster');
+let cluster: Cluster;
+let store: RedisSessionStore;
+
+beforeAll(async () => {
+  cluster = await connectCluster(ports);
+  store = redisStore({ client: cluster, prefix, timeout: 1000 });
+});
+
+afterAll(async () => {
+  await cluster.quit();
+});
+
+/** The port of the master that serves `name`'s slot. */
+async function portOf(name: string): Promise<number> {
+  const slot = (await cluster.cluster('KEYSLOT', name)) as number;
+  const nodeKey = cluster.slots[slot]?.[0];
+  if (nodeKey === undefined) throw new Error(`No node serves slot ${slot}`);
+  return Number(nodeKey.split(':').pop());
+}
+
+/** A session key whose record lives on a different master than `other`. */
+async function keyAwayFrom(other: number): Promise<string> {
+  for (;;) {
+    const { key } = sessionKey();
+    if ((await portOf(`${prefix}s:${key}`)) !== other) return key;
+  }
+}
+
+/** Pauses a node (SIGSTOP: it neither answers nor closes connections) while `body` runs. */
+async function whilePaused<T>(port: number, body: () => Promise<T>): Promise<T> {
+  const pid = pids[port]!;
+  process.kill(pid, 'SIGSTOP');
+  try {
+    return await body();
+  } finally {
+    process.kill(pid, 'SIGCONT');
+  }
+}
+
+describe('redisStore() on Redis Cluster', () => {
+  it('lists and revokes all of a user’s sessions whose records live in different slots', async () => {
+    const user = `user-${Math.random()}`;
+    const keys = Array.from({ length: 12 }, () => sessionKey().key);
+    for (const key of keys) await store.create(key, writeOf(`data-${key}`, { userId: user }));
+
+    const homes = new Set(await Promise.all(keys.map((key) => portOf(`${prefix}s:${key}`))));
+    expect(homes.size).toBeGreaterThan(1);
+    const listed = await store.listByUser(user);
+    expect(listed.map((s) => s.key).sort()).toEqual([...keys].sort());
+
+    // Revoke all: what a sign-out-everywhere does through the manager.
+    await Promise.all(listed.map((s) => store.delete(s.key)));
+    expect(await store.listByUser(user)).toEqual([]);
+    expect(await scanClusterKeys(cluster, prefix)).toEqual([]);
+  });
+
+  it('writes the index before the record: a create cut off half-way leaves no unindexed session', async () => {
+    const user = `user-${Math.random()}`;
+    const indexPort = await portOf(`${prefix}u:${user}`);
+    const key = await keyAwayFrom(indexPort);
+    const recordPort = await portOf(`${prefix}s:${key}`);
+
+    // The record's master stops answering: the create fails after the index step succeeded.
+    const error = await whilePaused(recordPort, async () => {
+      const failure = await store.create(key, writeOf('x', { userId: user })).catch((e: unknown) => e);
+      expect(await cluster.zscore(`${prefix}u:${user}`, key)).not.toBeNull();
+      return failure;
+    });
+    expect(error).toBeInstanceOf(SessionStoreError);
+    expect(error).toMatchObject({ operation: 'create' });
+
+    // Whether or not the record write reached the node before it paused, revoking finds it.
+    for (const session of await store.listByUser(user)) await store.delete(session.key);
+    expect(await cluster.exists(`${prefix}s:${key}`)).toBe(0);
+    expect(await cluster.exists(`${prefix}u:${user}`)).toBe(0);
+  });
+
+  it('deletes the record before its index entry: a delete cut off half-way leaves no live session', async () => {
+    const user = `user-${Math.random()}`;
+    const indexPort = await portOf(`${prefix}u:${user}`);
+    const key = await keyAwayFrom(indexPort);
+    await store.create(key, writeOf('x', { userId: user }));
+
+    const error = await whilePaused(indexPort, async () => {
+      const failure = await store.delete(key).catch((e: unknown) => e);
+      expect(await cluster.exists(`${prefix}s:${key}`)).toBe(0);
+      return failure;
+    });
+    expect(error).toBeInstanceOf(SessionStoreError);
+    expect(await store.get(key)).toBeNull();
+    expect(await store.listByUser(user)).toEqual([]);
+    await cluster.del(`${prefix}u:${user}`);
+  });
+
+  it('keeps every key under the prefix as a hash of the id or a user id', async () => {
+    const sessions = [sessionKey(), sessionKey(), sessionKey()];
+    for (const { key } of sessions) await store.create(key, writeOf('x', { userId: 'user-7' }));
+    const keys = await scanClusterKeys(cluster, prefix);
+    expect(keys.sort()).toEqual(
+      [...sessions.map(({ key }) => `${prefix}s:${key}`), `${prefix}u:user-7`].sort(),
+    );
+    for (const { id } of sessions) expect(keys.join('\n')).not.toContain(id);
+    for (const { key } of sessions) await store.delete(key);
+  });
+});
