@@ -82,7 +82,7 @@ let warned = false;
  * import { createSessionManager, memoryStore } from '@cloakroom/session-core';
  *
  * const store = memoryStore({ maxEntries: 50_000 });
- * const sessions = createSessionManager({ store, secrets: [process.env.SESSION_SECRET!] });
+ * const sessions = createSessionManager({ store, secret: process.env.SESSION_SECRET! });
  * // on shutdown: await store.close();
  */
 export function memoryStore(options: MemoryStoreOptions = {}): MemoryStore {

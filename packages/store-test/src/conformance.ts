@@ -94,9 +94,10 @@ const DAY = 24 * HOUR;
  * import { redisStore } from './redis-store.ts';
  *
  * const client = new Redis(process.env.REDIS_URL ?? 'redis://127.0.0.1:6379');
+ * const prefix = `test:${crypto.randomUUID()}:`; // this run's own keys
  * describeStoreConformance({
  *   name: 'redis',
- *   createStore: () => redisStore({ client, prefix: `test:${crypto.randomUUID()}:` }),
+ *   createStore: () => redisStore({ client, prefix }),
  *   cleanup: async () => { await client.quit(); },
  *   capabilities: { compareAndSet: true, userIndex: true, deleteExpired: 'native' },
  *   backendExpiry: async (_store, key) => {
