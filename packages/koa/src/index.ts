@@ -1,0 +1,8 @@
+export { type CsrfProtectionOptions, csrfProtection } from './csrf.ts';
+export {
+  type KoaSessionData,
+  type KoaSessionOptions,
+  type SessionData,
+  type SessionMiddleware,
+  session,
+} from './session.ts';

@@ -1,0 +1,136 @@
+import {
+  type CommitResult,
+  type SessionData as CoreSessionData,
+  createSessionManager,
+  type Session,
+  SessionManager,
+  type SessionManagerOptions,
+} from '@cloakroom/session-core';
+import type { Middleware, ParameterizedContext } from 'koa';
+
+/**
+ * The shape of your session data. Empty here; augment it in your app and `ctx.session` follows:
+ * @example
+ * declare module '@cloakroom/session-koa' {
+ *   interface SessionData { cart: string[]; visits: number }
+ * }
+ */
+// biome-ignore lint/suspicious/noEmptyInterface: apps augment it through declaration merging.
+export interface SessionData {}
+
+/**
+ * The data type of `ctx.session`: your augmented {@link SessionData}, or any JSON record while it is
+ * not augmented. (The mapped copy gives the interface the index signature core's constraint needs.)
+ */
+export type KoaSessionData = keyof SessionData extends never
+  ? CoreSessionData
+  : { [K in keyof SessionData]: SessionData[K] };
+
+declare module 'koa' {
+  interface DefaultContext {
+    /** The request's session (set by `@cloakroom/session-koa`'s `session()` middleware). */
+    session: Session<KoaSessionData>;
+  }
+  interface BaseContext {
+    /** The request's session (set by `@cloakroom/session-koa`'s `session()` middleware). */
+    session: Session<KoaSessionData>;
+  }
+}
+
+/** Options of {@link session}: those of core's `createSessionManager`, or a manager you built. */
+export type KoaSessionOptions = SessionManagerOptions;
+
+/** The middleware {@link session} returns, with the manager it uses. */
+export type SessionMiddleware<Data extends CoreSessionData = KoaSessionData> = Middleware & {
+  /** The manager behind the middleware: list or revoke a user's sessions, `close()` on shutdown. */
+  readonly manager: SessionManager<Data>;
+};
+
+interface ThrownError {
+  status?: unknown;
+  statusCode?: unknown;
+  headers?: unknown;
+}
+
+/**
+ * Koa middleware that gives every request `ctx.session`. Nothing touches the store until a handler
+ * uses the session. After the rest of the chain resolves (and before Koa writes the response head, which
+ * it does only then) it saves what changed and sets the `Set-Cookie`, `Cache-Control` and `Vary`
+ * headers. The request counts as secure when `ctx.secure` says so, which follows `app.proxy`.
+ *
+ * A store failure is thrown into Koa's error flow as a `SessionStoreError` (`status` 503,
+ * `expose` false, so Koa answers `503 Service Unavailable` without details). When a handler throws,
+ * the error propagates untouched; for a 5xx nothing is saved, for a 4xx (`ctx.throw(401)`) the changes
+ * are saved and the cookie rides on `err.headers`, which Koa's error response keeps.
+ *
+ * @param options - core's manager options (`store`, `secret`, `cookie`, timeouts...), or a
+ *   `SessionManager` to share.
+ * @throws SessionError `SESSION_CONFIG` at once when the options are invalid.
+ * @example
+ * import Koa from 'koa';
+ * import { memoryStore } from '@cloakroom/session-core';
+ * import { session } from '@cloakroom/session-koa';
+ *
+ * const app = new Koa();
+ * app.use(session({ store: memoryStore(), secret: process.env.SESSION_SECRET! }));
+ * app.use(async (ctx) => {
+ *   ctx.body = { visits: await ctx.session.update('visits', (n = 0) => Number(n) + 1) };
+ * });
+ */
+export function session<Data extends CoreSessionData = KoaSessionData>(
+  options: KoaSessionOptions | SessionManager<Data>,
+): SessionMiddleware<Data> {
+  const manager = options instanceof SessionManager ? options : createSessionManager<Data>(options);
+
+  const middleware: Middleware = async (ctx, next) => {
+    const handle = manager.open({ cookie: ctx.get('Cookie'), secure: ctx.secure });
+    ctx.session = handle.session as unknown as Session<KoaSessionData>;
+    try {
+      await next();
+    } catch (error) {
+      const status = thrownStatus(error);
+      // A failed handler: nothing is saved for a 5xx; a 4xx keeps its changes, and its cookie.
+      if (status < 500) attachHeaders(error, await handle.commit({ status }));
+      throw error;
+    }
+    // Koa writes the head only after the middleware chain resolves, so the headers still fit here,
+    // unless a handler bypassed Koa (`ctx.respond = false`) and wrote the head itself.
+    const open = !ctx.headerSent;
+    const result = await handle.commit({ status: ctx.status, cookies: open });
+    if (open) writeHeaders(ctx, result);
+  };
+  return Object.assign(middleware, { manager });
+}
+
+function thrownStatus(error: unknown): number {
+  if (error === null || typeof error !== 'object') return 500;
+  const { status, statusCode } = error as ThrownError;
+  const value = typeof status === 'number' ? status : statusCode;
+  return typeof value === 'number' && value >= 400 && value <= 599 ? value : 500;
+}
+
+function attachHeaders(error: unknown, result: CommitResult): void {
+  if (result.setCookie === null && result.headers.length === 0) return;
+  if (error === null || typeof error !== 'object' || !Object.isExtensible(error)) return;
+  const target = error as ThrownError;
+  const headers: Record<string, string | string[]> =
+    target.headers !== null && typeof target.headers === 'object'
+      ? { ...(target.headers as Record<string, string | string[]>) }
+      : {};
+  for (const [name, value] of result.headers) headers[name] = value;
+  if (result.setCookie !== null) {
+    const existing = headers['Set-Cookie'] ?? headers['set-cookie'];
+    delete headers['set-cookie'];
+    headers['Set-Cookie'] = existing === undefined ? [result.setCookie] : [existing, result.setCookie].flat();
+  }
+  target.headers = headers;
+}
+
+function writeHeaders(ctx: ParameterizedContext, result: CommitResult): void {
+  if (result.setCookie !== null) ctx.append('Set-Cookie', result.setCookie);
+  for (const [name, value] of result.headers) {
+    // Vary is a list: add to it. Cache-Control replaces: a shared cache must never keep this response.
+    if (name.toLowerCase() === 'vary') ctx.vary(value);
+    else ctx.set(name, value);
+  }
+}
