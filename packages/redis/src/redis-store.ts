@@ -206,13 +206,13 @@ class RedisStore implements RedisSessionStore {
       userId === null ? '0' : '1',
     );
     if (!Array.isArray(reply)) return null;
-    const [newVersion, previousUser] = reply as [number, string | null];
+    const [newVersion, previousUser] = reply as [string, string | null];
     if (typeof previousUser === 'string' && previousUser !== userId) {
       // The session changed hands: drop it from the previous user's index, after the record moved.
       op.check();
       await this.#client.zrem(this.#indexPrefix + previousUser, key);
     }
-    return String(newVersion);
+    return newVersion;
   }
 
   /**

@@ -11,7 +11,8 @@ import { createHash } from 'node:crypto';
 /**
  * Writes a record. ARGV: mode (`create` | `set` | `cas`), expected version (cas only), data, expiresAt,
  * PEXPIREAT time, user id, whether there is a user (`1`/`0`).
- * Returns `false` (nil) when the mode refuses the write, otherwise `{version, previousUser}`.
+ * Returns `false` (nil) when the mode refuses the write, otherwise `{version, previousUser}`. Three calls
+ * into Redis at most: the script runs on every write, so it stays short.
  *
  * The version is a counter. A new record starts it at the server's clock in microseconds, so a record
  * deleted and written again under the same key never reuses a version an old reader still holds.
@@ -22,20 +23,17 @@ local mode = ARGV[1]
 local version
 if current[1] then
   if mode == 'create' or (mode == 'cas' and current[1] ~= ARGV[2]) then return false end
-  version = redis.call('HINCRBY', KEYS[1], 'v', 1)
+  version = string.format('%d', tonumber(current[1]) + 1)
 else
   if mode == 'cas' then return false end
   local t = redis.call('TIME')
-  version = tonumber(t[1]) * 1000000 + tonumber(t[2])
-  redis.call('HSET', KEYS[1], 'v', t[1] .. string.format('%06d', tonumber(t[2])))
+  version = t[1] .. string.format('%06d', tonumber(t[2]))
 end
 if ARGV[7] == '1' then
-  redis.call('HSET', KEYS[1], 'd', ARGV[3], 'e', ARGV[4], 'u', ARGV[6])
-elseif current[2] then
-  redis.call('HSET', KEYS[1], 'd', ARGV[3], 'e', ARGV[4])
-  redis.call('HDEL', KEYS[1], 'u')
+  redis.call('HSET', KEYS[1], 'd', ARGV[3], 'e', ARGV[4], 'v', version, 'u', ARGV[6])
 else
-  redis.call('HSET', KEYS[1], 'd', ARGV[3], 'e', ARGV[4])
+  redis.call('HSET', KEYS[1], 'd', ARGV[3], 'e', ARGV[4], 'v', version)
+  if current[2] then redis.call('HDEL', KEYS[1], 'u') end
 end
 redis.call('PEXPIREAT', KEYS[1], ARGV[5])
 return {version, current[2]}
