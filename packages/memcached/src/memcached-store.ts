@@ -54,7 +54,12 @@ export interface MemcachedStoreOptions {
   maxItemSize?: number;
 }
 
-/** The longest prefix, in bytes, that keeps every key within Memcached's 250-byte limit. */
+/**
+ * The longest prefix, in bytes, that keeps every key within Memcached's 250-byte limit: 250 less the
+ * 43-character session key and the 2-character suffix of the expiry companion item.
+ * @example
+ * if (prefix.length > MAX_PREFIX_BYTES) throw new Error('prefix too long');
+ */
 export const MAX_PREFIX_BYTES: number = 250 - 43 - 2;
 
 const PACKAGE = '@cloakroom/session-memcached';
@@ -145,6 +150,10 @@ function parseServers(servers: string | readonly string[]): string[] {
  *   token is that CAS token, as a decimal string.
  * - `touch` moves the expiry with `gat` and records it in a small companion item, never rewriting data.
  * - No per-user index and no `deleteExpired`: see the README for why.
+ *
+ * @example
+ * const store = memcachedStore({ servers: ['10.0.0.1:11211', '10.0.0.2:11211'], prefix: 'app:sess:' });
+ * store.serverFor(key); // '10.0.0.2:11211'
  */
 export class MemcachedStore implements SessionStore, CompareAndSetStore, ClosableStore {
   readonly #shards: readonly Shard[];
