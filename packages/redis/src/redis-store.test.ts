@@ -70,6 +70,28 @@ describe('store.get()', () => {
   });
 });
 
+describe('errors', () => {
+  it('wraps a failing script in SessionStoreError naming the operation, with or without a timeout', async () => {
+    const { key } = sessionKey();
+    await client.set(`${prefix}s:${key}`, 'not a hash');
+    for (const scoped of [store, redisStore({ client, prefix, timeout: 0 })]) {
+      for (const [operation, call] of [
+        ['set', () => scoped.set(key, writeOf('x'))],
+        ['create', () => scoped.create(key, writeOf('x'))],
+        ['compareAndSet', () => scoped.compareAndSet(key, '1', writeOf('x'))],
+        ['touch', () => scoped.touch(key, Date.now() + 1000)],
+        ['delete', () => scoped.delete(key)],
+      ] as const) {
+        const error = await call().catch((e: unknown) => e);
+        expect(error, operation).toBeInstanceOf(SessionStoreError);
+        expect(error, operation).toMatchObject({ operation, code: 'SESSION_STORE' });
+        expect(JSON.stringify((error as Error).cause), operation).not.toContain(key);
+      }
+    }
+    await client.del(`${prefix}s:${key}`);
+  });
+});
+
 describe('store.create() / set() / compareAndSet()', () => {
   it('stores data, expiry and version in one hash that expires at expiresAt', async () => {
     const { key } = sessionKey();

@@ -37,7 +37,11 @@ export interface RedisStoreOptions {
   readonly timeout?: number;
 }
 
-/** The store {@link redisStore} returns: every capability of the contract. */
+/**
+ * The store {@link redisStore} returns: every capability of the contract. `deleteExpired()` always
+ * resolves 0, because Redis expires records by itself; `close()` resolves without quitting the client,
+ * which stays yours to quit.
+ */
 export type RedisSessionStore = SessionStore &
   CompareAndSetStore &
   UserIndexStore &
