@@ -1,0 +1,271 @@
+import {
+  type CommitResult,
+  createSessionManager,
+  type Session,
+  type SessionData,
+  SessionError,
+  type SessionInfo,
+  SessionManager,
+  type SessionManagerOptions,
+  type SessionState,
+} from '@cloakroom/session-core';
+import type { Context, MiddlewareHandler } from 'hono';
+import { HTTPException } from 'hono/http-exception';
+
+/**
+ * The `Variables` the middleware sets: `c.get('session')`. Combine it with your own variables.
+ * @example
+ * type Env = { Variables: SessionVariables<{ cart: string[] }> & { requestId: string } };
+ * const app = new Hono<Env>();
+ */
+export interface SessionVariables<Data extends SessionData = SessionData> {
+  /** The request's session. */
+  session: Session<Data>;
+}
+
+/**
+ * A Hono `Env` whose variables hold the session, for apps that need no other variables or bindings.
+ * @example
+ * const app = new Hono<SessionEnv<{ visits: number }>>();
+ */
+export interface SessionEnv<Data extends SessionData = SessionData> {
+  Variables: SessionVariables<Data>;
+}
+
+/** What the adapter itself adds to the manager's options. */
+export interface HonoAdapterOptions {
+  /**
+   * Trust `X-Forwarded-Proto` (and `X-Forwarded-Host`, for the CSRF origin check) from a TLS-terminating
+   * proxy in front of the app. Only turn it on when such a proxy always sets them: a client could
+   * otherwise claim a secure connection. Without it, the request counts as secure when its URL is
+   * `https:`. Matters when `cookie.secure` is `'auto'`, and to `csrfProtection()`.
+   * @default false
+   */
+  trustProxy?: boolean;
+}
+
+/** Options of {@link session}: core's manager options plus {@link HonoAdapterOptions}. */
+export interface HonoSessionOptions extends SessionManagerOptions, HonoAdapterOptions {}
+
+/** The middleware {@link session} returns, with the manager it uses. */
+export type SessionMiddleware<Data extends SessionData = SessionData> = MiddlewareHandler<
+  SessionEnv<Data>
+> & {
+  /** The manager behind the middleware: list or revoke a user's sessions, `close()` on shutdown. */
+  readonly manager: SessionManager<Data>;
+};
+
+/** @internal What csrfProtection() needs to know about a request session() has seen. */
+export interface RequestInfo {
+  readonly secure: boolean;
+  readonly trustProxy: boolean;
+}
+
+/** @internal Filled by session(), read by csrfProtection(). Contexts live as long as their request. */
+export const requests: WeakMap<Context, RequestInfo> = new WeakMap();
+
+/**
+ * Hono middleware that gives every request `c.get('session')`. Nothing touches the store until a
+ * handler uses the session. After `await next()` it saves what changed (nothing when the response is a
+ * 5xx) and appends the `Set-Cookie` header, sets `Cache-Control: private, no-store` and adds `Cookie` to
+ * `Vary`. Hono sends the head only after the middleware chain resolves, so this always fits; a
+ * streamed body that changes the session after its handler returned must `await session.save()`,
+ * which saves but cannot change the cookie any more.
+ *
+ * When the store fails, at commit or in a handler's `await session.get(...)`, the error is an
+ * `HTTPException(503)` with the message `Service Unavailable` and the `SessionStoreError` as its
+ * `cause`: Hono's default error handler answers 503 with no stack or detail; a custom `app.onError`
+ * should return `err.getResponse()` for an `HTTPException`.
+ *
+ * Web-standard APIs only: it runs on Node (`@hono/node-server`), Bun, Deno and Cloudflare Workers.
+ *
+ * @param options - core's manager options (`store`, `secret`, `cookie`, timeouts...) and `trustProxy`;
+ *   or a `SessionManager` to share, with `adapterOptions` beside it.
+ * @throws SessionError `SESSION_CONFIG` at once when the options are invalid.
+ * @example
+ * import { Hono } from 'hono';
+ * import { memoryStore } from '@cloakroom/session-core';
+ * import { session, type SessionEnv } from '@cloakroom/session-hono';
+ *
+ * const app = new Hono<SessionEnv<{ visits: number }>>();
+ * app.use(session({ store: memoryStore(), secret: env.SESSION_SECRET }));
+ * app.get('/', async (c) => {
+ *   const visits = await c.get('session').update('visits', (n = 0) => n + 1);
+ *   return c.json({ visits });
+ * });
+ */
+export function session<Data extends SessionData = SessionData>(
+  options: HonoSessionOptions | SessionManager<Data>,
+  adapterOptions: HonoAdapterOptions = {},
+): SessionMiddleware<Data> {
+  const manager = options instanceof SessionManager ? options : createSessionManager<Data>(options);
+  const trustProxy =
+    (options instanceof SessionManager ? adapterOptions.trustProxy : options.trustProxy) ?? false;
+
+  const middleware: MiddlewareHandler<SessionEnv<Data>> = async (c, next) => {
+    const secure = isSecure(c, trustProxy);
+    requests.set(c, { secure, trustProxy });
+    const handle = manager.open({ cookie: c.req.header('Cookie'), secure });
+    c.set('session', new HonoSession(handle.session));
+    await next();
+    let result: CommitResult;
+    try {
+      result = await handle.commit({ status: c.res.status });
+    } catch (error) {
+      throw toHttpException(error);
+    }
+    writeHeaders(c, result);
+  };
+  return Object.assign(middleware, { manager });
+}
+
+function isSecure(c: Context, trustProxy: boolean): boolean {
+  if (trustProxy) {
+    const forwarded = c.req.header('X-Forwarded-Proto');
+    // The first value is the one the client-facing proxy set.
+    if (forwarded) return forwarded.split(',', 1)[0]!.trim().toLowerCase() === 'https';
+  }
+  return c.req.url.startsWith('https:');
+}
+
+function writeHeaders(c: Context, result: CommitResult): void {
+  if (result.setCookie !== null) c.header('Set-Cookie', result.setCookie, { append: true });
+  for (const [name, value] of result.headers) {
+    if (name.toLowerCase() === 'vary') {
+      // Vary is a list: add to what the handler set, once.
+      const current = c.res.headers.get('Vary');
+      if (current === null || current.trim() === '') c.header('Vary', value);
+      else if (
+        !current.split(',').some((item) => ['*', value.toLowerCase()].includes(item.trim().toLowerCase()))
+      ) {
+        c.header('Vary', `${current}, ${value}`);
+      }
+    } else {
+      // Cache-Control replaces: a shared cache must never keep a response that sets a session cookie.
+      c.header(name, value);
+    }
+  }
+}
+
+/** Store failures (and other 503s) become the HTTPException Hono's error handling expects. */
+function toHttpException(error: unknown): unknown {
+  if (error instanceof SessionError && error.status === 503) {
+    return new HTTPException(503, { message: 'Service Unavailable', cause: error });
+  }
+  return error;
+}
+
+async function guard<T>(promise: Promise<T>): Promise<T> {
+  try {
+    return await promise;
+  } catch (error) {
+    throw toHttpException(error);
+  }
+}
+
+/**
+ * The session handlers see: core's session, with store failures raised as `HTTPException(503)` so they
+ * reach `app.onError` the way Hono apps handle errors.
+ */
+class HonoSession<Data extends SessionData> implements Session<Data> {
+  readonly #inner: Session<Data>;
+
+  constructor(inner: Session<Data>) {
+    this.#inner = inner;
+  }
+
+  get state(): SessionState {
+    return this.#inner.state;
+  }
+
+  get<K extends keyof Data & string>(key: K): Promise<Data[K] | undefined> {
+    return guard(this.#inner.get(key));
+  }
+
+  has(key: keyof Data & string): Promise<boolean> {
+    return guard(this.#inner.has(key));
+  }
+
+  all(): Promise<Partial<Data>> {
+    return guard(this.#inner.all());
+  }
+
+  set<K extends keyof Data & string>(key: K, value: Data[K]): void {
+    this.#inner.set(key, value);
+  }
+
+  delete(key: keyof Data & string): void {
+    this.#inner.delete(key);
+  }
+
+  clear(): void {
+    this.#inner.clear();
+  }
+
+  update<K extends keyof Data & string>(
+    key: K,
+    fn: (current: Data[K] | undefined) => Data[K],
+  ): Promise<Data[K]> {
+    return guard(this.#inner.update(key, fn));
+  }
+
+  flash(key: string, value: unknown): void {
+    this.#inner.flash(key, value);
+  }
+
+  consumeFlash(key: string): Promise<unknown[]> {
+    return guard(this.#inner.consumeFlash(key));
+  }
+
+  getUser(): Promise<string | null> {
+    return guard(this.#inner.getUser());
+  }
+
+  setUser(userId: string | null): void {
+    this.#inner.setUser(userId);
+  }
+
+  regenerate(): void {
+    this.#inner.regenerate();
+  }
+
+  destroy(): void {
+    this.#inner.destroy();
+  }
+
+  touch(): void {
+    this.#inner.touch();
+  }
+
+  exists(): Promise<boolean> {
+    return guard(this.#inner.exists());
+  }
+
+  createdAt(): Promise<Date | null> {
+    return guard(this.#inner.createdAt());
+  }
+
+  logId(): Promise<string | null> {
+    return guard(this.#inner.logId());
+  }
+
+  listSessions(): Promise<SessionInfo[]> {
+    return guard(this.#inner.listSessions());
+  }
+
+  revokeOtherSessions(): Promise<number> {
+    return guard(this.#inner.revokeOtherSessions());
+  }
+
+  csrfToken(): Promise<string> {
+    return guard(this.#inner.csrfToken());
+  }
+
+  verifyCsrfToken(token: unknown): Promise<boolean> {
+    return guard(this.#inner.verifyCsrfToken(token));
+  }
+
+  save(): Promise<void> {
+    return guard(this.#inner.save());
+  }
+}
