@@ -226,14 +226,35 @@ describe('memoryStore({ sweepInterval })', () => {
     expect(vi.getTimerCount()).toBe(0);
   });
 
-  it('keeps its timer from holding the process open (unref)', () => {
+  it('starts no timer before the first record (edge runtimes refuse timers in global scope)', async () => {
+    const store = track(memoryStore({ warn: false }));
+    expect(vi.getTimerCount()).toBe(0);
+    expect(await store.get('a')).toBeNull();
+    await store.touch('a', Date.now() + HOUR);
+    await store.delete('a');
+    expect(vi.getTimerCount()).toBe(0);
+    await store.create('a', write('a', Date.now() + HOUR));
+    expect(vi.getTimerCount()).toBe(1);
+    await store.set('b', write('b', Date.now() + HOUR));
+    expect(vi.getTimerCount()).toBe(1);
+  });
+
+  it('starts no timer for writes after close()', async () => {
+    const store = track(memoryStore({ warn: false }));
+    await store.close();
+    await store.set('a', write('a', Date.now() + 1_000));
+    expect(vi.getTimerCount()).toBe(0);
+    expect((await store.get('a'))?.data).toBe('a');
+  });
+
+  it('keeps its timer from holding the process open (unref)', async () => {
     vi.useRealTimers();
     const spy = vi.spyOn(globalThis, 'setInterval');
     const store = track(memoryStore({ warn: false }));
+    await store.set('a', write('a', Date.now() + HOUR));
     expect(spy).toHaveBeenCalledTimes(1);
     const timer = spy.mock.results[0]?.value as NodeJS.Timeout;
     expect(timer.hasRef()).toBe(false);
-    void store;
   });
 });
 

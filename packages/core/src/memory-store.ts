@@ -19,9 +19,10 @@ export interface MemoryStoreOptions {
    */
   readonly maxEntries?: number;
   /**
-   * Milliseconds between sweeps that reclaim expired records nobody reads any more. The timer never
-   * keeps the process alive. `0` turns the timer off (expired records are then dropped on read, on
-   * eviction and by `deleteExpired()`).
+   * Milliseconds between sweeps that reclaim expired records nobody reads any more. The timer starts
+   * with the first record (edge runtimes refuse timers in global scope), never keeps the process
+   * alive, and stops on `close()`. `0` turns it off: expired records are then dropped on read, on
+   * eviction and by `deleteExpired()`.
    * @default 60_000
    */
   readonly sweepInterval?: number;
@@ -123,7 +124,9 @@ class InMemoryStore implements MemoryStore {
   readonly #byUser = new Map<string, Set<string>>();
   readonly #maxEntries: number;
   readonly #now: () => number;
+  readonly #sweepInterval: number;
   #counter = 0;
+  #closed = false;
   #interval: ReturnType<typeof setInterval> | undefined;
   #slice: TimerHandle | undefined;
   #sweep: { iterator: Iterator<[string, Entry]>; left: number } | undefined;
@@ -131,10 +134,7 @@ class InMemoryStore implements MemoryStore {
   constructor(maxEntries: number, sweepInterval: number, now: () => number) {
     this.#maxEntries = maxEntries;
     this.#now = now;
-    if (sweepInterval > 0) {
-      this.#interval = setInterval(() => this.#startSweep(), sweepInterval);
-      unref(this.#interval);
-    }
+    this.#sweepInterval = sweepInterval;
   }
 
   get size(): number {
@@ -207,6 +207,7 @@ class InMemoryStore implements MemoryStore {
   }
 
   async close(): Promise<void> {
+    this.#closed = true;
     if (this.#interval !== undefined) clearInterval(this.#interval);
     if (this.#slice !== undefined) clearTimeout(this.#slice);
     this.#interval = undefined;
@@ -236,6 +237,7 @@ class InMemoryStore implements MemoryStore {
     const version = String(++this.#counter);
     const entry: Entry = { data: write.data, expiresAt: write.expiresAt, version, userId: write.userId };
     this.#entries.set(key, entry);
+    if (this.#interval === undefined) this.#startTimer();
     if (entry.userId !== null) {
       let keys = this.#byUser.get(entry.userId);
       if (keys === undefined) {
@@ -261,6 +263,16 @@ class InMemoryStore implements MemoryStore {
     if (keys === undefined) return;
     keys.delete(key);
     if (keys.size === 0) this.#byUser.delete(entry.userId);
+  }
+
+  /**
+   * Starts the sweep timer with the first record rather than at construction: edge runtimes such as
+   * Cloudflare Workers refuse timers in a module's global scope, where stores are usually built.
+   */
+  #startTimer(): void {
+    if (this.#closed || this.#sweepInterval === 0) return;
+    this.#interval = setInterval(() => this.#startSweep(), this.#sweepInterval);
+    unref(this.#interval);
   }
 
   /** Starts a sweep round unless one is still running. */
