@@ -2,6 +2,7 @@ import { randomUUID } from 'node:crypto';
 import { once } from 'node:events';
 import { createServer, type Server, type Socket } from 'node:net';
 import { SessionStoreError, type SessionWrite } from '@cloakroom/session-core';
+import { MemcacheClient } from 'memcache-client';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type MemcachedStore, memcachedStore } from './memcached-store.ts';
 import { type PrivateMemcached, serverGets, sparePort, startMemcached } from './test/memcached-server.ts';
@@ -129,6 +130,20 @@ describe('a server that accepts connections but never answers', () => {
       expect((await store.get(fine))?.data).toBe('ok');
     } finally {
       await store.close();
+    }
+  });
+
+  it("bounds a client the user built without timeouts by the store's `timeout` too", async () => {
+    const client = new MemcacheClient({ server: silentAddress });
+    const store = memcachedStore({ clients: [client], timeout: 300 });
+    try {
+      const { ms, result } = await elapsed(store.set(keys(1)[0]!, write('x')));
+      expect(result.status).toBe('rejected');
+      expect((result as PromiseRejectedResult).reason).toBeInstanceOf(SessionStoreError);
+      expect(ms).toBeLessThan(1500);
+    } finally {
+      await store.close();
+      client.shutdown();
     }
   });
 });
