@@ -103,13 +103,13 @@ describe('redisStore() on Redis Cluster', () => {
   });
 
   it('keeps every key under the prefix as a hash of the id or a user id', async () => {
+    const own = runPrefix('cluster-keyspace');
+    const scoped = redisStore({ client: cluster, prefix: own });
     const sessions = [sessionKey(), sessionKey(), sessionKey()];
-    for (const { key } of sessions) await store.create(key, writeOf('x', { userId: 'user-7' }));
-    const keys = await scanClusterKeys(cluster, prefix);
-    expect(keys.sort()).toEqual(
-      [...sessions.map(({ key }) => `${prefix}s:${key}`), `${prefix}u:user-7`].sort(),
-    );
+    for (const { key } of sessions) await scoped.create(key, writeOf('x', { userId: 'user-7' }));
+    const keys = await scanClusterKeys(cluster, own);
+    expect(keys.sort()).toEqual([...sessions.map(({ key }) => `${own}s:${key}`), `${own}u:user-7`].sort());
     for (const { id } of sessions) expect(keys.join('\n')).not.toContain(id);
-    for (const { key } of sessions) await store.delete(key);
+    for (const { key } of sessions) await scoped.delete(key);
   });
 });
