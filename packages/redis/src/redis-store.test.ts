@@ -1,8 +1,8 @@
 import { SessionError, SessionStoreError } from '@cloakroom/session-core';
-import type { Redis } from 'ioredis';
+import { Redis } from 'ioredis';
 import { afterAll, afterEach, beforeAll, describe, expect, it, vi } from 'vitest';
 import { type RedisSessionStore, redisStore } from './redis-store.ts';
-import { connectRedis, deleteByPrefix, runPrefix, scanKeys } from './testing/clients.ts';
+import { connectRedis, deleteByPrefix, REDIS_URL, runPrefix, scanKeys } from './testing/clients.ts';
 import { sessionKey, writeOf } from './testing/keys.ts';
 
 let client: Redis;
@@ -38,6 +38,27 @@ describe('redisStore()', () => {
       expect(await client.type(`cloakroom:s:${key}`)).toBe('hash');
     } finally {
       await defaults.delete(key);
+    }
+  });
+});
+
+describe('redisStore() with a client keyPrefix', () => {
+  it('puts ioredis’ keyPrefix in front of its own prefix, for commands and scripts alike', async () => {
+    const outer = runPrefix('outer');
+    const prefixed = new Redis(REDIS_URL, { keyPrefix: outer });
+    const scoped = redisStore({ client: prefixed, prefix: 'inner:' });
+    const { key } = sessionKey();
+    try {
+      const version = await scoped.create(key, writeOf('x', { userId: 'u' }));
+      await scoped.touch(key, Date.now() + 60_000);
+      expect(await scoped.get(key)).toMatchObject({ data: 'x', version });
+      expect((await scanKeys(client, outer)).sort()).toEqual([`${outer}inner:s:${key}`, `${outer}inner:u:u`]);
+      expect((await scoped.listByUser('u')).map((s) => s.key)).toEqual([key]);
+      await scoped.delete(key);
+      expect(await scanKeys(client, outer)).toEqual([]);
+    } finally {
+      await deleteByPrefix(client, outer);
+      await prefixed.quit();
     }
   });
 });
