@@ -416,6 +416,7 @@ export function describeStoreConformance<S extends AnySessionStore>(options: Con
         if (capabilities.userIndex) {
           const rows = await (current() as S & UserIndexStore).listByUser(user);
           expect(rows.map((row) => [row.key, row.data])).toEqual([[key, 'touched']]);
+          expect(Math.abs((rows[0]?.expiresAt ?? 0) - expiresAt)).toBeLessThanOrEqual(EXPIRY_TOLERANCE);
         }
         if (capabilities.compareAndSet) {
           // Whether touch changed the version or not, the version get() reports is the one that works.
@@ -626,6 +627,21 @@ export function describeStoreConformance<S extends AnySessionStore>(options: Con
         ]);
         expect(await keysOf(alice)).toEqual([a1, a2].sort());
         expect(await keysOf(bob)).toEqual([b1]);
+      });
+
+      it('treats user ids as opaque strings', async () => {
+        const [email, lookalike] = [randomUserId(), randomUserId()].map(
+          (id) => `${id}:42/Zoë+tag@example.com %_*`,
+        ) as [string, string];
+        const [a, b] = [newKey(), newKey()];
+        const expiresAt = Date.now() + 10 * MINUTE;
+        await current().set(a, sessionWrite('a', expiresAt, email));
+        await current().set(b, sessionWrite('b', expiresAt, lookalike));
+        expect(await keysOf(email)).toEqual([a]);
+        expect(await keysOf(lookalike)).toEqual([b]);
+        // Wildcards in an id match nothing: SQL LIKE or Redis SCAN patterns built from ids would.
+        expect(await keysOf(`${email.slice(0, -4)}%`)).toEqual([]);
+        expect(await keysOf('*')).toEqual([]);
       });
 
       it('follows a session to its new user on set()', async () => {
