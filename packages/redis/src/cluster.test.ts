@@ -1,9 +1,10 @@
 import { SessionStoreError } from '@cloakroom/session-core';
-import type { Cluster } from 'ioredis';
+import { Cluster } from 'ioredis';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { type RedisSessionStore, redisStore } from './redis-store.ts';
 import { connectCluster, runPrefix, scanClusterKeys } from './testing/clients.ts';
 import { sessionKey, writeOf } from './testing/keys.ts';
+import { sparePort } from './testing/redis-server.ts';
 
 const ports = inject('clusterPorts');
 const pids = inject('clusterPids');
@@ -111,5 +112,23 @@ describe('redisStore() on Redis Cluster', () => {
     expect(keys.sort()).toEqual([...sessions.map(({ key }) => `${own}s:${key}`), `${own}u:user-7`].sort());
     for (const { id } of sessions) expect(keys.join('\n')).not.toContain(id);
     for (const { key } of sessions) await scoped.delete(key);
+  });
+
+  it('bounds operations by its own timeout while the Cluster client cannot reach any node', async () => {
+    // Commands wait in the Cluster's own offline queue, which has no timeout of its own.
+    const unreachable = new Cluster([{ host: '127.0.0.1', port: await sparePort() }]);
+    unreachable.on('error', () => undefined);
+    const bounded = redisStore({ client: unreachable, timeout: 300 });
+    try {
+      const started = performance.now();
+      const error = await bounded.get(sessionKey().key).catch((e: unknown) => e);
+      const elapsed = performance.now() - started;
+      expect(error).toBeInstanceOf(SessionStoreError);
+      expect(error).toMatchObject({ operation: 'get', message: 'Session store get timed out' });
+      expect(elapsed).toBeGreaterThanOrEqual(290);
+      expect(elapsed).toBeLessThan(700);
+    } finally {
+      unreachable.disconnect();
+    }
   });
 });
