@@ -14,10 +14,14 @@ const url = inject('memcachedUrl');
 const DAY = 24 * 60 * 60 * 1000;
 
 let counter = 0;
+/** Every key written, deleted in afterAll: MEMCACHED_URL may be a shared server. */
+const written = new Set<string>();
 /** A 43-character base64url key, like the hashes core hands to stores. */
 function newKey(): string {
   counter += 1;
-  return `${randomUUID().replaceAll('-', '')}${String(counter).padStart(11, '0')}`;
+  const key = `${randomUUID().replaceAll('-', '')}${String(counter).padStart(11, '0')}`;
+  written.add(key);
+  return key;
 }
 
 function write(data: string, ttlMs = 60_000, userId: string | null = null): SessionWrite {
@@ -32,6 +36,7 @@ beforeAll(() => {
   store = memcachedStore({ servers: url, prefix });
 });
 afterAll(async () => {
+  await Promise.all([...written].map((key) => store.delete(key)));
   await store.close();
 });
 afterEach(() => {
