@@ -1,6 +1,7 @@
 // What the published conformance suite (@cloakroom/session-store-test, which runs against this store in
 // packages/store-test) does not cover: the bound, eviction order, the sweep, the timer and the warning.
 import { spawnSync } from 'node:child_process';
+import { readFile } from 'node:fs/promises';
 import { fileURLToPath } from 'node:url';
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import { SessionError } from './errors.ts';
@@ -255,6 +256,15 @@ describe('memoryStore({ sweepInterval })', () => {
     expect(spy).toHaveBeenCalledTimes(1);
     const timer = spy.mock.results[0]?.value as NodeJS.Timeout;
     expect(timer.hasRef()).toBe(false);
+  });
+});
+
+describe('memoryStore() on every runtime', () => {
+  it('uses web-standard APIs only (no node: modules, process or Buffer)', async () => {
+    const source = await readFile(new URL('./memory-store.ts', import.meta.url), 'utf8');
+    const code = source.replace(/\/\*[\s\S]*?\*\/|\/\/.*$/gm, '');
+    expect(code).not.toMatch(/from '(node:|[a-z])/);
+    expect(code).not.toMatch(/\bprocess\.|\bBuffer\b|\brequire\(/);
   });
 });
 
