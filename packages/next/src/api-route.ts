@@ -1,0 +1,200 @@
+import type { ServerResponse } from 'node:http';
+import type { TLSSocket } from 'node:tls';
+import type { CommitResult, Session, SessionData } from '@cloakroom/session-core';
+import type { NextApiRequest, NextApiResponse } from 'next';
+import { type Adapter, answerable, newState, writableOf } from './context.ts';
+import { csrfAllows, isSecure } from './request.ts';
+import { CSRF_REFUSED, csrfFor, type WithSessionOptions } from './route-handler.ts';
+
+/** A Pages Router API route that gets the request's session as its third argument. */
+export type SessionApiHandler<Data extends SessionData, Body = unknown> = (
+  req: NextApiRequest,
+  res: NextApiResponse<Body>,
+  session: Session<Data>,
+) => unknown | Promise<unknown>;
+
+type Deferred = () => void;
+
+/**
+ * Holds back the response head (and any body written with it) until the session is committed, since a
+ * commit is asynchronous and `res.json()` / `res.send()` / `res.redirect()` write the head at once. The
+ * first call to `writeHead`, `write`, `end` or `flushHeaders` starts the commit; calls are queued and
+ * replayed in order once it is done, and the original methods are put back.
+ */
+class HeadGate {
+  readonly #res: ServerResponse;
+  readonly #commit: (status: number) => Promise<void>;
+  readonly #originals: Pick<ServerResponse, 'writeHead' | 'write' | 'end' | 'flushHeaders'>;
+  readonly #queue: Deferred[] = [];
+  #flushing: Promise<void> | undefined;
+
+  constructor(res: ServerResponse, commit: (status: number) => Promise<void>) {
+    this.#res = res;
+    this.#commit = commit;
+    this.#originals = {
+      writeHead: res.writeHead,
+      write: res.write,
+      end: res.end,
+      flushHeaders: res.flushHeaders,
+    };
+    const hold =
+      <A extends unknown[]>(call: (...args: A) => unknown) =>
+      (...args: A) => {
+        this.#queue.push(() => call.apply(res, args));
+        this.#start();
+      };
+    const original = this.#originals;
+    res.writeHead = ((...args: Parameters<ServerResponse['writeHead']>) => {
+      if (typeof args[0] === 'number') res.statusCode = args[0];
+      hold(original.writeHead as (...a: unknown[]) => unknown)(...args);
+      return res;
+    }) as ServerResponse['writeHead'];
+    res.write = ((...args: unknown[]) => {
+      hold(original.write as (...a: unknown[]) => unknown)(...args);
+      return true;
+    }) as ServerResponse['write'];
+    res.end = ((...args: unknown[]) => {
+      hold(original.end as (...a: unknown[]) => unknown)(...args);
+      return res;
+    }) as ServerResponse['end'];
+    res.flushHeaders = () => {
+      hold(original.flushHeaders)();
+    };
+  }
+
+  #restore(): void {
+    Object.assign(this.#res, this.#originals);
+  }
+
+  #start(): void {
+    this.#flushing ??= this.#commit(this.#res.statusCode).then(
+      () => {
+        this.#restore();
+        for (const call of this.#queue.splice(0)) call();
+      },
+      (error: unknown) => {
+        // The held response is dropped: the caller answers the failure instead.
+        this.#restore();
+        this.#queue.length = 0;
+        throw error;
+      },
+    );
+  }
+
+  /** Waits for a commit the response started; puts the methods back when the response never started. */
+  async settle(): Promise<boolean> {
+    if (this.#flushing === undefined) {
+      this.#restore();
+      return false;
+    }
+    await this.#flushing;
+    return true;
+  }
+}
+
+/** Sets our cookie (replacing a value set earlier in this request) and the caching headers. */
+function applyToResponse(res: ServerResponse, result: CommitResult, cookieName: string): void {
+  if (res.headersSent) return;
+  if (result.setCookie !== null) {
+    const existing = res.getHeader('set-cookie');
+    const list = existing === undefined ? [] : Array.isArray(existing) ? existing : [String(existing)];
+    const others = list.filter((value) => !value.startsWith(`${cookieName}=`));
+    res.setHeader('Set-Cookie', [...others, result.setCookie]);
+  }
+  for (const [name, value] of result.headers) {
+    if (name.toLowerCase() === 'vary') {
+      const current = String(res.getHeader('vary') ?? '');
+      const tokens = current.split(',').map((token) => token.trim().toLowerCase());
+      if (!tokens.includes('*') && !tokens.includes(value.toLowerCase())) {
+        res.setHeader('Vary', current === '' ? value : `${current}, ${value}`);
+      }
+    } else {
+      res.setHeader(name, value);
+    }
+  }
+}
+
+function answer(res: ServerResponse, status: number, body: unknown): void {
+  if (res.headersSent) {
+    res.destroy();
+    return;
+  }
+  res.statusCode = status;
+  res.setHeader('Content-Type', 'application/json; charset=utf-8');
+  res.setHeader('Cache-Control', 'private, no-store');
+  res.end(JSON.stringify(body));
+}
+
+export function withSessionApiRouteFor<Data extends SessionData>(
+  adapter: Adapter<Data>,
+): <Body = unknown>(
+  handler: SessionApiHandler<Data, Body>,
+  options?: WithSessionOptions,
+) => (req: NextApiRequest, res: NextApiResponse<Body>) => Promise<void> {
+  return (handler, options = {}) => {
+    const csrf = csrfFor(adapter, options.csrf, 'withSessionApiRoute({ csrf })');
+    const cookieName = adapter.manager.cookieName;
+    return async (req, res) => {
+      const header = (name: string): string | null => {
+        const value = req.headers[name];
+        return value === undefined ? null : Array.isArray(value) ? value.join(', ') : value;
+      };
+      const encrypted = (req.socket as TLSSocket | undefined)?.encrypted === true;
+      const handle = adapter.manager.open({
+        cookie: header('cookie'),
+        secure: isSecure(header, adapter.trustProxy, encrypted),
+      });
+      const state = newState(handle, 'api', async () => {
+        applyToResponse(res, await handle.commit(), cookieName);
+      });
+      const session = writableOf(state);
+      const gate = new HeadGate(res, async (status) => {
+        applyToResponse(res, await handle.commit({ status }), cookieName);
+      });
+      try {
+        if (csrf !== null) {
+          const allowed = await csrfAllows(
+            session,
+            {
+              method: req.method ?? 'GET',
+              header,
+              trustProxy: adapter.trustProxy,
+              encrypted,
+              // Next's body parser has run: a urlencoded form is an object by now.
+              bodyToken: async () => {
+                const body: unknown = req.body;
+                if (body === null || typeof body !== 'object' || !Object.hasOwn(body, csrf.field))
+                  return undefined;
+                return (body as Record<string, unknown>)[csrf.field];
+              },
+            },
+            csrf,
+          );
+          if (!allowed) {
+            await gate.settle();
+            answer(res, 403, { error: CSRF_REFUSED.message, code: CSRF_REFUSED.code });
+            return;
+          }
+        }
+        try {
+          await adapter.scope.run(state, () => handler(req, res, session));
+        } catch (error) {
+          // A failed handler: nothing is saved (status 500) and Next answers with its error page.
+          res.statusCode = Math.max(res.statusCode, 500);
+          await gate.settle().catch(() => undefined);
+          throw error;
+        }
+        await gate.settle();
+      } catch (error) {
+        const known = answerable(error);
+        if (known === null) throw error;
+        await gate.settle().catch(() => undefined);
+        if (known.status >= 500) adapter.report(known);
+        answer(res, known.status, {
+          error: known.expose ? known.message : 'Service Unavailable',
+          code: known.code,
+        });
+      }
+    };
+  };
+}

@@ -1,0 +1,42 @@
+import type { SessionData } from '@cloakroom/session-core';
+import { type NextRequest, NextResponse } from 'next/server.js';
+import { type Adapter, applyToHeaders } from './context.ts';
+import { hasCookie } from './cookies.ts';
+import { isSecure } from './request.ts';
+
+/**
+ * The `proxy.ts` helper: keeps sliding expiry fresh on page navigations. Per navigation that carries our
+ * cookie it verifies the cookie and reads the record (one store `get`); at most once per `touchInterval`
+ * it moves the expiry with a store `touch` (never a full write) and sets the refreshed cookie.
+ */
+export function proxyFor<Data extends SessionData>(
+  adapter: Adapter<Data>,
+): (request: NextRequest, response?: NextResponse) => Promise<NextResponse> {
+  return async (request, response) => {
+    const target = response ?? NextResponse.next();
+    const header = (name: string): string | null => request.headers.get(name);
+    const cookie = header('cookie');
+    // Only navigations: prefetches are not activity, and unsafe requests (Server Actions, forms) commit
+    // the session themselves. No cookie of ours: nothing to refresh, and no crypto or store call.
+    if (
+      (request.method !== 'GET' && request.method !== 'HEAD') ||
+      header('next-router-prefetch') !== null ||
+      !hasCookie(cookie, adapter.manager.cookieName)
+    ) {
+      return target;
+    }
+    const handle = adapter.manager.open({ cookie, secure: isSecure(header, adapter.trustProxy) });
+    try {
+      if (!(await handle.session.exists())) return target;
+      const result = await handle.commit({ status: 200 });
+      if (result.setCookie !== null) applyToHeaders(target.headers, result);
+    } catch (error) {
+      // Refreshing is an optimisation: a failure is reported, and the page itself meets the store
+      // (and answers its own error) if it needs the session.
+      const known = error as { code?: unknown };
+      if (typeof known?.code !== 'string' || !known.code.startsWith('SESSION_')) throw error;
+      adapter.report(error as Parameters<Adapter<Data>['report']>[0]);
+    }
+    return target;
+  };
+}
