@@ -103,7 +103,10 @@ export function scenarioApp(framework: typeof express, options: SessionOptions):
     }),
   );
   app.use((error: { status?: unknown }, _req: Request, res: Response, next: NextFunction) => {
-    if (res.headersSent) return next(error);
+    if (res.headersSent) {
+      next(error);
+      return;
+    }
     const status = typeof error.status === 'number' ? error.status : 500;
     res.status(status).json({ error: STATUS_CODES[status] });
   });
