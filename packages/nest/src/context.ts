@@ -1,0 +1,68 @@
+import { AsyncLocalStorage } from 'node:async_hooks';
+import type { IncomingMessage } from 'node:http';
+import type {
+  CommitResult,
+  Session,
+  SessionData,
+  SessionHandle,
+  SessionManager,
+} from '@cloakroom/session-core';
+
+/**
+ * The session slot of one request. The handle is opened on first use, so a request that never touches
+ * its session costs nothing, and on Fastify the `secure` flag can still be set from Fastify's own
+ * (proxy-aware) view of the request after Nest middleware ran.
+ */
+export class RequestSlot {
+  readonly #manager: SessionManager<SessionData>;
+  readonly #cookie: string | undefined;
+  #handle: SessionHandle<SessionData> | undefined;
+  /** Whether the request arrived over TLS; settled before the handle opens. */
+  secure: boolean;
+
+  constructor(manager: SessionManager<SessionData>, cookie: string | undefined, secure: boolean) {
+    this.#manager = manager;
+    this.#cookie = cookie;
+    this.secure = secure;
+  }
+
+  /** The session cookie's name, to find and replace our `Set-Cookie` among others. */
+  get cookieName(): string {
+    return this.#manager.cookieName;
+  }
+
+  get session(): Session<SessionData> {
+    this.#handle ??= this.#manager.open({ cookie: this.#cookie, secure: this.secure });
+    return this.#handle.session;
+  }
+
+  /** Whether anything used the session (otherwise there is nothing to commit). */
+  get opened(): boolean {
+    return this.#handle !== undefined;
+  }
+
+  /** Commits the handle; resolves null when the session was never used. */
+  async commit(status: number | undefined, cookies = true): Promise<CommitResult | null> {
+    if (this.#handle === undefined) return null;
+    return this.#handle.commit(status === undefined ? { cookies } : { status, cookies });
+  }
+}
+
+const slots = new WeakMap<object, RequestSlot>();
+
+/** The request's current slot, across every async step of its handling. */
+export const requestStorage: AsyncLocalStorage<RequestSlot> = new AsyncLocalStorage<RequestSlot>();
+
+/** Binds a slot to the Node request (Express' `req`, Fastify's `request.raw`). */
+export function attachSlot(request: IncomingMessage, slot: RequestSlot): void {
+  slots.set(request, slot);
+}
+
+/** The slot of a request as Express (`req`), Fastify (`request`, or `request.raw`) or Node gives it. */
+export function slotOf(request: unknown): RequestSlot | undefined {
+  if (request === null || typeof request !== 'object') return undefined;
+  const direct = slots.get(request);
+  if (direct !== undefined) return direct;
+  const raw = (request as { raw?: unknown }).raw;
+  return raw !== null && typeof raw === 'object' ? slots.get(raw) : undefined;
+}

@@ -1,0 +1,113 @@
+import { type CsrfRequest, checkOrigin, isSafeMethod, verifyCsrf } from '@cloakroom/session-core';
+import {
+  type CanActivate,
+  type ExecutionContext,
+  ForbiddenException,
+  Inject,
+  Injectable,
+  SetMetadata,
+} from '@nestjs/common';
+import { Reflector } from '@nestjs/core';
+import { slotFor } from './access.ts';
+import type { SessionModuleOptions } from './options.ts';
+import { SESSION_OPTIONS } from './tokens.ts';
+
+/** Options of the CSRF check ({@link SessionModuleOptions.csrf}). */
+export interface SessionCsrfOptions {
+  /** Other origins allowed to send unsafe requests, e.g. `https://admin.example.com`. @default [] */
+  allowedOrigins?: readonly string[];
+  /** The form field carrying the token. @default '_csrf' */
+  field?: string;
+  /** The request header carrying the token (for `fetch` and multipart forms). @default 'x-csrf-token' */
+  header?: string;
+}
+
+const SKIP_CSRF = Symbol.for('@cloakroom/session-nest:skip-csrf');
+
+/**
+ * Exempts a handler or controller from {@link SessionCsrfGuard} (webhooks signed another way).
+ * @example
+ * @SkipCsrf()
+ * @Post('webhooks/stripe')
+ * hook() {}
+ */
+export function SkipCsrf(): MethodDecorator & ClassDecorator {
+  return SetMetadata(SKIP_CSRF, true);
+}
+
+// What a cross-site HTML form (or a fetch without a preflight) can send.
+const FORM_TYPES = new Set(['application/x-www-form-urlencoded', 'multipart/form-data', 'text/plain']);
+
+interface HttpRequestLike {
+  method: string;
+  headers: Record<string, string | string[] | undefined>;
+  body?: unknown;
+  protocol?: string;
+  /** Express 5 and Fastify 5: the host with its port, honouring their proxy settings. */
+  host?: string;
+}
+
+function header(request: HttpRequestLike, name: string): string | undefined {
+  const value = request.headers[name];
+  return Array.isArray(value) ? value[0] : value;
+}
+
+/**
+ * Refuses cross-site requests with 403 `ForbiddenException`: every unsafe request (not GET, HEAD,
+ * OPTIONS, TRACE) must come from the app's own origin (`Origin`, else `Sec-Fetch-Site`) or an allowed
+ * one, and form posts (urlencoded, multipart, text/plain) must carry the session's token
+ * (`await session.csrfToken()`) in the `_csrf` field or the `x-csrf-token` header. SameSite=Lax alone
+ * does not stop login CSRF from a sibling subdomain.
+ *
+ * Enable it for every route with `SessionModule.forRoot({ csrf: true, ... })`, or per controller with
+ * `@UseGuards(SessionCsrfGuard)`.
+ * @throws ForbiddenException when the request is refused
+ */
+@Injectable()
+export class SessionCsrfGuard implements CanActivate {
+  readonly #reflector: Reflector;
+  readonly #field: string;
+  readonly #header: string;
+  readonly #allowedOrigins: readonly string[];
+
+  constructor(
+    @Inject(SESSION_OPTIONS) options: SessionModuleOptions,
+    @Inject(Reflector) reflector: Reflector,
+  ) {
+    const csrf = typeof options.csrf === 'object' ? options.csrf : {};
+    this.#reflector = reflector;
+    this.#field = csrf.field ?? '_csrf';
+    this.#header = (csrf.header ?? 'x-csrf-token').toLowerCase();
+    this.#allowedOrigins = csrf.allowedOrigins ?? [];
+  }
+
+  async canActivate(context: ExecutionContext): Promise<boolean> {
+    if (context.getType() !== 'http') return true;
+    const request = context.switchToHttp().getRequest<HttpRequestLike>();
+    if (isSafeMethod(request.method)) return true;
+    if (this.#reflector.getAllAndOverride<boolean>(SKIP_CSRF, [context.getHandler(), context.getClass()])) {
+      return true;
+    }
+    const type = (header(request, 'content-type') ?? '').split(';')[0]!.trim().toLowerCase();
+    const body = request.body;
+    const field =
+      typeof body === 'object' && body !== null ? (body as Record<string, unknown>)[this.#field] : undefined;
+    const check: CsrfRequest = {
+      method: request.method,
+      origin: header(request, 'origin'),
+      secFetchSite: header(request, 'sec-fetch-site'),
+      selfOrigin: `${request.protocol ?? 'http'}://${request.host ?? header(request, 'host') ?? ''}`,
+      token: typeof field === 'string' ? field : header(request, this.#header),
+      requireToken: FORM_TYPES.has(type),
+    };
+    const options = { allowedOrigins: this.#allowedOrigins };
+    const slot = slotFor(context);
+    // A route excluded from sessions has no token to compare: its form posts are refused.
+    const ok =
+      slot === undefined
+        ? !check.requireToken && checkOrigin(check, options)
+        : await verifyCsrf(slot.session, check, options);
+    if (!ok) throw new ForbiddenException('Cross-site request refused.');
+    return true;
+  }
+}

@@ -1,0 +1,81 @@
+import { requestStorage, slotOf } from './context.ts';
+import { logFailure, toHttpException } from './errors.ts';
+import { applyCommit, type HeaderTarget } from './headers.ts';
+
+/** The part of a Fastify request the adapter reads (no dependency on Fastify's types). */
+interface FastifyRequestLike {
+  readonly raw: object;
+  readonly protocol: string;
+}
+
+/** The part of a Fastify reply the adapter writes. */
+export interface FastifyReplyLike {
+  readonly statusCode: number;
+  getHeader(name: string): unknown;
+  header(name: string, value: unknown): unknown;
+  removeHeader(name: string): unknown;
+}
+
+type Done = (error?: Error) => void;
+
+/** The part of a Fastify instance the adapter hooks into. */
+export interface FastifyInstanceLike {
+  addHook(
+    name: 'onRequest' | 'preValidation',
+    hook: (request: FastifyRequestLike, reply: FastifyReplyLike, done: Done) => void,
+  ): unknown;
+  addHook(
+    name: 'onSend',
+    hook: (request: FastifyRequestLike, reply: FastifyReplyLike, payload: unknown) => Promise<unknown>,
+  ): unknown;
+}
+
+/** Fastify's reply as a {@link HeaderTarget}: `Set-Cookie` is replaced as a whole, not appended to. */
+export function replyHeaders(reply: FastifyReplyLike): HeaderTarget {
+  return {
+    get: (name) => reply.getHeader(name),
+    set: (name, value) => {
+      if (name === 'set-cookie') reply.removeHeader(name);
+      reply.header(name, value);
+    },
+  };
+}
+
+const hooked = new WeakSet<object>();
+
+/**
+ * Nest middleware sees only the raw Node request on Fastify, and the head is written by Fastify, not by
+ * `res.end()`. So the slot the middleware bound to `request.raw` is picked up by Fastify hooks:
+ * `onRequest` settles `secure` from Fastify's proxy-aware `request.protocol` and enters the request's
+ * AsyncLocalStorage context, `preValidation` enters it again after the body was read (stream events
+ * lose it), and `onSend` commits before Fastify writes the head. A failed commit is thrown to Fastify's
+ * error handler, which Nest installs as its exception layer: the client gets Nest's 503.
+ */
+export function hookFastify(instance: FastifyInstanceLike): void {
+  if (hooked.has(instance)) return;
+  hooked.add(instance);
+  instance.addHook('onRequest', (request, _reply, done) => {
+    const slot = slotOf(request.raw);
+    if (slot === undefined) return done();
+    if (!slot.opened) slot.secure = request.protocol === 'https';
+    requestStorage.run(slot, done);
+  });
+  instance.addHook('preValidation', (request, _reply, done) => {
+    const slot = slotOf(request.raw);
+    if (slot === undefined) return done();
+    requestStorage.run(slot, done);
+  });
+  instance.addHook('onSend', async (request, reply, payload) => {
+    const slot = slotOf(request.raw);
+    if (slot === undefined || !slot.opened) return payload;
+    let result: Awaited<ReturnType<typeof slot.commit>>;
+    try {
+      result = await slot.commit(reply.statusCode);
+    } catch (error) {
+      logFailure(error);
+      throw toHttpException(error);
+    }
+    if (result !== null) applyCommit(replyHeaders(reply), result, slot.cookieName);
+    return payload;
+  });
+}

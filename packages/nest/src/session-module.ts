@@ -1,0 +1,141 @@
+import {
+  createSessionManager,
+  type SessionData,
+  type SessionManager,
+  type SessionManagerOptions,
+} from '@cloakroom/session-core';
+import {
+  type CanActivate,
+  type DynamicModule,
+  Inject,
+  type MiddlewareConsumer,
+  Module,
+  type NestModule,
+  type OnApplicationShutdown,
+  type OnModuleInit,
+  type Provider,
+} from '@nestjs/common';
+import { APP_FILTER, APP_GUARD, HttpAdapterHost, Reflector } from '@nestjs/core';
+import { SessionCsrfGuard } from './csrf-guard.ts';
+import { type FastifyInstanceLike, hookFastify } from './fastify.ts';
+import type { SessionModuleAsyncOptions, SessionModuleOptions } from './options.ts';
+import { SessionAuthGuard } from './session-auth-guard.ts';
+import { SessionExceptionFilter } from './session-exception-filter.ts';
+import { SessionMiddleware } from './session-middleware.ts';
+import { SessionService } from './session-service.ts';
+import { SESSION_MANAGER, SESSION_OPTIONS } from './tokens.ts';
+
+const ALL_ROUTES = '{*path}';
+
+function managerOptions(options: SessionModuleOptions): SessionManagerOptions {
+  const { include: _include, exclude: _exclude, global: _global, csrf: _csrf, ...rest } = options;
+  return rest;
+}
+
+function build(global: boolean, optionsProvider: Provider, imports: DynamicModule['imports']): DynamicModule {
+  return {
+    module: SessionModule,
+    global,
+    ...(imports === undefined ? {} : { imports }),
+    providers: [
+      optionsProvider,
+      {
+        provide: SESSION_MANAGER,
+        inject: [SESSION_OPTIONS],
+        useFactory: (options: SessionModuleOptions): SessionManager<SessionData> =>
+          createSessionManager(managerOptions(options)),
+      },
+      SessionService,
+      SessionAuthGuard,
+      SessionMiddleware,
+      SessionCsrfGuard,
+      {
+        provide: APP_GUARD,
+        inject: [SESSION_OPTIONS, Reflector],
+        useFactory: (options: SessionModuleOptions, reflector: Reflector): CanActivate =>
+          options.csrf === undefined || options.csrf === false
+            ? { canActivate: () => true }
+            : new SessionCsrfGuard(options, reflector),
+      },
+      { provide: APP_FILTER, useClass: SessionExceptionFilter },
+    ],
+    exports: [SESSION_MANAGER, SESSION_OPTIONS, SessionService, SessionAuthGuard, SessionCsrfGuard],
+  };
+}
+
+/**
+ * Server-side sessions for a Nest application, on Express or Fastify. Import it once in the root
+ * module; every route gets a lazy session (`@Session()`, {@link SessionService}), saved before the
+ * response is sent, and the store is closed when the application shuts down, after in-flight writes.
+ * @example
+ * @Module({
+ *   imports: [SessionModule.forRoot({ store: memoryStore(), secret: process.env.SESSION_SECRET! })],
+ *   controllers: [CartController],
+ * })
+ * export class AppModule {}
+ */
+@Module({})
+export class SessionModule implements NestModule, OnModuleInit, OnApplicationShutdown {
+  readonly #options: SessionModuleOptions;
+  readonly #manager: SessionManager<SessionData>;
+  readonly #adapterHost: HttpAdapterHost;
+
+  constructor(
+    @Inject(SESSION_OPTIONS) options: SessionModuleOptions,
+    @Inject(SESSION_MANAGER) manager: SessionManager<SessionData>,
+    @Inject(HttpAdapterHost) adapterHost: HttpAdapterHost,
+  ) {
+    this.#options = options;
+    this.#manager = manager;
+    this.#adapterHost = adapterHost;
+  }
+
+  /**
+   * Configures the module with static options.
+   * @throws SessionError SESSION_CONFIG at start-up when an option is invalid (short secret, bad cookie)
+   */
+  static forRoot(options: SessionModuleOptions): DynamicModule {
+    return build(options.global ?? true, { provide: SESSION_OPTIONS, useValue: options }, undefined);
+  }
+
+  /**
+   * Configures the module from other providers, such as `ConfigService`.
+   * @throws SessionError SESSION_CONFIG at start-up when the options the factory returns are invalid
+   * @example
+   * SessionModule.forRootAsync({
+   *   imports: [ConfigModule],
+   *   inject: [ConfigService],
+   *   useFactory: (config: ConfigService) => ({ store: memoryStore(), secret: config.getOrThrow('SESSION_SECRET') }),
+   * })
+   */
+  static forRootAsync(options: SessionModuleAsyncOptions): DynamicModule {
+    return build(
+      options.global ?? true,
+      {
+        provide: SESSION_OPTIONS,
+        useFactory: options.useFactory,
+        inject: [...(options.inject ?? [])],
+      },
+      options.imports,
+    );
+  }
+
+  configure(consumer: MiddlewareConsumer): void {
+    const { include, exclude } = this.#options;
+    const applied = consumer.apply(SessionMiddleware);
+    const routes = include === undefined || include.length === 0 ? [ALL_ROUTES] : [...include];
+    (exclude !== undefined && exclude.length > 0 ? applied.exclude(...exclude) : applied).forRoutes(
+      ...routes,
+    );
+  }
+
+  onModuleInit(): void {
+    const adapter = this.#adapterHost.httpAdapter;
+    if (adapter?.getType() === 'fastify') hookFastify(adapter.getInstance<FastifyInstanceLike>());
+  }
+
+  /** Waits for in-flight session writes, then closes the store (a client you passed to it stays open). */
+  async onApplicationShutdown(): Promise<void> {
+    await this.#manager.close();
+  }
+}
