@@ -16,6 +16,7 @@ export {
 export { type RedisServer, type RedisServerOptions, startRedisServer } from './redis-server.ts';
 export {
   describeAdapterScenarios,
+  type PlannedScenario,
   type ScenarioCapability,
   type ScenarioClock,
   type ScenarioGroup,
@@ -23,6 +24,7 @@ export {
   type ScenarioSuite,
   type ScenarioTarget,
   scenarioGroups,
+  scenarioPlan,
   scenarioTitles,
   storeHooks,
 } from './scenarios.ts';

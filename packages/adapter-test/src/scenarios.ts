@@ -773,11 +773,7 @@ async function badCookies(context: Context): Promise<Array<[string, string]>> {
  * });
  */
 export function describeAdapterScenarios(title: string, suite: ScenarioSuite): void {
-  const groups = suite.groups ?? scenarioGroups;
-  for (const group of groups) {
-    if (!scenarioGroups.includes(group))
-      throw new Error(`describeAdapterScenarios: unknown group ${JSON.stringify(group)}`);
-  }
+  const plan = planOf(suite);
   describe(title, () => {
     let context: Context | undefined;
     let close: (() => Promise<void>) | undefined;
@@ -807,16 +803,15 @@ export function describeAdapterScenarios(title: string, suite: ScenarioSuite): v
     }, 60_000);
 
     for (const group of scenarioGroups) {
-      if (!groups.includes(group)) continue;
+      const planned = plan.filter((entry) => entry.group === group);
+      if (planned.length === 0) continue;
       describe(GROUP_TITLES[group], () => {
-        for (const scenario of scenarios) {
-          if (scenario.group !== group) continue;
-          const missing = scenario.needs.filter((need) => !suite.capabilities[need]);
-          if (missing.length === 0) {
-            it(scenario.title, () => scenario.run(context!), 60_000);
+        for (const entry of planned) {
+          if (entry.missing.length === 0) {
+            it(entry.title, () => entry.scenario.run(context!), 60_000);
           } else {
-            const note = `not run: the target has no ${missing.join(', ')} hook`;
-            it(`${scenario.title} [${note}]`, (test) => {
+            const note = `not run: the target has no ${entry.missing.join(', ')} hook`;
+            it(`${entry.title} [${note}]`, (test) => {
               test.skip(note);
             });
           }
@@ -824,6 +819,43 @@ export function describeAdapterScenarios(title: string, suite: ScenarioSuite): v
       });
     }
   });
+}
+
+/** One scenario as a suite registration will register it. */
+export interface PlannedScenario {
+  readonly group: ScenarioGroup;
+  readonly title: string;
+  /** The capabilities it needs that the suite did not declare: when not empty, it is declared "not run". */
+  readonly missing: readonly ScenarioCapability[];
+}
+
+function planOf(
+  suite: Pick<ScenarioSuite, 'capabilities' | 'groups'>,
+): Array<PlannedScenario & { readonly scenario: Scenario }> {
+  const groups = suite.groups ?? scenarioGroups;
+  for (const group of groups) {
+    if (!scenarioGroups.includes(group))
+      throw new Error(`describeAdapterScenarios: unknown group ${JSON.stringify(group)}`);
+  }
+  return scenarios
+    .filter((scenario) => groups.includes(scenario.group))
+    .map((scenario) => ({
+      group: scenario.group,
+      title: scenario.title,
+      missing: scenario.needs.filter((need) => !suite.capabilities[need]),
+      scenario,
+    }));
+}
+
+/**
+ * What {@link describeAdapterScenarios} registers for these capabilities and groups, in order: which
+ * scenarios run and which are declared "not run" for want of a hook. Handy for an end-to-end report.
+ * @throws Error when `groups` names an unknown group
+ * @example
+ * const notRun = scenarioPlan({ capabilities }).filter((entry) => entry.missing.length > 0);
+ */
+export function scenarioPlan(suite: Pick<ScenarioSuite, 'capabilities' | 'groups'>): PlannedScenario[] {
+  return planOf(suite).map(({ group, title, missing }) => ({ group, title, missing }));
 }
 
 /**
