@@ -1,7 +1,7 @@
 import type { Session, SessionData } from '@cloakroom/session-core';
-import { headers } from 'next/headers.js';
-import { redirect as nextRedirect } from 'next/navigation.js';
-import { after } from 'next/server.js';
+import { headers } from 'next/headers';
+import { redirect as nextRedirect } from 'next/navigation';
+import { after } from 'next/server';
 import {
   type Adapter,
   commitToCookieJar,

@@ -1,0 +1,6 @@
+import { withSession } from '../../lib/session';
+
+export const POST = withSession((_request, _context, session) => {
+  session.destroy();
+  return Response.json({ ok: true });
+});
