@@ -1,15 +1,15 @@
 import { memoryStore } from '@cloakroom/session-core';
 import { Hono } from 'hono';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { type CsrfProtectionOptions, csrfProtection } from './csrf.ts';
-import { type HonoSessionOptions, type SessionEnv, session } from './session.ts';
+import { type CsrfMiddlewareOptions, csrf } from './csrf.ts';
+import { type SessionEnv, type SessionOptions, session } from './session.ts';
 import { cookieOf, listen, type Running, SECRET } from './test-support.ts';
 
 const FORM = { 'content-type': 'application/x-www-form-urlencoded' };
 
 function build(
-  options?: CsrfProtectionOptions,
-  sessionOptions: Partial<HonoSessionOptions> = {},
+  options?: CsrfMiddlewareOptions,
+  sessionOptions: Partial<SessionOptions> = {},
 ): Hono<SessionEnv> {
   const app = new Hono<SessionEnv>();
   app.use(
@@ -20,7 +20,7 @@ function build(
       ...sessionOptions,
     }),
   );
-  app.use(csrfProtection(options));
+  app.use(csrf(options));
   app.get('/form', async (c) => c.json({ token: await c.get('session').csrfToken() }));
   app.post('/submit', async (c) => {
     const type = c.req.header('content-type') ?? '';
@@ -35,7 +35,7 @@ async function tokenFor(app: Hono<SessionEnv>): Promise<{ cookie: string; token:
   return { cookie: cookieOf(form), token: ((await form.json()) as { token: string }).token };
 }
 
-describe('csrfProtection()', () => {
+describe('csrf()', () => {
   let server: Running;
   let cookie: string;
   let token: string;
@@ -121,7 +121,7 @@ describe('csrfProtection()', () => {
   });
 });
 
-describe('csrfProtection() options', () => {
+describe('csrf() options', () => {
   it("requires the token on every unsafe request with requireToken: 'all', and honours allowedOrigins", async () => {
     const app = build({ requireToken: 'all', allowedOrigins: ['https://admin.example'] });
     const { cookie, token } = await tokenFor(app);
@@ -177,7 +177,7 @@ describe('csrfProtection() options', () => {
 
   it('fails loudly when session() did not run first', async () => {
     const app = new Hono();
-    app.use(csrfProtection());
+    app.use(csrf());
     app.onError((error, c) => c.text(String((error as { code?: string }).code), 500));
     app.post('/', (c) => c.text('never'));
     const response = await app.request('/', { method: 'POST' });

@@ -3,8 +3,8 @@ import type { MiddlewareHandler } from 'hono';
 import { HTTPException } from 'hono/http-exception';
 import { requests, type SessionEnv } from './session.ts';
 
-/** Options of {@link csrfProtection}. */
-export interface CsrfProtectionOptions extends CsrfOptions {
+/** Options of {@link csrf}. */
+export interface CsrfMiddlewareOptions extends CsrfOptions {
   /** Form field that carries the token. @default '_csrf' */
   field?: string;
   /** Request header that carries the token (for `fetch` and XHR). @default 'x-csrf-token' */
@@ -35,9 +35,9 @@ const PARSED_TYPES = new Set(['application/x-www-form-urlencoded', 'multipart/fo
  * @throws HTTPException 403 (`Forbidden: cross-site request refused.`) when the check fails.
  * @example
  * app.use(session({ store, secret }));
- * app.use(csrfProtection({ allowedOrigins: ['https://admin.example.com'] }));
+ * app.use(csrf({ allowedOrigins: ['https://admin.example.com'] }));
  */
-export function csrfProtection(options: CsrfProtectionOptions = {}): MiddlewareHandler<SessionEnv> {
+export function csrf(options: CsrfMiddlewareOptions = {}): MiddlewareHandler<SessionEnv> {
   const field = options.field ?? '_csrf';
   const header = options.header ?? 'x-csrf-token';
   const requireAll = (options.requireToken ?? 'forms') === 'all';
@@ -46,10 +46,7 @@ export function csrfProtection(options: CsrfProtectionOptions = {}): MiddlewareH
     if (isSafeMethod(c.req.method)) return next();
     const info = requests.get(c);
     if (info === undefined) {
-      throw new SessionError(
-        'SESSION_USAGE',
-        '@cloakroom/session-hono: csrfProtection() must come after session().',
-      );
+      throw new SessionError('SESSION_USAGE', '@cloakroom/session-hono: csrf() must come after session().');
     }
     const type = (c.req.header('Content-Type') ?? '').split(';', 1)[0]!.trim().toLowerCase();
     const requireToken = requireAll || FORM_TYPES.has(type);

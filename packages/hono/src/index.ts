@@ -1,9 +1,9 @@
-export { type CsrfProtectionOptions, csrfProtection } from './csrf.ts';
+export { type CsrfMiddlewareOptions, csrf } from './csrf.ts';
 export {
   type HonoAdapterOptions,
-  type HonoSessionOptions,
   type SessionEnv,
   type SessionMiddleware,
+  type SessionOptions,
   type SessionVariables,
   session,
 } from './session.ts';

@@ -1,11 +1,11 @@
 // Test support (not exported): the shared scenario app (@cloakroom/session-adapter-test's route
-// contract), written the way a Hono user would, with session() and csrfProtection().
+// contract), written the way a Hono user would, with session() and csrf().
 import type { SessionManagerOptions } from '@cloakroom/session-core';
 import { Hono } from 'hono';
 import { HTTPException } from 'hono/http-exception';
 import { stream } from 'hono/streaming';
 import type { ContentfulStatusCode } from 'hono/utils/http-status';
-import { csrfProtection } from './csrf.ts';
+import { csrf } from './csrf.ts';
 import { type SessionEnv, session } from './session.ts';
 
 const STATUS_TEXT: Record<number, string> = {
@@ -24,7 +24,7 @@ export function scenarioApp(options: SessionManagerOptions): Hono<SessionEnv> {
     return c.json({ error: STATUS_TEXT[status] ?? 'Error' }, status);
   });
   app.use(session(options));
-  app.use(csrfProtection());
+  app.use(csrf());
 
   app.get('/none', (c) => c.text('none'));
   app.get('/get', async (c) => {

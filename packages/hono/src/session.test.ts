@@ -3,7 +3,7 @@ import { Hono } from 'hono';
 import { HTTPException } from 'hono/http-exception';
 import { stream } from 'hono/streaming';
 import { afterEach, describe, expect, it } from 'vitest';
-import { type HonoSessionOptions, type SessionEnv, session } from './session.ts';
+import { type SessionEnv, type SessionOptions, session } from './session.ts';
 import { cookieOf, listen, probeStore, type Running, SECRET } from './test-support.ts';
 
 type Data = { name: string; user: string; n: number; streamed: boolean; half: string };
@@ -14,7 +14,7 @@ afterEach(async () => {
   running = [];
 });
 
-function build(options: Partial<HonoSessionOptions> = {}): Hono<SessionEnv<Data>> {
+function build(options: Partial<SessionOptions> = {}): Hono<SessionEnv<Data>> {
   const app = new Hono<SessionEnv<Data>>();
   app.use(
     session<Data>({

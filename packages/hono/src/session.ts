@@ -38,14 +38,14 @@ export interface HonoAdapterOptions {
    * Trust `X-Forwarded-Proto` (and `X-Forwarded-Host`, for the CSRF origin check) from a TLS-terminating
    * proxy in front of the app. Only turn it on when such a proxy always sets them: a client could
    * otherwise claim a secure connection. Without it, the request counts as secure when its URL is
-   * `https:`. Matters when `cookie.secure` is `'auto'`, and to `csrfProtection()`.
+   * `https:`. Matters when `cookie.secure` is `'auto'`, and to `csrf()`.
    * @default false
    */
   trustProxy?: boolean;
 }
 
 /** Options of {@link session}: core's manager options plus {@link HonoAdapterOptions}. */
-export interface HonoSessionOptions extends SessionManagerOptions, HonoAdapterOptions {}
+export interface SessionOptions extends SessionManagerOptions, HonoAdapterOptions {}
 
 /** The middleware {@link session} returns, with the manager it uses. */
 export type SessionMiddleware<Data extends SessionData = SessionData> = MiddlewareHandler<
@@ -55,13 +55,13 @@ export type SessionMiddleware<Data extends SessionData = SessionData> = Middlewa
   readonly manager: SessionManager<Data>;
 };
 
-/** @internal What csrfProtection() needs to know about a request session() has seen. */
+/** @internal What csrf() needs to know about a request session() has seen. */
 export interface RequestInfo {
   readonly secure: boolean;
   readonly trustProxy: boolean;
 }
 
-/** @internal Filled by session(), read by csrfProtection(). Contexts live as long as their request. */
+/** @internal Filled by session(), read by csrf(). Contexts live as long as their request. */
 export const requests: WeakMap<Context, RequestInfo> = new WeakMap();
 
 /**
@@ -95,7 +95,7 @@ export const requests: WeakMap<Context, RequestInfo> = new WeakMap();
  * });
  */
 export function session<Data extends SessionData = SessionData>(
-  options: HonoSessionOptions | SessionManager<Data>,
+  options: SessionOptions | SessionManager<Data>,
   adapterOptions: HonoAdapterOptions = {},
 ): SessionMiddleware<Data> {
   const manager = options instanceof SessionManager ? options : createSessionManager<Data>(options);

@@ -3,7 +3,7 @@
 import { memoryStore, type Session } from '@cloakroom/session-core';
 import { Hono } from 'hono';
 import { describe, expect, expectTypeOf, it } from 'vitest';
-import { csrfProtection } from './csrf.ts';
+import { csrf } from './csrf.ts';
 import { type SessionEnv, type SessionVariables, session } from './session.ts';
 import { SECRET } from './test-support.ts';
 
@@ -16,7 +16,7 @@ describe("c.get('session') typing", () => {
     app.use(
       session<Cart>({ store: memoryStore({ warn: false }), secret: SECRET, cookie: { secure: false } }),
     );
-    app.use(csrfProtection());
+    app.use(csrf());
     app.get('/', async (c) => {
       const current = c.get('session');
       expectTypeOf(current).toEqualTypeOf<Session<Cart>>();

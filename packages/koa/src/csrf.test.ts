@@ -2,7 +2,7 @@ import { memoryStore } from '@cloakroom/session-core';
 import Koa from 'koa';
 import Koa2 from 'koa2';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { type CsrfProtectionOptions, csrfProtection } from './csrf.ts';
+import { type CsrfMiddlewareOptions, csrf } from './csrf.ts';
 import { session } from './session.ts';
 import { cookieOf, listen, type Running, SECRET } from './test-support.ts';
 
@@ -11,12 +11,12 @@ const FORM = { 'content-type': 'application/x-www-form-urlencoded' };
 describe.each([
   ['Koa 3', Koa],
   ['Koa 2', Koa2],
-] as const)('csrfProtection() on %s', (_name, KoaClass) => {
-  async function start(options?: CsrfProtectionOptions): Promise<Running> {
+] as const)('csrf() on %s', (_name, KoaClass) => {
+  async function start(options?: CsrfMiddlewareOptions): Promise<Running> {
     const app = new KoaClass();
     app.silent = true;
     app.use(session({ store: memoryStore({ warn: false }), secret: SECRET, cookie: { secure: false } }));
-    app.use(csrfProtection(options));
+    app.use(csrf(options));
     app.use(async (ctx) => {
       if (ctx.path === '/form') {
         ctx.body = { token: await ctx.session.csrfToken() };
@@ -137,8 +137,6 @@ describe.each([
   });
 
   it('refuses a bad bodyLimit when built', () => {
-    expect(() => csrfProtection({ bodyLimit: -1 })).toThrow(
-      expect.objectContaining({ code: 'SESSION_CONFIG' }),
-    );
+    expect(() => csrf({ bodyLimit: -1 })).toThrow(expect.objectContaining({ code: 'SESSION_CONFIG' }));
   });
 });

@@ -2,8 +2,8 @@ import type { IncomingMessage } from 'node:http';
 import { type CsrfOptions, isSafeMethod, SessionError, verifyCsrf } from '@cloakroom/session-core';
 import type { Middleware, ParameterizedContext } from 'koa';
 
-/** Options of {@link csrfProtection}. */
-export interface CsrfProtectionOptions extends CsrfOptions {
+/** Options of {@link csrf}. */
+export interface CsrfMiddlewareOptions extends CsrfOptions {
   /** Form field that carries the token. @default '_csrf' */
   field?: string;
   /** Request header that carries the token (for `fetch` and XHR). @default 'x-csrf-token' */
@@ -42,9 +42,9 @@ const FORM_TYPES = ['application/x-www-form-urlencoded', 'multipart/form-data', 
  * @throws SessionError `SESSION_CSRF` with status 403 (and `expose` true) into Koa's error flow.
  * @example
  * app.use(session({ store, secret }));
- * app.use(csrfProtection({ allowedOrigins: ['https://admin.example.com'] }));
+ * app.use(csrf({ allowedOrigins: ['https://admin.example.com'] }));
  */
-export function csrfProtection(options: CsrfProtectionOptions = {}): Middleware {
+export function csrf(options: CsrfMiddlewareOptions = {}): Middleware {
   const field = options.field ?? '_csrf';
   const header = options.header ?? 'x-csrf-token';
   const requireAll = (options.requireToken ?? 'forms') === 'all';
@@ -52,17 +52,14 @@ export function csrfProtection(options: CsrfProtectionOptions = {}): Middleware 
   if (!Number.isSafeInteger(bodyLimit) || bodyLimit < 0) {
     throw new SessionError(
       'SESSION_CONFIG',
-      '@cloakroom/session-koa: csrfProtection({ bodyLimit }) must be a whole number of bytes.',
+      '@cloakroom/session-koa: csrf({ bodyLimit }) must be a whole number of bytes.',
     );
   }
 
   return async (ctx, next) => {
     if (isSafeMethod(ctx.method)) return next();
     if (ctx.session === undefined) {
-      throw new SessionError(
-        'SESSION_USAGE',
-        '@cloakroom/session-koa: csrfProtection() must come after session().',
-      );
+      throw new SessionError('SESSION_USAGE', '@cloakroom/session-koa: csrf() must come after session().');
     }
     const requireToken = requireAll || typeof ctx.is(FORM_TYPES) === 'string';
     let token: unknown = ctx.get(header) || undefined;

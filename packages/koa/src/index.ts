@@ -1,8 +1,8 @@
-export { type CsrfProtectionOptions, csrfProtection } from './csrf.ts';
+export { type CsrfMiddlewareOptions, csrf } from './csrf.ts';
 export {
-  type KoaSessionData,
-  type KoaSessionOptions,
+  type AppSessionData,
   type SessionData,
   type SessionMiddleware,
+  type SessionOptions,
   session,
 } from './session.ts';

@@ -1,11 +1,11 @@
 // Test support (not exported): the shared scenario app (@cloakroom/session-adapter-test's route
-// contract), written the way a Koa user would, with session() and csrfProtection().
+// contract), written the way a Koa user would, with session() and csrf().
 import { STATUS_CODES } from 'node:http';
 import { Readable } from 'node:stream';
 import type { SessionManagerOptions } from '@cloakroom/session-core';
 import type Koa from 'koa';
 import type { ParameterizedContext } from 'koa';
-import { csrfProtection } from './csrf.ts';
+import { csrf } from './csrf.ts';
 import { session } from './session.ts';
 
 async function readText(ctx: ParameterizedContext): Promise<string> {
@@ -19,7 +19,7 @@ async function readJson(ctx: ParameterizedContext): Promise<Record<string, unkno
   return text === '' ? {} : (JSON.parse(text) as Record<string, unknown>);
 }
 
-/** The form fields: csrfProtection() leaves them parsed when it read the token from the body; else read them. */
+/** The form fields: csrf() leaves them parsed when it read the token from the body; else read them. */
 async function readForm(ctx: ParameterizedContext): Promise<Record<string, string>> {
   const parsed = (ctx.request as { body?: Record<string, string> }).body;
   return parsed ?? Object.fromEntries(new URLSearchParams(await readText(ctx)));
@@ -41,7 +41,7 @@ export function scenarioApp(KoaClass: typeof Koa, options: SessionManagerOptions
     }
   });
   app.use(session(options));
-  app.use(csrfProtection());
+  app.use(csrf());
   app.use(async (ctx) => {
     const s = ctx.session;
     const key = String(ctx.query.key ?? '');

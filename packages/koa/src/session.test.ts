@@ -3,7 +3,7 @@ import { memoryStore, type SessionError, SessionManager, SessionStoreError } fro
 import Koa from 'koa';
 import Koa2 from 'koa2';
 import { afterEach, describe, expect, it } from 'vitest';
-import { type KoaSessionOptions, session } from './session.ts';
+import { type SessionOptions, session } from './session.ts';
 import { cookieOf, listen, probeStore, type Running, SECRET } from './test-support.ts';
 
 const versions = [
@@ -24,7 +24,7 @@ describe.each(versions)('session() on %s', (_name, KoaClass) => {
     errors: unknown[];
   }
 
-  async function start(options: Partial<KoaSessionOptions>, setup: (app: Koa) => void): Promise<Built> {
+  async function start(options: Partial<SessionOptions>, setup: (app: Koa) => void): Promise<Built> {
     const app = new KoaClass();
     const errors: unknown[] = [];
     app.silent = true;

@@ -22,26 +22,26 @@ export interface SessionData {}
  * The data type of `ctx.session`: your augmented {@link SessionData}, or any JSON record while it is
  * not augmented. (The mapped copy gives the interface the index signature core's constraint needs.)
  */
-export type KoaSessionData = keyof SessionData extends never
+export type AppSessionData = keyof SessionData extends never
   ? CoreSessionData
   : { [K in keyof SessionData]: SessionData[K] };
 
 declare module 'koa' {
   interface DefaultContext {
     /** The request's session (set by `@cloakroom/session-koa`'s `session()` middleware). */
-    session: Session<KoaSessionData>;
+    session: Session<AppSessionData>;
   }
   interface BaseContext {
     /** The request's session (set by `@cloakroom/session-koa`'s `session()` middleware). */
-    session: Session<KoaSessionData>;
+    session: Session<AppSessionData>;
   }
 }
 
 /** Options of {@link session}: those of core's `createSessionManager`, or a manager you built. */
-export type KoaSessionOptions = SessionManagerOptions;
+export type SessionOptions = SessionManagerOptions;
 
 /** The middleware {@link session} returns, with the manager it uses. */
-export type SessionMiddleware<Data extends CoreSessionData = KoaSessionData> = Middleware & {
+export type SessionMiddleware<Data extends CoreSessionData = AppSessionData> = Middleware & {
   /** The manager behind the middleware: list or revoke a user's sessions, `close()` on shutdown. */
   readonly manager: SessionManager<Data>;
 };
@@ -77,14 +77,14 @@ interface ThrownError {
  *   ctx.body = { visits: await ctx.session.update('visits', (n = 0) => Number(n) + 1) };
  * });
  */
-export function session<Data extends CoreSessionData = KoaSessionData>(
-  options: KoaSessionOptions | SessionManager<Data>,
+export function session<Data extends CoreSessionData = AppSessionData>(
+  options: SessionOptions | SessionManager<Data>,
 ): SessionMiddleware<Data> {
   const manager = options instanceof SessionManager ? options : createSessionManager<Data>(options);
 
   const middleware: Middleware = async (ctx, next) => {
     const handle = manager.open({ cookie: ctx.get('Cookie'), secure: ctx.secure });
-    ctx.session = handle.session as unknown as Session<KoaSessionData>;
+    ctx.session = handle.session as unknown as Session<AppSessionData>;
     try {
       await next();
     } catch (error) {

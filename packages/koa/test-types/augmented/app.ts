@@ -1,6 +1,6 @@
 // Compiled by typing.test.ts: an app that augments SessionData gets a typed ctx.session.
 import { memoryStore, type Session } from '@cloakroom/session-core';
-import { csrfProtection, session } from '@cloakroom/session-koa';
+import { csrf, session } from '@cloakroom/session-koa';
 import Koa from 'koa';
 import Koa2 from 'koa2';
 
@@ -14,7 +14,7 @@ declare module '@cloakroom/session-koa' {
 const app = new Koa();
 const middleware = session({ store: memoryStore(), secret: 'x'.repeat(32) });
 app.use(middleware);
-app.use(csrfProtection());
+app.use(csrf());
 new Koa2().use(middleware);
 
 app.use(async (ctx, next) => {
