@@ -12,9 +12,10 @@ describe.each([
   ['Koa 3', Koa],
   ['Koa 2', Koa2],
 ] as const)('csrf() on %s', (_name, KoaClass) => {
-  async function start(options?: CsrfMiddlewareOptions): Promise<Running> {
+  async function start(options?: CsrfMiddlewareOptions, proxy = false): Promise<Running> {
     const app = new KoaClass();
     app.silent = true;
+    app.proxy = proxy;
     app.use(session({ store: memoryStore({ warn: false }), secret: SECRET, cookie: { secure: false } }));
     app.use(csrf(options));
     app.use(async (ctx) => {
@@ -133,6 +134,29 @@ describe.each([
       ).toBe(200);
     } finally {
       await strict.close();
+    }
+  });
+
+  it('reads its own origin from X-Forwarded-Proto and -Host only when app.proxy is true', async () => {
+    const forwarded = {
+      'x-forwarded-proto': 'https',
+      'x-forwarded-host': 'shop.example',
+      origin: 'https://shop.example',
+    };
+    for (const proxy of [true, false]) {
+      const app = await start(undefined, proxy);
+      try {
+        const form = await fetch(`${app.url}/form`);
+        const own = ((await form.json()) as { token: string }).token;
+        const response = await fetch(`${app.url}/submit`, {
+          method: 'POST',
+          headers: { ...FORM, ...forwarded, cookie: cookieOf(form) },
+          body: `_csrf=${encodeURIComponent(own)}`,
+        });
+        expect(response.status, `app.proxy = ${proxy}`).toBe(proxy ? 200 : 403);
+      } finally {
+        await app.close();
+      }
     }
   });
 
