@@ -17,6 +17,7 @@ export { type RedisServer, type RedisServerOptions, startRedisServer } from './r
 export {
   describeAdapterScenarios,
   type PlannedScenario,
+  type ScenarioCapabilities,
   type ScenarioCapability,
   type ScenarioClock,
   type ScenarioGroup,

@@ -7,7 +7,7 @@ import { describeAdapterScenarios, scenarioGroups, scenarioPlan, storeHooks } fr
 import { startReferenceApp } from './testing/reference-app.ts';
 
 const none = { clock: false, storeCalls: false, store: false, storeControl: false } as const;
-const all = { clock: true, storeCalls: true, store: true, storeControl: true } as const;
+const all = { clock: true, storeCalls: true, store: true, storeControl: true, peer: true } as const;
 
 describe('scenarioPlan()', () => {
   it('registers every scenario of the chosen groups, in group order', () => {
@@ -23,7 +23,7 @@ describe('scenarioPlan()', () => {
     const plan = scenarioPlan({ capabilities: none });
     const notRun = plan.filter((entry) => entry.missing.length > 0);
     expect(new Set(notRun.map((entry) => entry.group))).toEqual(
-      new Set(['basics', 'cookies', 'expiry', 'rotation', 'responses', 'outage']),
+      new Set(['basics', 'cookies', 'expiry', 'concurrency', 'rotation', 'responses', 'outage']),
     );
     expect(notRun.find((entry) => entry.group === 'outage')?.missing).toEqual(['storeControl']);
     expect(notRun.find((entry) => entry.title.startsWith('sliding'))?.missing).toEqual([
@@ -55,6 +55,13 @@ describeAdapterScenarios('reference app (node:http + core) · memory store', {
     const clock = manualClock();
     const store = countingStore(memoryStore({ now: clock.now, warn: false, sweepInterval: 0 }));
     const app = await startReferenceApp(scenarioManagerOptions({ store, now: clock.now }));
-    return { baseUrl: app.baseUrl, hooks: { clock, ...storeHooks(store) }, close: app.close };
+    const peer = await startReferenceApp(scenarioManagerOptions({ store, now: clock.now }));
+    return {
+      baseUrl: app.baseUrl,
+      hooks: { clock, ...storeHooks(store), peerBaseUrl: peer.baseUrl },
+      close: async () => {
+        await Promise.all([app.close(), peer.close()]);
+      },
+    };
   },
 });

@@ -32,6 +32,11 @@ export interface ScenarioHooks {
   readonly storeDown?: (() => Promise<void>) | undefined;
   /** Capability `storeControl`: brings the store back. */
   readonly storeUp?: (() => Promise<void>) | undefined;
+  /**
+   * Capability `peer`: the base URL of a second instance of the same app, with its own session manager,
+   * over the same store (as another process behind the load balancer would be), sharing the clock.
+   */
+  readonly peerBaseUrl?: string | undefined;
 }
 
 /** A running scenario app. */
@@ -45,7 +50,7 @@ export interface ScenarioTarget {
 }
 
 /** What the suite can do beyond plain HTTP. */
-export type ScenarioCapability = 'clock' | 'storeCalls' | 'store' | 'storeControl';
+export type ScenarioCapability = 'clock' | 'storeCalls' | 'store' | 'storeControl' | 'peer';
 
 /** Scenario groups, in the order they run. */
 export type ScenarioGroup =
@@ -72,6 +77,11 @@ export const scenarioGroups: readonly ScenarioGroup[] = [
   'outage',
 ];
 
+/** Which hooks a target provides. `peer` came later and is optional (absent means false). */
+export type ScenarioCapabilities = Readonly<Record<Exclude<ScenarioCapability, 'peer'>, boolean>> & {
+  readonly peer?: boolean | undefined;
+};
+
 /** One registration of the suite against one app. */
 export interface ScenarioSuite {
   /** The options the app's session middleware was built with (usually {@link scenarioOptions}). */
@@ -81,7 +91,7 @@ export interface ScenarioSuite {
    * registered under a title saying it was not run (and reported as skipped with that note), never
    * silently left out. A declared hook that setup does not provide fails the run.
    */
-  readonly capabilities: Readonly<Record<ScenarioCapability, boolean>>;
+  readonly capabilities: ScenarioCapabilities;
   /** Starts the app (on an ephemeral port) and returns where it listens and its hooks. */
   readonly setup: () => Promise<ScenarioTarget>;
   /** The groups to register. Groups left out are not registered at all (the caller chose). @default every group */
@@ -90,6 +100,8 @@ export interface ScenarioSuite {
 
 interface Context {
   readonly client: ScenarioClient;
+  /** The second instance (capability `peer`), else the same client. */
+  readonly peer: ScenarioClient;
   readonly options: ScenarioOptions;
   readonly hooks: ScenarioHooks;
 }
@@ -118,6 +130,7 @@ const HOOKS_OF: Record<ScenarioCapability, readonly (keyof ScenarioHooks)[]> = {
   storeCalls: ['storeCalls', 'resetStoreCalls'],
   store: ['store'],
   storeControl: ['storeDown', 'storeUp'],
+  peer: ['peerBaseUrl'],
 };
 
 // ---- helpers -------------------------------------------------------------------------------------
@@ -511,6 +524,50 @@ const scenarios: Scenario[] = [
     },
   },
 
+  {
+    group: 'concurrency',
+    title: 'two instances over one store: concurrent requests changing different keys all survive',
+    needs: ['peer'],
+    async run(context) {
+      const cookie = await start(context, { base: 'shared' });
+      const keys = Array.from({ length: 10 }, (_, index) => `across${index}`);
+      const responses = await Promise.all(
+        keys.map((key, index) =>
+          (index % 2 === 0 ? context.client : context.peer).post('/set', { cookie, json: { [key]: index } }),
+        ),
+      );
+      for (const response of responses) expect(response.status, response.body).toBe(200);
+      for (const [index, key] of keys.entries()) expect(await value(context, key, cookie)).toBe(index);
+    },
+  },
+  {
+    group: 'concurrency',
+    title: 'two instances over one store: concurrent session.update() increments all count',
+    needs: ['peer'],
+    async run(context) {
+      const cookie = await start(context, { shared: 0 });
+      // Five per instance: each compare-and-set loss is another instance's win, so fewer than the retry bound.
+      const responses = await Promise.all(
+        Array.from({ length: 10 }, (_, index) =>
+          (index % 2 === 0 ? context.client : context.peer).post('/increment?key=shared', { cookie }),
+        ),
+      );
+      for (const response of responses) expect(response.status, response.body).toBe(200);
+      expect(await value(context, 'shared', cookie)).toBe(10);
+    },
+  },
+  {
+    group: 'concurrency',
+    title: 'two instances over one store: a session destroyed on one is gone on the other',
+    needs: ['peer'],
+    async run(context) {
+      const cookie = await start(context, { gone: 'soon' });
+      expect((await context.peer.get('/get?key=gone', { cookie })).json()).toEqual({ value: 'soon' });
+      expect((await context.peer.post('/destroy', { cookie })).status).toBe(200);
+      expect(await value(context, 'gone', cookie)).toBeNull();
+    },
+  },
+
   // rotation
   {
     group: 'rotation',
@@ -782,7 +839,7 @@ export function describeAdapterScenarios(title: string, suite: ScenarioSuite): v
       const target = await suite.setup();
       close = target.close;
       for (const capability of Object.keys(HOOKS_OF) as ScenarioCapability[]) {
-        if (!suite.capabilities[capability]) continue;
+        if (suite.capabilities[capability] !== true) continue;
         for (const hook of HOOKS_OF[capability]) {
           if (target.hooks[hook] === undefined) {
             throw new Error(
@@ -793,6 +850,7 @@ export function describeAdapterScenarios(title: string, suite: ScenarioSuite): v
       }
       context = {
         client: new ScenarioClient(target.baseUrl, suite.options.cookie.name),
+        peer: new ScenarioClient(target.hooks.peerBaseUrl ?? target.baseUrl, suite.options.cookie.name),
         options: suite.options,
         hooks: target.hooks,
       };
@@ -842,7 +900,7 @@ function planOf(
     .map((scenario) => ({
       group: scenario.group,
       title: scenario.title,
-      missing: scenario.needs.filter((need) => !suite.capabilities[need]),
+      missing: scenario.needs.filter((need) => suite.capabilities[need] !== true),
       scenario,
     }));
 }

@@ -16,10 +16,11 @@ import { memoryStore } from '@cloakroom/session-core';
 import { redisStore } from '@cloakroom/session-redis';
 import type express from 'express';
 import { Redis } from 'ioredis';
-import { listen, scenarioApp } from './scenario-app.ts';
+import type { SessionOptions } from '../session.ts';
+import { type Listening, listen, scenarioApp } from './scenario-app.ts';
 
 const REDIS_URL = process.env.REDIS_URL ?? 'redis://127.0.0.1:6379';
-const everyHook = { clock: true, storeCalls: true, store: true, storeControl: false } as const;
+const everyHook = { clock: true, storeCalls: true, store: true, storeControl: false, peer: true } as const;
 const allButOutage = scenarioGroups.filter((group) => group !== 'outage');
 
 /** Connects to the machine's Redis, or fails naming the server and the variable. */
@@ -47,6 +48,14 @@ async function deletePrefix(client: Redis, prefix: string): Promise<void> {
   } while (cursor !== '0');
 }
 
+/** Two instances of the app, each with its own session manager, over one store: two processes, in effect. */
+async function twoInstances(
+  framework: typeof express,
+  options: SessionOptions,
+): Promise<[Listening, Listening]> {
+  return Promise.all([listen(scenarioApp(framework, options)), listen(scenarioApp(framework, options))]);
+}
+
 export function describeExpressScenarios(name: string, framework: typeof express): void {
   describeAdapterScenarios(`${name} · memory store`, {
     options: scenarioOptions,
@@ -55,8 +64,14 @@ export function describeExpressScenarios(name: string, framework: typeof express
     async setup() {
       const clock = manualClock();
       const store = countingStore(memoryStore({ now: clock.now, warn: false, sweepInterval: 0 }));
-      const server = await listen(scenarioApp(framework, scenarioManagerOptions({ store, now: clock.now })));
-      return { baseUrl: server.baseUrl, hooks: { clock, ...storeHooks(store) }, close: server.close };
+      const [server, peer] = await twoInstances(framework, scenarioManagerOptions({ store, now: clock.now }));
+      return {
+        baseUrl: server.baseUrl,
+        hooks: { clock, ...storeHooks(store), peerBaseUrl: peer.baseUrl },
+        close: async () => {
+          await Promise.all([server.close(), peer.close()]);
+        },
+      };
     },
   });
 
@@ -69,12 +84,12 @@ export function describeExpressScenarios(name: string, framework: typeof express
       const prefix = `cloakroom-test:express:${randomUUID()}:`;
       const clock = manualClock();
       const store = countingStore(redisStore({ client, prefix }));
-      const server = await listen(scenarioApp(framework, scenarioManagerOptions({ store, now: clock.now })));
+      const [server, peer] = await twoInstances(framework, scenarioManagerOptions({ store, now: clock.now }));
       return {
         baseUrl: server.baseUrl,
-        hooks: { clock, ...storeHooks(store) },
+        hooks: { clock, ...storeHooks(store), peerBaseUrl: peer.baseUrl },
         async close() {
-          await server.close();
+          await Promise.all([server.close(), peer.close()]);
           await deletePrefix(client, prefix);
           client.disconnect();
         },
@@ -84,7 +99,7 @@ export function describeExpressScenarios(name: string, framework: typeof express
 
   describeAdapterScenarios(`${name} · Redis store on a private redis-server that goes down`, {
     options: scenarioOptions,
-    capabilities: { ...everyHook, storeControl: true },
+    capabilities: { ...everyHook, storeControl: true, peer: false },
     groups: ['outage'],
     async setup() {
       const redis = await startRedisServer();
