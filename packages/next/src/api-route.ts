@@ -172,7 +172,7 @@ export function withSessionApiRouteFor<Data extends SessionData>(
           );
           if (!allowed) {
             await gate.settle();
-            answer(res, 403, { error: CSRF_REFUSED.message, code: CSRF_REFUSED.code });
+            answer(res, 403, { error: CSRF_REFUSED.message });
             return;
           }
         }
@@ -191,8 +191,11 @@ export function withSessionApiRouteFor<Data extends SessionData>(
         await gate.settle().catch(() => undefined);
         if (known.status >= 500) adapter.report(known);
         answer(res, known.status, {
-          error: known.expose ? known.message : 'Service Unavailable',
-          code: known.code,
+          error: known.expose
+            ? known.message
+            : known.status === 503
+              ? 'Service Unavailable'
+              : 'Internal Server Error',
         });
       }
     };

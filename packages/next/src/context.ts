@@ -135,15 +135,20 @@ export function defaultReport(error: SessionError): void {
   console.error(`[cloakroom] ${error.code}: ${error.message}`);
 }
 
-/** A JSON answer for a session failure: the status the error carries, its message only when safe to show. */
+/**
+ * A JSON answer for a session failure: `{ error }` with the status text for a server-side fault (no
+ * message, code or stack: nothing about the store reaches the client), the message for a client error.
+ */
 export function errorResponse(error: SessionError): Response {
-  const body = error.expose
-    ? { error: error.message, code: error.code }
-    : { error: error.status === 503 ? 'Service Unavailable' : 'Internal Server Error', code: error.code };
-  return Response.json(body, {
-    status: error.status,
-    headers: { 'Cache-Control': 'private, no-store' },
-  });
+  const text = error.expose
+    ? error.message
+    : error.status === 503
+      ? 'Service Unavailable'
+      : 'Internal Server Error';
+  return Response.json(
+    { error: text },
+    { status: error.status, headers: { 'Cache-Control': 'private, no-store' } },
+  );
 }
 
 /**

@@ -91,15 +91,20 @@ async function hook<T>(baseUrl: string, op: string, body?: unknown): Promise<T> 
   return (await response.json()) as T;
 }
 
-/** The app's frozen clock, mirrored here so `now()` can stay synchronous. Starts at the real time. */
-export async function appClock(baseUrl: string): Promise<ScenarioClock> {
+/**
+ * The apps' frozen clock, mirrored here so `now()` can stay synchronous. Starts at the real time; every
+ * instance given (an app and its peer) moves together.
+ */
+export async function appClock(...baseUrls: string[]): Promise<ScenarioClock> {
   let current = Date.now();
-  await hook(baseUrl, 'clock', { now: current });
+  const tell = (): Promise<unknown> =>
+    Promise.all(baseUrls.map((baseUrl) => hook(baseUrl, 'clock', { now: current })));
+  await tell();
   return {
     now: () => current,
     advance: async (ms: number) => {
       current += ms;
-      await hook(baseUrl, 'clock', { now: current });
+      await tell();
     },
   };
 }

@@ -1,10 +1,4 @@
-import {
-  type AnySessionStore,
-  memoryStore,
-  type SessionWrite,
-  type StoredSession,
-  type StoredUserSession,
-} from '@cloakroom/session-core';
+import { type AnySessionStore, memoryStore } from '@cloakroom/session-core';
 import { redisStore } from '@cloakroom/session-redis';
 import { Redis } from 'ioredis';
 
@@ -26,27 +20,22 @@ export interface Shared {
 }
 
 function counting(store: AnySessionStore, counts: Record<string, number>): AnySessionStore {
-  const count = (method: string): void => {
-    counts[method] = (counts[method] ?? 0) + 1;
-  };
+  // Not a mock: every call goes to the real store; it is only counted on the way.
+  const counted =
+    <A extends unknown[], R>(method: string, call: (...args: A) => Promise<R>) =>
+    (...args: A): Promise<R> => {
+      counts[method] = (counts[method] ?? 0) + 1;
+      return call.apply(store, args);
+    };
   const wrapper: AnySessionStore = {
-    get: (key: string): Promise<StoredSession | null> => (count('get'), store.get(key)),
-    create: (key: string, write: SessionWrite) => (count('create'), store.create(key, write)),
-    set: (key: string, write: SessionWrite) => (count('set'), store.set(key, write)),
-    touch: (key: string, expiresAt: number) => (count('touch'), store.touch(key, expiresAt)),
-    delete: (key: string) => (count('delete'), store.delete(key)),
+    get: counted('get', store.get),
+    create: counted('create', store.create),
+    set: counted('set', store.set),
+    touch: counted('touch', store.touch),
+    delete: counted('delete', store.delete),
   };
-  const { compareAndSet, listByUser } = store;
-  if (compareAndSet) {
-    wrapper.compareAndSet = (key: string, version: string, write: SessionWrite) => (
-      count('compareAndSet'), compareAndSet.call(store, key, version, write)
-    );
-  }
-  if (listByUser) {
-    wrapper.listByUser = (userId: string): Promise<StoredUserSession[]> => (
-      count('listByUser'), listByUser.call(store, userId)
-    );
-  }
+  if (store.compareAndSet) wrapper.compareAndSet = counted('compareAndSet', store.compareAndSet);
+  if (store.listByUser) wrapper.listByUser = counted('listByUser', store.listByUser);
   return wrapper;
 }
 

@@ -1,4 +1,4 @@
 import { withSession } from '../../lib/session';
 
 // Never touches the session: no cookie, no store call.
-export const GET = withSession(() => new Response('ok'));
+export const GET = withSession(() => new Response('none'));
