@@ -506,3 +506,35 @@ describe('csrf()', () => {
     });
   });
 });
+
+describe('a handler that fails after it answered', () => {
+  it.each([
+    ['express 5', express],
+    ['express 4', express4],
+  ])('on %s: the error handler cannot mix a second response into the held head', async (_name, framework) => {
+    const app = framework();
+    app.use(session(base()));
+    app.get(
+      '/',
+      h(async (req, res) => {
+        req.session.set('k', 'v');
+        res.json({ first: true });
+        throw new Error('failed after answering');
+      }),
+    );
+    app.get('/ok', (_req, res) => {
+      res.end('ok');
+    });
+    const seen: unknown[] = [];
+    app.use(errorHandler(seen));
+    const url = await serve(app);
+    const outcome = await fetch(`${url}/`).then(
+      async (response) => ({ status: response.status, body: await response.text() }),
+      () => 'reset',
+    );
+    // Express destroys a connection whose head was sent when an error follows; a response, if any, is the first one.
+    if (outcome !== 'reset') expect(outcome).toEqual({ status: 200, body: '{"first":true}' });
+    expect(seen).toHaveLength(1);
+    expect((await fetch(`${url}/ok`)).status, 'the server stays up').toBe(200);
+  });
+});

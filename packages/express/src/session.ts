@@ -223,6 +223,15 @@ function holdHead(
     return res;
   };
 
+  // While the head is held, the response counts as sent: an error handler that runs after the handler
+  // answered must not write a second response into the held head (it would mix the two).
+  const sent = inheritedGetter(res, 'headersSent');
+  Object.defineProperty(res, 'headersSent', {
+    configurable: true,
+    enumerable: false,
+    get: () => phase === 'holding' || sent.call(res) === true,
+  });
+
   res.writeHead = function writeHead(this: ServerResponse, ...args: unknown[]): ServerResponse {
     if (phase === 'through' || phase === 'failed')
       return Reflect.apply(original.writeHead, this, args) as ServerResponse;
@@ -250,6 +259,14 @@ function holdHead(
     if (phase === 'open') void commitFirst(res.statusCode);
     return this;
   } as unknown as ServerResponse['end'];
+}
+
+function inheritedGetter(target: object, name: string): () => unknown {
+  for (let proto = Object.getPrototypeOf(target); proto !== null; proto = Object.getPrototypeOf(proto)) {
+    const getter = Object.getOwnPropertyDescriptor(proto, name)?.get;
+    if (getter) return getter;
+  }
+  throw new Error(`@cloakroom/session-express: the response has no ${name} getter`);
 }
 
 function appendHeader(res: ServerResponse, name: string, value: OutgoingHttpHeader): void {
