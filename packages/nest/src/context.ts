@@ -7,6 +7,7 @@ import type {
   SessionHandle,
   SessionManager,
 } from '@cloakroom/session-core';
+import { NestSession } from './nest-session.ts';
 
 /**
  * The session slot of one request. The handle is opened on first use, so a request that never touches
@@ -17,6 +18,7 @@ export class RequestSlot {
   readonly #manager: SessionManager<SessionData>;
   readonly #cookie: string | undefined;
   #handle: SessionHandle<SessionData> | undefined;
+  #session: NestSession | undefined;
   /** Whether the request arrived over TLS; settled before the handle opens. */
   secure: boolean;
 
@@ -32,8 +34,11 @@ export class RequestSlot {
   }
 
   get session(): Session<SessionData> {
-    this.#handle ??= this.#manager.open({ cookie: this.#cookie, secure: this.secure });
-    return this.#handle.session;
+    if (this.#session === undefined) {
+      this.#handle = this.#manager.open({ cookie: this.#cookie, secure: this.secure });
+      this.#session = new NestSession(this.#handle.session);
+    }
+    return this.#session;
   }
 
   /** Whether anything used the session (otherwise there is nothing to commit). */

@@ -15,11 +15,28 @@ import {
 import { memoryStore } from '@cloakroom/session-core';
 import { redisStore } from '@cloakroom/session-redis';
 import { Redis } from 'ioredis';
+import type { SessionModuleOptions } from './options.ts';
 import { SessionModule } from './session-module.ts';
 import { connectRedis, deletePrefix } from './testing/redis.ts';
 import { type Platform, startApp } from './testing/scenario-app.ts';
 
-const everyHook = { clock: true, storeCalls: true, store: true, storeControl: false } as const;
+const everyHook = { clock: true, storeCalls: true, store: true, storeControl: false, peer: true } as const;
+
+/** Two instances of the app (each with its own session manager) over one store, as two processes would be. */
+async function startPair(
+  platform: Platform,
+  options: SessionModuleOptions,
+): Promise<{ baseUrl: string; peerBaseUrl: string; close(): Promise<void> }> {
+  const first = await startApp(platform, { imports: [SessionModule.forRoot(options)] });
+  const second = await startApp(platform, { imports: [SessionModule.forRoot(options)] });
+  return {
+    baseUrl: first.baseUrl,
+    peerBaseUrl: second.baseUrl,
+    async close() {
+      await Promise.all([first.close(), second.close()]);
+    },
+  };
+}
 const allButOutage = scenarioGroups.filter((group) => group !== 'outage');
 
 for (const platform of ['express', 'fastify'] as const satisfies readonly Platform[]) {
@@ -31,8 +48,9 @@ for (const platform of ['express', 'fastify'] as const satisfies readonly Platfo
       const clock = manualClock();
       const store = countingStore(memoryStore({ now: clock.now, warn: false, sweepInterval: 0 }));
       const options = { ...scenarioManagerOptions({ store, now: clock.now }), csrf: true };
-      const running = await startApp(platform, [SessionModule.forRoot(options)]);
-      return { baseUrl: running.baseUrl, hooks: { clock, ...storeHooks(store) }, close: running.close };
+      const pair = await startPair(platform, options);
+      const hooks = { clock, ...storeHooks(store), peerBaseUrl: pair.peerBaseUrl };
+      return { baseUrl: pair.baseUrl, hooks, close: pair.close };
     },
   });
 
@@ -46,12 +64,13 @@ for (const platform of ['express', 'fastify'] as const satisfies readonly Platfo
       const clock = manualClock();
       const store = countingStore(redisStore({ client, prefix }));
       const options = { ...scenarioManagerOptions({ store, now: clock.now }), csrf: true };
-      const running = await startApp(platform, [SessionModule.forRoot(options)]);
+      const pair = await startPair(platform, options);
+      const hooks = { clock, ...storeHooks(store), peerBaseUrl: pair.peerBaseUrl };
       return {
-        baseUrl: running.baseUrl,
-        hooks: { clock, ...storeHooks(store) },
+        baseUrl: pair.baseUrl,
+        hooks,
         async close() {
-          await running.close();
+          await pair.close();
           await deletePrefix(client, prefix);
           client.disconnect();
         },
@@ -61,7 +80,7 @@ for (const platform of ['express', 'fastify'] as const satisfies readonly Platfo
 
   describeAdapterScenarios(`nest on ${platform} · Redis store on a private redis-server that goes down`, {
     options: scenarioOptions,
-    capabilities: { ...everyHook, storeControl: true },
+    capabilities: { ...everyHook, storeControl: true, peer: false },
     groups: ['outage'],
     async setup() {
       const redis = await startRedisServer();
@@ -80,7 +99,7 @@ for (const platform of ['express', 'fastify'] as const satisfies readonly Platfo
         ...scenarioManagerOptions({ store, now: clock.now, onError: () => undefined }),
         csrf: true,
       };
-      const running = await startApp(platform, [SessionModule.forRoot(options)]);
+      const running = await startApp(platform, { imports: [SessionModule.forRoot(options)] });
       return {
         baseUrl: running.baseUrl,
         hooks: { clock, ...storeHooks(store), storeDown: () => redis.stop(), storeUp: () => redis.start() },

@@ -15,12 +15,11 @@ import {
   type OnModuleInit,
   type Provider,
 } from '@nestjs/common';
-import { APP_FILTER, APP_GUARD, HttpAdapterHost, Reflector } from '@nestjs/core';
+import { APP_GUARD, HttpAdapterHost, Reflector } from '@nestjs/core';
 import { SessionCsrfGuard } from './csrf-guard.ts';
 import { type FastifyInstanceLike, hookFastify } from './fastify.ts';
 import type { SessionModuleAsyncOptions, SessionModuleOptions } from './options.ts';
 import { SessionAuthGuard } from './session-auth-guard.ts';
-import { SessionExceptionFilter } from './session-exception-filter.ts';
 import { SessionMiddleware } from './session-middleware.ts';
 import { SessionService } from './session-service.ts';
 import { SESSION_MANAGER, SESSION_OPTIONS } from './tokens.ts';
@@ -57,7 +56,6 @@ function build(global: boolean, optionsProvider: Provider, imports: DynamicModul
             ? { canActivate: () => true }
             : new SessionCsrfGuard(options, reflector),
       },
-      { provide: APP_FILTER, useClass: SessionExceptionFilter },
     ],
     exports: [SESSION_MANAGER, SESSION_OPTIONS, SessionService, SessionAuthGuard, SessionCsrfGuard],
   };

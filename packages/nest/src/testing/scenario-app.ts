@@ -12,6 +12,7 @@ import {
   type INestApplication,
   Module,
   Post,
+  type Provider,
   Query,
   Redirect,
   StreamableFile,
@@ -144,24 +145,32 @@ export interface RunningApp {
   close(): Promise<void>;
 }
 
-/**
- * Boots `imports` plus `controllers` with @nestjs/testing on the platform and listens on 127.0.0.1:0.
- * @example
- * const running = await startApp('fastify', [SessionModule.forRoot(options)], [MyController]);
- */
-export async function startApp(
-  platform: Platform,
-  imports: Array<DynamicModule | Type<unknown>>,
-  controllers: Array<Type<unknown>> = [ScenarioController],
-  providers: Array<Type<unknown>> = [],
-): Promise<RunningApp> {
-  @Module({ imports, controllers, providers })
+/** What {@link startApp} boots. */
+export interface AppSpec {
+  imports: Array<DynamicModule | Type<unknown>>;
+  /** @default the scenario controller */
+  controllers?: Array<Type<unknown>>;
+  providers?: Provider[];
+  /** Fastify's own options (e.g. `trustProxy`). */
+  fastify?: ConstructorParameters<typeof FastifyAdapter>[0];
+  /** Runs after the app is created, before it listens (global filters, Express settings). */
+  configure?: (app: INestApplication) => void;
+}
+
+/** Boots the spec with @nestjs/testing on the platform and listens on an ephemeral loopback port. */
+export async function startApp(platform: Platform, spec: AppSpec): Promise<RunningApp> {
+  @Module({
+    imports: spec.imports,
+    controllers: spec.controllers ?? [ScenarioController],
+    providers: spec.providers ?? [],
+  })
   class AppModule {}
   const moduleRef = await Test.createTestingModule({ imports: [AppModule] }).compile();
   const app =
     platform === 'express'
       ? moduleRef.createNestApplication(new ExpressAdapter(), { logger: false })
-      : moduleRef.createNestApplication(new FastifyAdapter(), { logger: false });
+      : moduleRef.createNestApplication(new FastifyAdapter(spec.fastify), { logger: false });
+  spec.configure?.(app);
   await app.listen(0, '127.0.0.1');
   const address = app.getHttpServer().address() as { port: number };
   return {

@@ -1,0 +1,517 @@
+import 'reflect-metadata';
+import { Agent, type ServerResponse } from 'node:http';
+import { setTimeout as sleep, setImmediate as tick } from 'node:timers/promises';
+import { countingStore, manualClock } from '@cloakroom/session-adapter-test';
+import { memoryStore, type SessionError, SessionStoreError } from '@cloakroom/session-core';
+import { redisStore } from '@cloakroom/session-redis';
+import {
+  type ArgumentsHost,
+  Body,
+  type CanActivate,
+  Catch,
+  Controller,
+  type ExceptionFilter,
+  Get,
+  HttpCode,
+  HttpException,
+  Injectable,
+  Module,
+  Post,
+  Res,
+  ServiceUnavailableException,
+  UseGuards,
+} from '@nestjs/common';
+import { afterEach, describe, expect, it } from 'vitest';
+import { RequireUser, SessionAuthGuard } from './session-auth-guard.ts';
+import { Session } from './session-decorator.ts';
+import { SessionModule } from './session-module.ts';
+import { SessionService } from './session-service.ts';
+import { send } from './testing/http.ts';
+import { connectRedis, deletePrefix } from './testing/redis.ts';
+import { type AppSpec, type Platform, type RunningApp, startApp } from './testing/scenario-app.ts';
+import { gatedStore, switchableStore } from './testing/stores.ts';
+
+const SECRET = 'nest-test-secret-0123456789abcdefghijklmnop';
+const COOKIE = { name: 'sid', secure: false } as const;
+
+interface AppSession extends Record<string, unknown> {
+  cart: string[];
+  note: string;
+}
+
+@Injectable()
+class CartService {
+  constructor(private readonly sessions: SessionService<AppSession>) {}
+
+  async add(item: string): Promise<number> {
+    await sleep(1); // an async hop: the session must still be found through AsyncLocalStorage
+    const session = this.sessions.session;
+    const cart = [...((await session.get('cart')) ?? []), item];
+    session.set('cart', cart);
+    return cart.length;
+  }
+
+  async items(): Promise<string[]> {
+    return (await this.sessions.session.get('cart')) ?? [];
+  }
+}
+
+@Injectable()
+class NoteGuard implements CanActivate {
+  constructor(private readonly sessions: SessionService<AppSession>) {}
+
+  async canActivate(): Promise<boolean> {
+    await tick();
+    return (await this.sessions.session.get('note')) !== 'blocked';
+  }
+}
+
+@Controller('account')
+class AccountController {
+  @Post('login')
+  @HttpCode(200)
+  login(@Session() session: Session, @Body() body: { user: string }): { ok: true } {
+    session.setUser(body.user);
+    session.regenerate();
+    return { ok: true };
+  }
+
+  @RequireUser()
+  @Get('me')
+  async me(@Session() session: Session): Promise<{ user: string | null }> {
+    return { user: await session.getUser() };
+  }
+
+  @UseGuards(SessionAuthGuard)
+  @Get('guarded')
+  guarded(): { ok: true } {
+    return { ok: true };
+  }
+}
+
+@Controller('cart')
+class CartController {
+  constructor(private readonly cart: CartService) {}
+
+  @Post()
+  @HttpCode(200)
+  async add(@Body() body: { item: string }): Promise<{ count: number }> {
+    return { count: await this.cart.add(body.item) };
+  }
+
+  @Get()
+  async items(): Promise<{ items: string[] }> {
+    return { items: await this.cart.items() };
+  }
+
+  @Post('note')
+  @HttpCode(200)
+  note(@Session() session: Session<AppSession>, @Body() body: { note: string }): { ok: true } {
+    session.set('note', body.note);
+    return { ok: true };
+  }
+
+  @UseGuards(NoteGuard)
+  @Get('guarded')
+  guarded(): { ok: true } {
+    return { ok: true };
+  }
+}
+
+@Controller('health')
+class HealthController {
+  constructor(private readonly sessions: SessionService) {}
+
+  @Get()
+  health(): { session: boolean } {
+    return { session: this.sessions.current !== undefined };
+  }
+
+  @Get('strict')
+  strict(@Session() _session: Session): { ok: true } {
+    return { ok: true };
+  }
+}
+
+@Controller('raw')
+class RawController {
+  /** Writes the head itself, then changes the session: saved before the response ends, with no cookie. */
+  @Get('late')
+  async late(@Session() session: Session, @Res() response: ServerResponse): Promise<void> {
+    await session.get('note');
+    response.write('head sent;');
+    session.set('late', 'saved');
+    response.end('done');
+  }
+}
+
+const controllers = [AccountController, CartController, HealthController];
+const providers = [CartService, NoteGuard];
+
+/** A catch-all filter of the app's own, as many apps have: it must see an HTTP exception, not a 500. */
+@Catch()
+class RecordingFilter implements ExceptionFilter {
+  readonly seen: unknown[] = [];
+
+  catch(exception: unknown, host: ArgumentsHost): void {
+    this.seen.push(exception);
+    const status = exception instanceof HttpException ? exception.getStatus() : 500;
+    const response = host
+      .switchToHttp()
+      .getResponse<
+        | { raw: unknown; code(status: number): { send(body: unknown): void } }
+        | { status(status: number): { json(body: unknown): void } }
+      >();
+    if ('raw' in response) response.code(status).send({ custom: status });
+    else response.status(status).json({ custom: status });
+  }
+}
+
+let running: RunningApp | undefined;
+
+afterEach(async () => {
+  await running?.close();
+  running = undefined;
+});
+
+async function boot(platform: Platform, spec: AppSpec): Promise<RunningApp> {
+  running = await startApp(platform, { controllers, providers, ...spec });
+  return running;
+}
+
+async function signIn(app: RunningApp, user = 'ada'): Promise<string> {
+  const response = await send(app.baseUrl, '/account/login', { json: { user } });
+  expect(response.status).toBe(200);
+  return response.cookie('sid')!;
+}
+
+describe.each(['express', 'fastify'] as const)('SessionModule on %s', (platform) => {
+  describe('SessionAuthGuard and @RequireUser()', () => {
+    it('answers 401 without a signed-in user and lets the user through after sign-in', async () => {
+      const app = await boot(platform, {
+        imports: [
+          SessionModule.forRoot({ store: memoryStore({ warn: false }), secret: SECRET, cookie: COOKIE }),
+        ],
+      });
+      for (const path of ['/account/me', '/account/guarded']) {
+        const anonymous = await send(app.baseUrl, path);
+        expect(anonymous.status, path).toBe(401);
+        expect(anonymous.json()).toEqual(expect.objectContaining({ statusCode: 401 }));
+        expect(anonymous.setCookies).toEqual([]);
+      }
+      const cookie = await signIn(app);
+      expect((await send(app.baseUrl, '/account/me', { cookie })).json()).toEqual({ user: 'ada' });
+      expect((await send(app.baseUrl, '/account/guarded', { cookie })).status).toBe(200);
+      // A session with data but no user is still refused.
+      const cart = await send(app.baseUrl, '/cart', { json: { item: 'tea' } });
+      expect((await send(app.baseUrl, '/account/me', { cookie: cart.cookie('sid') })).status).toBe(401);
+    });
+  });
+
+  describe('SessionService', () => {
+    it('gives services and guards the current request’s session through AsyncLocalStorage', async () => {
+      const app = await boot(platform, {
+        imports: [
+          SessionModule.forRoot({ store: memoryStore({ warn: false }), secret: SECRET, cookie: COOKIE }),
+        ],
+      });
+      const first = await send(app.baseUrl, '/cart', { json: { item: 'tea' } });
+      expect(first.json()).toEqual({ count: 1 });
+      const cookie = first.cookie('sid');
+      expect(cookie).toBeDefined();
+      const second = await send(app.baseUrl, '/cart', { cookie, json: { item: 'jam' } });
+      expect(second.json()).toEqual({ count: 2 });
+      // Parallel requests of other clients never see this one's session.
+      const [mine, theirs] = await Promise.all([
+        send(app.baseUrl, '/cart', { cookie }),
+        send(app.baseUrl, '/cart'),
+      ]);
+      expect(mine.json()).toEqual({ items: ['tea', 'jam'] });
+      expect(theirs.json()).toEqual({ items: [] });
+
+      expect((await send(app.baseUrl, '/cart/guarded', { cookie })).status).toBe(200);
+      await send(app.baseUrl, '/cart/note', { cookie, json: { note: 'blocked' } });
+      expect((await send(app.baseUrl, '/cart/guarded', { cookie })).status).toBe(403);
+
+      const service = app.app.get(SessionService);
+      expect(service.current).toBeUndefined();
+      expect(() => service.session).toThrow(expect.objectContaining({ code: 'SESSION_USAGE' }));
+    });
+
+    it('readOnly() reads a session from a Cookie header without writing or touching it', async () => {
+      const clock = manualClock();
+      const store = countingStore(memoryStore({ warn: false, now: clock.now }));
+      const app = await boot(platform, {
+        imports: [
+          SessionModule.forRoot({
+            store,
+            secret: SECRET,
+            cookie: COOKIE,
+            now: clock.now,
+            idleTimeout: 600,
+            touchInterval: 60,
+          }),
+        ],
+      });
+      const cookie = await signIn(app);
+      store.resetCalls();
+      clock.advance(120_000);
+      const service = app.app.get(SessionService);
+      expect(await service.readOnly(cookie).getUser()).toBe('ada');
+      expect(await service.readOnly(['theme=dark', cookie]).getUser()).toBe('ada');
+      expect(await service.readOnly(undefined).getUser()).toBeNull();
+      expect(await service.readOnly('sid=forged.value').exists()).toBe(false);
+      const calls = store.calls();
+      expect(calls.get).toBe(2);
+      expect(calls.touch + calls.set + calls.create + (calls.compareAndSet ?? 0) + calls.delete).toBe(0);
+    });
+  });
+
+  describe('include and exclude', () => {
+    it('a route without a session never sees the session of an earlier request on the connection', async () => {
+      const app = await boot(platform, {
+        imports: [
+          SessionModule.forRoot({
+            store: memoryStore({ warn: false }),
+            secret: SECRET,
+            cookie: COOKIE,
+            exclude: ['health', 'health/{*path}'],
+          }),
+        ],
+      });
+      const agent = new Agent({ keepAlive: true, maxSockets: 1 });
+      try {
+        const sockets = new Set<unknown>();
+        agent.on('free', (socket) => sockets.add(socket));
+        for (let round = 0; round < 3; round++) {
+          const login = await send(app.baseUrl, '/account/login', { json: { user: 'ada' }, agent });
+          const cookie = login.cookie('sid');
+          expect((await send(app.baseUrl, '/account/me', { cookie, agent })).status).toBe(200);
+          expect((await send(app.baseUrl, '/health', { agent })).json()).toEqual({ session: false });
+          expect((await send(app.baseUrl, '/health', { cookie, agent })).json()).toEqual({ session: false });
+        }
+        expect(sockets.size, 'every request went over one keep-alive connection').toBe(1);
+      } finally {
+        agent.destroy();
+      }
+    });
+
+    it('an excluded route has no session; the others keep theirs', async () => {
+      const store = countingStore(memoryStore({ warn: false }));
+      const app = await boot(platform, {
+        imports: [
+          SessionModule.forRoot({
+            store,
+            secret: SECRET,
+            cookie: COOKIE,
+            exclude: ['health', 'health/{*path}'],
+          }),
+        ],
+      });
+      const cookie = await signIn(app);
+      store.resetCalls();
+      const health = await send(app.baseUrl, '/health', { cookie });
+      expect(health.json()).toEqual({ session: false });
+      expect(health.setCookies).toEqual([]);
+      const strict = await send(app.baseUrl, '/health/strict', { cookie });
+      expect(strict.status, '@Session() on an excluded route is a server error').toBe(500);
+      expect(store.totalCalls()).toBe(0);
+      expect((await send(app.baseUrl, '/account/me', { cookie })).json()).toEqual({ user: 'ada' });
+    });
+
+    it('include limits sessions to the listed routes', async () => {
+      const app = await boot(platform, {
+        imports: [
+          SessionModule.forRoot({
+            store: memoryStore({ warn: false }),
+            secret: SECRET,
+            cookie: COOKIE,
+            include: ['cart', 'cart/{*path}'],
+          }),
+        ],
+      });
+      expect((await send(app.baseUrl, '/cart', { json: { item: 'tea' } })).status).toBe(200);
+      expect((await send(app.baseUrl, '/health')).json()).toEqual({ session: false });
+      expect((await send(app.baseUrl, '/account/login', { json: { user: 'ada' } })).status).toBe(500);
+    });
+  });
+
+  describe('SessionModule.forRootAsync()', () => {
+    it('builds the options from an injected config provider', async () => {
+      @Injectable()
+      class AppConfig {
+        readonly #values: Record<string, string> = { SESSION_SECRET: SECRET, SESSION_COOKIE: 'app-sid' };
+        get(key: string): string {
+          const value = this.#values[key];
+          if (value === undefined) throw new Error(`missing ${key}`);
+          return value;
+        }
+      }
+      @Module({ providers: [AppConfig], exports: [AppConfig] })
+      class ConfigModule {}
+
+      const app = await boot(platform, {
+        imports: [
+          SessionModule.forRootAsync({
+            imports: [ConfigModule],
+            inject: [AppConfig],
+            useFactory: async (config: AppConfig) => {
+              await tick();
+              return {
+                store: memoryStore({ warn: false }),
+                secret: config.get('SESSION_SECRET'),
+                cookie: { name: config.get('SESSION_COOKIE'), secure: false },
+              };
+            },
+          }),
+        ],
+      });
+      const login = await send(app.baseUrl, '/account/login', { json: { user: 'grace' } });
+      const cookie = login.cookie('app-sid');
+      expect(cookie, login.setCookies.join()).toBeDefined();
+      expect((await send(app.baseUrl, '/account/me', { cookie })).json()).toEqual({ user: 'grace' });
+    });
+
+    it('refuses bad options at start-up with a message that says what to change', async () => {
+      await expect(
+        startApp(platform, {
+          imports: [SessionModule.forRoot({ store: memoryStore({ warn: false }), secret: 'short' })],
+          controllers,
+          providers,
+        }),
+      ).rejects.toSatisfy(
+        (error: SessionError) => error.code === 'SESSION_CONFIG' && /at least 32/.test(error.message),
+      );
+    });
+  });
+
+  describe('store failures', () => {
+    it('reach the app’s own exception filters as ServiceUnavailableException, reading or committing', async () => {
+      const store = switchableStore();
+      const filter = new RecordingFilter();
+      const app = await boot(platform, {
+        imports: [SessionModule.forRoot({ store, secret: SECRET, cookie: COOKIE })],
+        configure: (nest) => {
+          nest.useGlobalFilters(filter);
+        },
+      });
+      const cookie = (await send(app.baseUrl, '/cart', { json: { item: 'tea' } })).cookie('sid');
+      store.down = true;
+      const read = await send(app.baseUrl, '/cart', { cookie });
+      expect(read.status).toBe(503);
+      expect(read.json()).toEqual({ custom: 503 });
+      expect(read.setCookies).toEqual([]);
+      const write = await send(app.baseUrl, '/cart/note', { json: { note: 'lost' } });
+      expect(write.status).toBe(503);
+      expect(write.json()).toEqual({ custom: 503 });
+      expect(write.setCookies).toEqual([]);
+      expect(filter.seen).toHaveLength(2);
+      for (const exception of filter.seen) {
+        expect(exception).toBeInstanceOf(ServiceUnavailableException);
+        expect((exception as Error).cause).toBeInstanceOf(SessionStoreError);
+      }
+      store.down = false;
+      expect((await send(app.baseUrl, '/cart', { cookie })).json()).toEqual({ items: ['tea'] });
+    });
+
+    it('answer Nest’s own 503 body, with no stack or cause, when the app has no filter', async () => {
+      const store = switchableStore();
+      const app = await boot(platform, {
+        imports: [SessionModule.forRoot({ store, secret: SECRET, cookie: COOKIE })],
+      });
+      const cookie = (await send(app.baseUrl, '/cart', { json: { item: 'tea' } })).cookie('sid');
+      store.down = true;
+      for (const request of [
+        send(app.baseUrl, '/cart', { cookie }),
+        send(app.baseUrl, '/cart/note', { json: { note: 'lost' } }),
+      ]) {
+        const response = await request;
+        expect(response.status).toBe(503);
+        expect(response.json()).toEqual({ message: 'Service Unavailable', statusCode: 503 });
+      }
+    });
+  });
+
+  describe('shutdown', () => {
+    it('closes the store after the in-flight session write has finished', async () => {
+      const store = gatedStore();
+      const app = await boot(platform, {
+        imports: [SessionModule.forRoot({ store, secret: SECRET, cookie: COOKIE })],
+      });
+      const login = send(app.baseUrl, '/account/login', { json: { user: 'ada' } });
+      await store.writeStarted;
+      const closing = app.close();
+      running = undefined;
+      for (let i = 0; i < 20; i++) await tick();
+      expect(store.log, 'the store stays open while a write is in flight').toEqual(['create:start']);
+      store.release();
+      const response = await login;
+      await closing;
+      expect(response.status).toBe(200);
+      expect(response.cookie('sid')).toBeDefined();
+      expect(store.log).toEqual(['create:start', 'create:end', 'close']);
+    });
+
+    it('leaves a Redis client the app passed to its store open', async () => {
+      const client = await connectRedis();
+      const prefix = `cloakroom-test:nest-shutdown:${crypto.randomUUID()}:`;
+      try {
+        const app = await boot(platform, {
+          imports: [
+            SessionModule.forRoot({ store: redisStore({ client, prefix }), secret: SECRET, cookie: COOKIE }),
+          ],
+        });
+        await signIn(app);
+        await app.close();
+        running = undefined;
+        expect(client.status).toBe('ready');
+        expect(await client.ping()).toBe('PONG');
+      } finally {
+        await deletePrefix(client, prefix);
+        client.disconnect();
+      }
+    });
+  });
+
+  describe('secure requests', () => {
+    it('cookie.secure "auto" follows the platform’s own proxy-aware protocol', async () => {
+      const app = await boot(platform, {
+        imports: [
+          SessionModule.forRoot({
+            store: memoryStore({ warn: false }),
+            secret: SECRET,
+            cookie: { name: 'sid', secure: 'auto' },
+          }),
+        ],
+        fastify: { trustProxy: true },
+        configure: (nest) => {
+          if (platform === 'express') nest.getHttpAdapter().getInstance().set('trust proxy', true);
+        },
+      });
+      const plain = await send(app.baseUrl, '/account/login', { json: { user: 'ada' } });
+      expect(plain.setCookies[0]).toMatch(/^sid=/);
+      expect(plain.setCookies[0]).not.toMatch(/;\s*Secure/i);
+      const proxied = await send(app.baseUrl, '/account/login', {
+        json: { user: 'ada' },
+        headers: { 'x-forwarded-proto': 'https' },
+      });
+      expect(proxied.setCookies[0]).toMatch(/;\s*Secure/i);
+    });
+  });
+});
+
+describe('SessionModule on express: a handler that writes the head itself', () => {
+  it('saves a change made after the head left before the response ends', async () => {
+    const app = await boot('express', {
+      imports: [
+        SessionModule.forRoot({ store: memoryStore({ warn: false }), secret: SECRET, cookie: COOKIE }),
+      ],
+      controllers: [RawController, ...controllers],
+    });
+    const cookie = await signIn(app);
+    const response = await send(app.baseUrl, '/raw/late', { cookie });
+    expect(response.body).toBe('head sent;done');
+    const service = app.app.get(SessionService);
+    expect(await service.readOnly(cookie).get('late')).toBe('saved');
+  });
+});
