@@ -1,0 +1,52 @@
+import { existsSync, readFileSync } from 'node:fs';
+import { dirname, join, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+/** One demo app of issue 8: a workspace package in `apps/<name>` with `build` and `start` scripts. */
+export interface Demo {
+  /** Package and folder name, e.g. `express-demo`. */
+  readonly name: string;
+  /** Framework name the page shows in its title (`Cloakroom demo · <framework>`). */
+  readonly framework: string;
+}
+
+/**
+ * Every demo the suite covers, in one place. A demo whose folder does not exist yet is reported as
+ * missing (see {@link presentDemos}); adding one is a line here and its `workspace:*` devDependency in
+ * this package's package.json (so turbo's `^build` builds it before `test`).
+ */
+export const DEMOS: readonly Demo[] = [
+  { name: 'express-demo', framework: 'Express' },
+  { name: 'koa-demo', framework: 'Koa' },
+  { name: 'hono-demo', framework: 'Hono' },
+  { name: 'nest-demo', framework: 'NestJS' },
+  { name: 'next-demo', framework: 'Next.js' },
+];
+
+/** The repository's `apps/` folder. */
+export const APPS_DIR: string = resolve(dirname(fileURLToPath(import.meta.url)), '../..');
+
+/** The folder of a demo. */
+export function demoDir(demo: Demo): string {
+  return join(APPS_DIR, demo.name);
+}
+
+/** The demos whose package exists in this checkout. */
+export function presentDemos(): Demo[] {
+  return DEMOS.filter((demo) => existsSync(join(demoDir(demo), 'package.json')));
+}
+
+/** The demos of the list that are not in this checkout yet. */
+export function missingDemos(): Demo[] {
+  return DEMOS.filter((demo) => !existsSync(join(demoDir(demo), 'package.json')));
+}
+
+/** This package's workspace devDependencies (the demos turbo builds before the tests). */
+export function declaredDemoDependencies(): string[] {
+  const manifest = JSON.parse(readFileSync(join(APPS_DIR, 'e2e/package.json'), 'utf8')) as {
+    devDependencies?: Record<string, string>;
+  };
+  return Object.keys(manifest.devDependencies ?? {}).filter((name) =>
+    DEMOS.some((demo) => demo.name === name),
+  );
+}

@@ -1,0 +1,111 @@
+import { join } from 'node:path';
+import type { ParsedSetCookie } from '@cloakroom/session-adapter-test';
+import { describe, expect, it } from 'vitest';
+import type { Agent, DemoState, Reply } from './client.ts';
+import { DEMOS, type Demo, presentDemos } from './demos.ts';
+import { type DemoEnv, type RunningDemo, randomSecret, startDemo, tempDir } from './harness.ts';
+
+/** Seconds the contract runs use, so the cookie's Max-Age proves the environment is honoured. */
+export const IDLE_TIMEOUT = 900;
+export const ABSOLUTE_TIMEOUT = 3_600;
+
+/** Demos started on one fresh SQLite file (the default store), and how to stop them all. */
+export interface SqliteRun {
+  readonly apps: RunningDemo[];
+  readonly file: string;
+  close(): Promise<void>;
+}
+
+/** Starts `count` processes of a demo over one fresh SQLite file, with the same secret. */
+export async function startOnSqlite(demo: Demo, count = 1, env: DemoEnv = {}): Promise<SqliteRun> {
+  const dir = tempDir(demo.name);
+  const file = join(dir.path, 'sessions.db');
+  const apps: RunningDemo[] = [];
+  const close = async () => {
+    await Promise.all(apps.map((app) => app.stop()));
+    dir.remove();
+  };
+  try {
+    const shared: DemoEnv = {
+      SESSION_STORE: 'sqlite',
+      SESSION_SQLITE_FILE: file,
+      SESSION_IDLE_TIMEOUT: String(IDLE_TIMEOUT),
+      SESSION_ABSOLUTE_TIMEOUT: String(ABSOLUTE_TIMEOUT),
+      SESSION_SECRET: randomSecret(),
+      ...env,
+    };
+    // One at a time: the first creates the table, the others find it.
+    for (let index = 0; index < count; index++) apps.push(await startDemo(demo, shared));
+  } catch (error) {
+    await close();
+    throw error;
+  }
+  return { apps, file, close };
+}
+
+/** The one `Set-Cookie` a response carries. */
+export function onlyCookie(reply: Reply): ParsedSetCookie {
+  expect(
+    reply.setCookies.map((cookie) => cookie.raw),
+    `exactly one Set-Cookie (status ${reply.status}, body ${reply.text.slice(0, 200)})`,
+  ).toHaveLength(1);
+  return reply.setCookies[0]!;
+}
+
+/** The session id part of a signed cookie value. */
+export function idOf(value: string): string {
+  return value.split('.')[0] ?? '';
+}
+
+/** Comma-separated header tokens, lower-cased. */
+export function tokens(reply: Reply, name: string): string[] {
+  return (reply.headers.get(name) ?? '')
+    .split(',')
+    .map((token) => token.trim().toLowerCase())
+    .filter((token) => token !== '');
+}
+
+/** `GET /api/session`, expecting 200. */
+export async function state(agent: Agent): Promise<DemoState> {
+  const reply = await agent.get('/api/session');
+  expect(reply.status, reply.text).toBe(200);
+  return reply.json<DemoState>();
+}
+
+/** Signs a demo user in over the JSON API, expecting 200. */
+export async function signIn(
+  agent: Agent,
+  username = 'alice',
+  password = `${username}-secret`,
+): Promise<Reply> {
+  const reply = await agent.post('/api/login', { json: { username, password } });
+  expect(reply.status, reply.text).toBe(200);
+  expect(reply.json()).toEqual({ user: username });
+  return reply;
+}
+
+/** Expects a JSON error answer with `status`. */
+export function expectError(reply: Reply, status: number): void {
+  expect(reply.status, reply.text).toBe(status);
+  expect(reply.json<{ error: unknown }>()).toEqual({ error: expect.any(String) });
+}
+
+/**
+ * Registers `body` in a `describe` per demo of the list. A demo not in this checkout yet gets one test
+ * that says so and is reported as skipped with that note: never silently left out.
+ */
+export function describeDemos(title: string, body: (demo: Demo) => void): void {
+  const present = new Set(presentDemos().map((demo) => demo.name));
+  for (const demo of DEMOS) {
+    describe(`${demo.name} · ${title}`, () => {
+      if (present.has(demo.name)) {
+        body(demo);
+        return;
+      }
+      const note = `not run: apps/${demo.name} is not in this checkout yet`;
+      it(`[${note}]`, (test) => {
+        test.skip(note);
+      });
+    });
+  }
+}

@@ -1,0 +1,246 @@
+import { type ChildProcess, spawn } from 'node:child_process';
+import { randomBytes } from 'node:crypto';
+import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { createServer, Socket } from 'node:net';
+import { tmpdir } from 'node:os';
+import { delimiter, join } from 'node:path';
+import { type Demo, demoDir } from './demos.ts';
+
+/** Environment a demo honours (issue 8); every value is a string, as in `process.env`. */
+export interface DemoEnv {
+  readonly SESSION_STORE?: 'sqlite' | 'memory' | 'redis' | 'memcached' | 'postgres' | 'mysql';
+  readonly SESSION_SECRET?: string;
+  readonly SESSION_SQLITE_FILE?: string;
+  readonly REDIS_URL?: string;
+  readonly MEMCACHED_URL?: string;
+  readonly PG_URL?: string;
+  readonly MYSQL_URL?: string;
+  readonly SESSION_IDLE_TIMEOUT?: string;
+  readonly SESSION_ABSOLUTE_TIMEOUT?: string;
+  readonly SESSION_COOKIE_SECURE?: string;
+}
+
+/** How a demo process ended. */
+export interface Exit {
+  readonly code: number | null;
+  readonly signal: NodeJS.Signals | null;
+  /** True when it ignored SIGTERM and had to be killed. */
+  readonly forced: boolean;
+}
+
+/** A demo running as its own process group. */
+export interface RunningDemo {
+  readonly demo: Demo;
+  readonly baseUrl: string;
+  readonly port: number;
+  readonly pid: number;
+  /** Everything it printed so far (stdout and stderr interleaved). */
+  output(): string;
+  /** SIGTERM to the process group; SIGKILL after `graceMs`. Idempotent. */
+  stop(graceMs?: number): Promise<Exit>;
+}
+
+const READY = /listening on (http:\/\/127\.0\.0\.1:(\d+))/;
+const running = new Set<ChildProcess>();
+
+// A test process that dies must not leave demos behind holding ports.
+process.once('exit', () => {
+  for (const child of running) killGroup(child, 'SIGKILL');
+});
+
+function killGroup(child: ChildProcess, signal: NodeJS.Signals): void {
+  if (child.pid === undefined) return;
+  try {
+    process.kill(-child.pid, signal);
+  } catch {
+    // already gone
+  }
+}
+
+/** A port nothing listens on right now, on 127.0.0.1. */
+export async function freePort(): Promise<number> {
+  const server = createServer();
+  await new Promise<void>((resolve, reject) => {
+    server.once('error', reject);
+    server.listen(0, '127.0.0.1', resolve);
+  });
+  const address = server.address();
+  await new Promise<void>((resolve) => server.close(() => resolve()));
+  if (address === null || typeof address === 'string') throw new Error('e2e: no free port');
+  return address.port;
+}
+
+/** A fresh signing secret for one run (the demos refuse nothing shorter than 32 bytes). */
+export function randomSecret(): string {
+  return randomBytes(32).toString('base64url');
+}
+
+/** A temporary folder, removed by the returned `remove`. */
+export function tempDir(prefix: string): { path: string; remove(): void } {
+  const path = mkdtempSync(join(tmpdir(), `cloakroom-e2e-${prefix}-`));
+  return { path, remove: () => rmSync(path, { recursive: true, force: true }) };
+}
+
+/** The command the demo's `start` script runs. @throws Error when the demo has none */
+export function startScript(demo: Demo): string {
+  const manifest = JSON.parse(readFileSync(join(demoDir(demo), 'package.json'), 'utf8')) as {
+    scripts?: Record<string, string>;
+  };
+  const script = manifest.scripts?.start;
+  if (script === undefined) throw new Error(`e2e: ${demo.name}/package.json has no "start" script`);
+  return script;
+}
+
+function childEnv(port: number, env: DemoEnv): NodeJS.ProcessEnv {
+  const result: NodeJS.ProcessEnv = {};
+  for (const [name, value] of Object.entries(process.env)) {
+    // vitest's own variables (NODE_ENV=test, VITEST_*) are the runner's, not the demo's.
+    if (name === 'NODE_ENV' || name.startsWith('VITEST') || name.startsWith('SESSION_')) continue;
+    result[name] = value;
+  }
+  return {
+    ...result,
+    NODE_ENV: 'production',
+    PORT: String(port),
+    SESSION_SECRET: randomSecret(),
+    SESSION_COOKIE_SECURE: 'false',
+    ...env,
+  };
+}
+
+/**
+ * Starts a demo from its built output as a real process: runs its `start` script in its folder (as
+ * `pnpm start` would, without pnpm's start-up time) in a process group of its own, on a spare port, and
+ * resolves once it prints `listening on http://127.0.0.1:<port>`.
+ * @throws Error quoting the demo's output when it exits or stays silent past `timeoutMs`
+ */
+export async function startDemo(demo: Demo, env: DemoEnv = {}, timeoutMs = 30_000): Promise<RunningDemo> {
+  const dir = demoDir(demo);
+  const script = startScript(demo);
+  const port = await freePort();
+  const processEnv = childEnv(port, env);
+  processEnv.PATH = [join(dir, 'node_modules/.bin'), process.env.PATH ?? ''].join(delimiter);
+  const child = spawn('sh', ['-c', script], {
+    cwd: dir,
+    env: processEnv,
+    detached: true, // its own process group: stop() signals the shell and everything it started
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  running.add(child);
+  let output = '';
+  const exited = new Promise<{ code: number | null; signal: NodeJS.Signals | null }>((resolve) => {
+    child.once('exit', (code, signal) => {
+      running.delete(child);
+      resolve({ code, signal });
+    });
+  });
+  let stopping: Promise<Exit> | undefined;
+  const stop = (graceMs = 5_000): Promise<Exit> => {
+    stopping ??= (async () => {
+      if (child.exitCode !== null || child.signalCode !== null) {
+        return { code: child.exitCode, signal: child.signalCode, forced: false };
+      }
+      killGroup(child, 'SIGTERM');
+      let timer: NodeJS.Timeout | undefined;
+      const late = new Promise<'late'>((resolve) => {
+        timer = setTimeout(() => resolve('late'), graceMs);
+      });
+      const first = await Promise.race([exited, late]);
+      clearTimeout(timer);
+      if (first !== 'late') {
+        killGroup(child, 'SIGKILL'); // whatever the shell left behind
+        return { ...first, forced: false };
+      }
+      killGroup(child, 'SIGKILL');
+      return { ...(await exited), forced: true };
+    })();
+    return stopping;
+  };
+
+  const ready = new Promise<string>((resolve, reject) => {
+    const onData = (chunk: Buffer) => {
+      output += chunk.toString();
+      const match = READY.exec(output);
+      if (match) resolve(match[1]!);
+    };
+    child.stdout!.on('data', onData);
+    child.stderr!.on('data', onData);
+    child.once('error', reject);
+    void exited.then(({ code, signal }) =>
+      reject(
+        new Error(
+          `e2e: ${demo.name} exited (${signal ?? `code ${code}`}) before it was ready. ` +
+            `Is it built? (pnpm --filter ${demo.name} build)\n--- its output ---\n${output}`,
+        ),
+      ),
+    );
+  });
+  let timer: NodeJS.Timeout | undefined;
+  const timeout = new Promise<never>((_, reject) => {
+    timer = setTimeout(
+      () =>
+        reject(
+          new Error(
+            `e2e: ${demo.name} did not print "listening on http://127.0.0.1:${port}" within ${timeoutMs} ms\n--- its output ---\n${output}`,
+          ),
+        ),
+      timeoutMs,
+    );
+  });
+  let baseUrl: string;
+  try {
+    baseUrl = await Promise.race([ready, timeout]);
+  } catch (error) {
+    await stop(1_000);
+    throw error;
+  } finally {
+    clearTimeout(timer);
+  }
+  if (baseUrl !== `http://127.0.0.1:${port}`) {
+    await stop(1_000);
+    throw new Error(`e2e: ${demo.name} was given PORT=${port} but says it listens on ${baseUrl}`);
+  }
+  return { demo, baseUrl, port, pid: child.pid!, output: () => output, stop };
+}
+
+/** Resolves when `host:port` accepts a TCP connection, else rejects naming the server and its variable. */
+export async function requireServer(label: string, variable: string, url: string): Promise<void> {
+  const { hostname, port } = new URL(url.includes('://') ? url : `tcp://${url}`);
+  await new Promise<void>((resolve, reject) => {
+    const socket = new Socket();
+    const fail = (reason: string) => {
+      socket.destroy();
+      reject(
+        new Error(
+          `e2e: ${label} is not reachable at ${url} (${reason}). Start it (.ci/services.sh) or point ${variable} at one.`,
+        ),
+      );
+    };
+    socket.setTimeout(2_000, () => fail('timed out'));
+    socket.once('error', (error) => fail(error.message));
+    socket.connect(Number(port), hostname.replace(/^\[|\]$/g, ''), () => {
+      socket.end();
+      resolve();
+    });
+  });
+}
+
+/** The Redis the demos should use: `REDIS_URL`, checked reachable. */
+export async function redisUrl(): Promise<string> {
+  const url = process.env.REDIS_URL ?? 'redis://127.0.0.1:6379';
+  await requireServer('Redis', 'REDIS_URL', url);
+  return url;
+}
+
+/** Whether the built Chromium the browser tests use is there. */
+export const CHROMIUM: string = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
+
+/** @throws Error saying how to install Chromium when it is missing */
+export function requireChromium(): string {
+  if (!existsSync(CHROMIUM)) {
+    throw new Error(
+      `e2e: Chromium is missing at ${CHROMIUM}. Install it with .ci/services.sh (apt-get install -y chromium) or set CHROMIUM_PATH.`,
+    );
+  }
+  return CHROMIUM;
+}
