@@ -122,16 +122,22 @@ export interface NextSession<Data extends SessionData = SessionData> {
   /**
    * For `proxy.ts`: keeps sliding expiry fresh on page navigations. A GET that carries the session cookie
    * costs one store read; at most once per `touchInterval` the expiry is moved with a store `touch` (not
-   * a full write) and the refreshed cookie is set on the response. Prefetches, unsafe methods and requests
-   * without our cookie are passed through untouched. A store failure is reported to `onError` and the
-   * request goes on (the page meets the store itself if it needs the session).
+   * a full write) and the refreshed cookie is set on the response. Unsafe methods, speculative prefetches
+   * (`Sec-Purpose: prefetch`) and requests without our cookie are passed through untouched; leave Next's
+   * router prefetches out with the matcher (Next hides their headers from the proxy). A store failure is
+   * reported to `onError` and the request goes on (the page meets the store itself if it needs it).
    * @param response - the response to add the cookie to. @default NextResponse.next()
    * @example
    * // proxy.ts
    * export function proxy(request: NextRequest) {
    *   return sessions.proxy(request);
    * }
-   * export const config = { matcher: ['/((?!api|_next/static|_next/image|favicon.ico).*)'] };
+   * export const config = {
+   *   matcher: [{
+   *     source: '/((?!api|_next/static|_next/image|favicon.ico).*)',
+   *     missing: [{ type: 'header', key: 'next-router-prefetch' }],
+   *   }],
+   * };
    */
   proxy(request: NextRequest, response?: NextResponse): Promise<NextResponse>;
   /**

@@ -16,11 +16,14 @@ export function proxyFor<Data extends SessionData>(
     const target = response ?? NextResponse.next();
     const header = (name: string): string | null => request.headers.get(name);
     const cookie = header('cookie');
-    // Only navigations: prefetches are not activity, and unsafe requests (Server Actions, forms) commit
-    // the session themselves. No cookie of ours: nothing to refresh, and no crypto or store call.
+    // Only navigations: unsafe requests (Server Actions, forms) commit the session themselves, and a
+    // browser's speculative prefetch (Sec-Purpose) is not activity. Next strips its own router headers
+    // (Next-Router-Prefetch) before the proxy runs, so its prefetches are left out by the matcher's
+    // `missing` condition instead (see the README). No cookie of ours: no crypto and no store call.
+    const purpose = `${header('sec-purpose') ?? ''} ${header('purpose') ?? ''}`.toLowerCase();
     if (
       (request.method !== 'GET' && request.method !== 'HEAD') ||
-      header('next-router-prefetch') !== null ||
+      purpose.includes('prefetch') ||
       !hasCookie(cookie, adapter.manager.cookieName)
     ) {
       return target;
