@@ -39,6 +39,8 @@ export interface Observed {
 export interface Send {
   /** The session cookie value to send, if any (sent as `<name>=<value>`). */
   readonly cookie?: string | null | undefined;
+  /** A whole `Cookie` header, sent as is (instead of `cookie`). */
+  readonly rawCookie?: string | undefined;
   /** A JSON body. */
   readonly json?: unknown;
   /** An `application/x-www-form-urlencoded` body. */
@@ -64,8 +66,10 @@ export class ScenarioClient {
 
   async request(method: string, path: string, send: Send = {}): Promise<Observed> {
     const headers = new Headers(send.headers);
-    if (send.cookie !== undefined && send.cookie !== null)
+    if (send.rawCookie !== undefined) headers.set('cookie', send.rawCookie);
+    else if (send.cookie !== undefined && send.cookie !== null) {
       headers.set('cookie', `${this.cookieName}=${send.cookie}`);
+    }
     let body: string | undefined;
     if (send.json !== undefined) {
       headers.set('content-type', 'application/json');

@@ -23,7 +23,7 @@ describe('scenarioPlan()', () => {
     const plan = scenarioPlan({ capabilities: none });
     const notRun = plan.filter((entry) => entry.missing.length > 0);
     expect(new Set(notRun.map((entry) => entry.group))).toEqual(
-      new Set(['basics', 'cookies', 'expiry', 'concurrency', 'rotation', 'responses', 'outage']),
+      new Set(['basics', 'cookies', 'lifecycle', 'expiry', 'concurrency', 'rotation', 'responses', 'outage']),
     );
     expect(notRun.find((entry) => entry.group === 'outage')?.missing).toEqual(['storeControl']);
     expect(notRun.find((entry) => entry.title.startsWith('sliding'))?.missing).toEqual([

@@ -349,6 +349,50 @@ const scenarios: Scenario[] = [
     },
   },
 
+  {
+    group: 'cookies',
+    title: 'two session cookies that verify to different ids (cookie tossing) mean no session',
+    needs: [],
+    async run(context) {
+      const name = context.options.cookie.name;
+      const mine = await start(context, { owner: 'me' });
+      const tossed = await start(context, { owner: 'attacker' });
+      for (const rawCookie of [
+        `${name}=${mine}; ${name}=${tossed}`,
+        `${name}=${tossed}; other=1; ${name}=${mine}`,
+      ]) {
+        const response = await context.client.get('/get?key=owner', { rawCookie });
+        expect(response.json<{ value: unknown }>().value, rawCookie).toBeNull();
+        expect(response.setCookies).toEqual([]);
+      }
+      const write = await context.client.post('/set', {
+        rawCookie: `${name}=${mine}; ${name}=${tossed}`,
+        json: { x: 1 },
+      });
+      const issued = issuedCookie(write, name);
+      expect([idOf(mine), idOf(tossed)]).not.toContain(idOf(issued));
+      expect(await value(context, 'owner', mine), 'neither session was touched').toBe('me');
+      expect(await value(context, 'owner', tossed)).toBe('attacker');
+    },
+  },
+  {
+    group: 'cookies',
+    title: 'a duplicate that fails verification does not hide the real cookie; names are never URL-decoded',
+    needs: [],
+    async run(context) {
+      const name = context.options.cookie.name;
+      const mine = await start(context, { owner: 'me' });
+      const forged = `${idOf(mine)}.${'A'.repeat(43)}`;
+      const both = await context.client.get('/get?key=owner', {
+        rawCookie: `${name}=${forged}; ${name}=${mine}`,
+      });
+      expect(both.json<{ value: unknown }>().value).toBe('me');
+      const encodedName = `%${name.charCodeAt(0).toString(16).toUpperCase()}${name.slice(1)}`;
+      const encoded = await context.client.get('/get?key=owner', { rawCookie: `${encodedName}=${mine}` });
+      expect(encoded.json<{ value: unknown }>().value, `${encodedName} is not ${name}`).toBeNull();
+    },
+  },
+
   // lifecycle
   {
     group: 'lifecycle',
@@ -417,7 +461,48 @@ const scenarios: Scenario[] = [
     },
   },
 
+  {
+    group: 'lifecycle',
+    title: 'regenerate and destroy delete the old record from the store',
+    needs: ['storeCalls'],
+    async run(context) {
+      const cookie = await start(context, { k: 1 });
+      await resetCalls(context);
+      const renewed = issuedCookie(
+        await context.client.post('/regenerate', { cookie }),
+        context.options.cookie.name,
+      );
+      let counts = await calls(context);
+      expect(counts.create, 'the new id is created insert-only').toBe(1);
+      expect(counts.delete, 'the old record is deleted').toBe(1);
+      await resetCalls(context);
+      expect((await context.client.post('/destroy', { cookie: renewed })).status).toBe(200);
+      counts = await calls(context);
+      expect(counts.delete).toBe(1);
+      expect(counts.create + counts.set + counts.compareAndSet).toBe(0);
+    },
+  },
+
   // expiry
+  {
+    group: 'expiry',
+    title:
+      'an expired session met on a read writes nothing and sets no cookie; a later write gets a fresh id',
+    needs: ['clock', 'storeCalls'],
+    async run(context) {
+      const cookie = await start(context, { expiring: true });
+      await advance(context, context.options.idleTimeout + 1);
+      await resetCalls(context);
+      const response = await context.client.get('/get?key=expiring', { cookie });
+      expect(response.json<{ value: unknown }>().value).toBeNull();
+      expect(response.setCookies).toEqual([]);
+      // (The record is removed either by the store's own expiry or by a delete from core: both are fine.)
+      const counts = await calls(context);
+      expect(counts.create + counts.set + counts.compareAndSet + counts.touch).toBe(0);
+      const write = await context.client.post('/set', { cookie, json: { expiring: false } });
+      expect(idOf(issuedCookie(write, context.options.cookie.name))).not.toBe(idOf(cookie));
+    },
+  },
   {
     group: 'expiry',
     title: 'idle timeout: activity keeps the session alive; idleTimeout of silence ends it',
