@@ -211,6 +211,21 @@ describe.each([
     expect(errors.map((error) => error.code)).toEqual(['SESSION_COOKIE_READONLY']);
   });
 
+  it('an invalid header in a deferred res.writeHead reaches the error handler, not an unhandled rejection', async () => {
+    const server = app();
+    server.get('/bad', (req, res) => {
+      req.session.set('k', 'v');
+      res.writeHead(200, { 'X-Bad': 'line\r\nbreak' });
+      res.end('never');
+    });
+    const seen: unknown[] = [];
+    server.use(errorHandler(seen));
+    const response = await fetch(`${await serve(server)}/bad`);
+    expect(response.status).toBe(500);
+    expect(response.headers.get('x-bad')).toBeNull();
+    expect(seen).toEqual([expect.objectContaining({ code: 'ERR_INVALID_CHAR' })]);
+  });
+
   it('queued writes answer false and a drain follows, so back-pressure aware writers finish', async () => {
     const server = app();
     server.get(

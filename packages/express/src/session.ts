@@ -163,16 +163,24 @@ function holdHead(
     const calls = queue;
     queue = [];
     let pending: boolean | undefined;
-    for (const call of calls) {
-      if (call.kind === 'writeHead') {
-        writeHead(call.args, result);
-      } else if (call.kind === 'write') {
-        if (!res.headersSent) applyHeaders(res, result);
-        pending = Reflect.apply(original.write, res, call.args) as boolean;
-      } else {
-        if (!res.headersSent) applyHeaders(res, result);
-        Reflect.apply(original.end, res, call.args);
+    try {
+      for (const call of calls) {
+        if (call.kind === 'writeHead') {
+          writeHead(call.args, result);
+        } else if (call.kind === 'write') {
+          if (!res.headersSent) applyHeaders(res, result);
+          pending = Reflect.apply(original.write, res, call.args) as boolean;
+        } else {
+          if (!res.headersSent) applyHeaders(res, result);
+          Reflect.apply(original.end, res, call.args);
+        }
       }
+    } catch (error) {
+      // What the deferred call threw (an invalid header, say) would have thrown in the handler: hand it
+      // to Express's error path while a response can still be written, else cut the connection.
+      if (res.headersSent) res.destroy(error instanceof Error ? error : undefined);
+      else next(error);
+      return;
     }
     // Queued writes answered false (back-pressure); release whoever waits for 'drain'.
     if (pending === true) res.emit('drain');
