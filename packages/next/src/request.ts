@@ -163,7 +163,8 @@ async function readLimited(body: ReadableStream<Uint8Array> | null, limit: numbe
     if (done) break;
     size += value.byteLength;
     if (size > limit) {
-      await reader.cancel();
+      // Not awaited: a tee branch's cancel settles only once the other branch (the handler's) is done.
+      reader.cancel().catch(() => undefined);
       return null;
     }
     chunks.push(value);

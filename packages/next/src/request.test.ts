@@ -1,0 +1,170 @@
+import { createSessionManager, memoryStore } from '@cloakroom/session-core';
+import { describe, expect, it } from 'vitest';
+import { csrfAllows, formFieldOf, isSecure, resolveCsrf, selfOrigins } from './request.ts';
+
+const headersOf =
+  (values: Record<string, string>) =>
+  (name: string): string | null =>
+    values[name] ?? null;
+
+describe('isSecure()', () => {
+  it('believes X-Forwarded-Proto only with trustProxy, and its first value only', () => {
+    expect(isSecure(headersOf({ 'x-forwarded-proto': 'https' }), false)).toBe(false);
+    expect(isSecure(headersOf({ 'x-forwarded-proto': 'https' }), true)).toBe(true);
+    expect(isSecure(headersOf({ 'x-forwarded-proto': 'HTTPS, http' }), true)).toBe(true);
+    expect(isSecure(headersOf({ 'x-forwarded-proto': 'http, https' }), true)).toBe(false);
+    expect(isSecure(headersOf({}), true)).toBe(false);
+  });
+
+  it('believes the socket', () => {
+    expect(isSecure(headersOf({}), false, true)).toBe(true);
+  });
+});
+
+describe('selfOrigins()', () => {
+  it('without trustProxy: the Host header with either scheme, and X-Forwarded-Host ignored', () => {
+    expect(selfOrigins(headersOf({ host: 'app.test', 'x-forwarded-host': 'evil.test' }), false)).toEqual({
+      self: 'http://app.test',
+      also: ['https://app.test'],
+    });
+  });
+
+  it('with trustProxy: the forwarded host and scheme, and nothing else', () => {
+    const header = headersOf({
+      host: 'internal:3000',
+      'x-forwarded-host': 'app.test',
+      'x-forwarded-proto': 'https',
+    });
+    expect(selfOrigins(header, true)).toEqual({ self: 'https://app.test', also: [] });
+  });
+});
+
+describe('resolveCsrf()', () => {
+  it('applies the defaults and refuses a bad body limit', () => {
+    expect(resolveCsrf({})).toEqual({
+      field: '_csrf',
+      header: 'x-csrf-token',
+      requireAll: false,
+      bodyLimit: 65_536,
+      allowedOrigins: [],
+    });
+    expect(() => resolveCsrf({ bodyLimit: -1 })).toThrow(RangeError);
+    expect(() => resolveCsrf({ bodyLimit: 1.5 })).toThrow(RangeError);
+  });
+});
+
+describe('csrfAllows()', () => {
+  const csrf = resolveCsrf({ allowedOrigins: ['https://admin.test'] });
+
+  async function sessionWithToken() {
+    const manager = createSessionManager({
+      store: memoryStore({ warn: false, sweepInterval: 0 }),
+      secret: 'a-test-secret-that-is-long-enough-0123456789',
+    });
+    const first = manager.open({ cookie: null, secure: true });
+    const token = await first.session.csrfToken();
+    const cookie = (await first.commit()).setCookie!.split(';')[0]!;
+    return { session: manager.open({ cookie, secure: true }).session, token };
+  }
+
+  function input(method: string, headers: Record<string, string>, bodyToken?: string) {
+    return {
+      method,
+      header: headersOf({ host: 'app.test', ...headers }),
+      trustProxy: false,
+      bodyToken: async () => bodyToken,
+    };
+  }
+
+  it('lets safe methods through whatever their origin', async () => {
+    const { session } = await sessionWithToken();
+    expect(await csrfAllows(session, input('GET', { origin: 'https://evil.test' }), csrf)).toBe(true);
+  });
+
+  it('refuses a foreign Origin or a cross-site Sec-Fetch-Site, and accepts the configured origins', async () => {
+    const { session } = await sessionWithToken();
+    const json = { 'content-type': 'application/json' };
+    expect(await csrfAllows(session, input('POST', { ...json, origin: 'https://evil.test' }), csrf)).toBe(
+      false,
+    );
+    expect(await csrfAllows(session, input('POST', { ...json, 'sec-fetch-site': 'cross-site' }), csrf)).toBe(
+      false,
+    );
+    expect(await csrfAllows(session, input('POST', { ...json, origin: 'https://admin.test' }), csrf)).toBe(
+      true,
+    );
+    expect(await csrfAllows(session, input('POST', { ...json, origin: 'https://app.test' }), csrf)).toBe(
+      true,
+    );
+  });
+
+  it('requires the token for form posts, from the header or the body', async () => {
+    const { session, token } = await sessionWithToken();
+    const form = { 'content-type': 'application/x-www-form-urlencoded', origin: 'http://app.test' };
+    expect(await csrfAllows(session, input('POST', form), csrf)).toBe(false);
+    expect(await csrfAllows(session, input('POST', form, `${token}x`), csrf)).toBe(false);
+    expect(await csrfAllows(session, input('POST', form, token), csrf)).toBe(true);
+    expect(await csrfAllows(session, input('POST', { ...form, 'x-csrf-token': token }), csrf)).toBe(true);
+    const text = { 'content-type': 'text/plain;charset=utf-8' };
+    expect(await csrfAllows(session, input('POST', text), csrf)).toBe(false);
+  });
+
+  it("with requireToken 'all', a JSON post needs the token too", async () => {
+    const { session, token } = await sessionWithToken();
+    const all = resolveCsrf({ requireToken: 'all' });
+    const json = { 'content-type': 'application/json' };
+    expect(await csrfAllows(session, input('POST', json), all)).toBe(false);
+    expect(await csrfAllows(session, input('POST', { ...json, 'x-csrf-token': token }), all)).toBe(true);
+  });
+});
+
+describe('formFieldOf()', () => {
+  function post(body: BodyInit, type: string): Request {
+    return new Request('http://app.test/form', { method: 'POST', body, headers: { 'content-type': type } });
+  }
+
+  it('reads the field from a clone: the handler still has the whole body', async () => {
+    const request = post('_csrf=abc&value=1', 'application/x-www-form-urlencoded');
+    expect(await formFieldOf(request, '_csrf', 1_000)).toBe('abc');
+    expect(await request.text()).toBe('_csrf=abc&value=1');
+  });
+
+  it('reads a multipart field', async () => {
+    const data = new FormData();
+    data.set('_csrf', 'xyz');
+    const encoded = new Request('http://app.test/', { method: 'POST', body: data });
+    const body = await encoded.arrayBuffer();
+    const request = new Request('http://app.test/form', {
+      method: 'POST',
+      body,
+      headers: {
+        'content-type': encoded.headers.get('content-type')!,
+        'content-length': String(body.byteLength),
+      },
+    });
+    expect(await formFieldOf(request, '_csrf', 10_000)).toBe('xyz');
+  });
+
+  it('does not read past the limit, with or without a Content-Length', async () => {
+    const long = `_csrf=abc&pad=${'x'.repeat(2_000)}`;
+    expect(await formFieldOf(post(long, 'application/x-www-form-urlencoded'), '_csrf', 100)).toBeUndefined();
+    const stream = new ReadableStream<Uint8Array>({
+      start(controller) {
+        controller.enqueue(new TextEncoder().encode(long));
+        controller.close();
+      },
+    });
+    const chunked = new Request('http://app.test/form', {
+      method: 'POST',
+      body: stream,
+      headers: { 'content-type': 'application/x-www-form-urlencoded' },
+      duplex: 'half',
+    } as RequestInit);
+    expect(await formFieldOf(chunked, '_csrf', 100)).toBeUndefined();
+  });
+
+  it('finds nothing in other bodies', async () => {
+    expect(await formFieldOf(post('_csrf=abc', 'text/plain'), '_csrf', 1_000)).toBeUndefined();
+    expect(await formFieldOf(post('{"_csrf":"abc"}', 'application/json'), '_csrf', 1_000)).toBeUndefined();
+  });
+});
