@@ -8,6 +8,11 @@ export interface Demo {
   readonly name: string;
   /** Framework name the page shows in its title (`Cloakroom demo · <framework>`). */
   readonly framework: string;
+  /**
+   * Where the demo serves the shared scenario app's routes (packages/adapter-test README), e.g.
+   * `/__scenarios`, when it does; without it the shared suite is declared not run for this demo.
+   */
+  readonly scenarioPrefix?: string;
 }
 
 /**
@@ -25,10 +30,12 @@ export const DEMOS: readonly Demo[] = [
 
 /** The repository's `apps/` folder. */
 export const APPS_DIR: string = resolve(dirname(fileURLToPath(import.meta.url)), '../..');
+// E2E_DEMOS_DIR runs the suite against demo folders elsewhere (another checkout, a stand-in).
+const DEMO_DIR: string = process.env.E2E_DEMOS_DIR ?? APPS_DIR;
 
 /** The folder of a demo. */
 export function demoDir(demo: Demo): string {
-  return join(APPS_DIR, demo.name);
+  return join(DEMO_DIR, demo.name);
 }
 
 /** The demos whose package exists in this checkout. */
