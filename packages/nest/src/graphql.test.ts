@@ -1,0 +1,99 @@
+// The GraphQL recipe of the README, run for real with Apollo on both platforms: resolvers read and
+// write the session through SessionService (AsyncLocalStorage), @Session() and getRequestSession().
+import 'reflect-metadata';
+import { memoryStore } from '@cloakroom/session-core';
+import { ApolloDriver, type ApolloDriverConfig } from '@nestjs/apollo';
+import { Args, Context, GraphQLModule, Int, Mutation, Query, Resolver } from '@nestjs/graphql';
+import { afterEach, describe, expect, it } from 'vitest';
+import { getRequestSession } from './access.ts';
+import { Session } from './session-decorator.ts';
+import { SessionModule } from './session-module.ts';
+import { SessionService } from './session-service.ts';
+import { type Observed, send } from './testing/http.ts';
+import { type RunningApp, startApp } from './testing/scenario-app.ts';
+
+interface Cart extends Record<string, unknown> {
+  cart: string[];
+}
+
+@Resolver()
+class CartResolver {
+  constructor(private readonly sessions: SessionService<Cart>) {}
+
+  @Query(() => [String])
+  async cart(): Promise<string[]> {
+    return (await this.sessions.session.get('cart')) ?? [];
+  }
+
+  @Mutation(() => Int)
+  async add(@Args('item') item: string, @Session() session: Session<Cart>): Promise<number> {
+    const cart = [...((await session.get('cart')) ?? []), item];
+    session.set('cart', cart);
+    return cart.length;
+  }
+
+  @Mutation(() => Boolean)
+  signIn(@Args('user') user: string, @Context('req') req: unknown): boolean {
+    const session = getRequestSession(req);
+    if (session === undefined) return false;
+    session.setUser(user);
+    session.regenerate();
+    return true;
+  }
+
+  @Query(() => String, { nullable: true })
+  user(@Session() session: Session<Cart>): Promise<string | null> {
+    return session.getUser();
+  }
+}
+
+let running: RunningApp | undefined;
+
+afterEach(async () => {
+  await running?.close();
+  running = undefined;
+});
+
+function graphql(app: RunningApp, query: string, cookie?: string): Promise<Observed> {
+  return send(app.baseUrl, '/graphql', {
+    json: { query },
+    cookie,
+    headers: { 'apollo-require-preflight': 'true' },
+  });
+}
+
+describe.each(['express', 'fastify'] as const)('GraphQL resolvers on %s', (platform) => {
+  it('read and write the session, saved before the GraphQL response leaves', async () => {
+    running = await startApp(platform, {
+      imports: [
+        SessionModule.forRoot({
+          store: memoryStore({ warn: false }),
+          secret: 'graphql-test-secret-0123456789abcdefghijklm',
+          cookie: { name: 'sid', secure: false },
+        }),
+        GraphQLModule.forRoot<ApolloDriverConfig>({ driver: ApolloDriver, autoSchemaFile: true }),
+      ],
+      controllers: [],
+      providers: [CartResolver],
+    });
+    const first = await graphql(running, 'mutation { add(item: "tea") }');
+    expect(first.json(), first.body).toEqual({ data: { add: 1 } });
+    let cookie = first.cookie('sid');
+    expect(cookie, 'the Set-Cookie is in the GraphQL response').toBeDefined();
+    expect((await graphql(running, 'mutation { add(item: "jam") }', cookie)).json()).toEqual({
+      data: { add: 2 },
+    });
+    expect((await graphql(running, '{ cart }', cookie)).json()).toEqual({ data: { cart: ['tea', 'jam'] } });
+
+    const signIn = await graphql(running, 'mutation { signIn(user: "ada") }', cookie);
+    expect(signIn.json()).toEqual({ data: { signIn: true } });
+    const renewed = signIn.cookie('sid');
+    expect(renewed).toBeDefined();
+    expect(renewed).not.toBe(cookie);
+    cookie = renewed;
+    expect((await graphql(running, '{ user cart }', cookie)).json()).toEqual({
+      data: { user: 'ada', cart: ['tea', 'jam'] },
+    });
+    expect((await graphql(running, '{ user cart }')).json()).toEqual({ data: { user: null, cart: [] } });
+  });
+});
