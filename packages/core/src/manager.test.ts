@@ -545,6 +545,42 @@ describe('session.destroy()', () => {
   });
 });
 
+describe('session.state', () => {
+  it('is decided by core: unmodified, modified, destroyed, and unmodified again once committed', async () => {
+    const h = setup();
+    const { cookie } = await write(h.manager, null, (s) => s.set('a', 1));
+    const handle = h.manager.open({ cookie, secure: true });
+    expect(handle.session.state).toBe('unmodified');
+    handle.session.set('b', 2);
+    expect(handle.session.state).toBe('modified');
+    handle.session.destroy();
+    expect(handle.session.state).toBe('destroyed');
+    await handle.commit({ status: 200 });
+    expect(handle.session.state).toBe('unmodified');
+  });
+
+  it('a 5xx commit saves nothing and leaves nothing pending', async () => {
+    const h = setup();
+    const { cookie } = await write(h.manager, null, (s) => s.set('a', 1));
+    const handle = h.manager.open({ cookie, secure: true });
+    await handle.session.get('a');
+    handle.session.set('a', 2);
+    handle.session.destroy();
+    await handle.commit({ status: 503 });
+    expect(handle.session.state).toBe('unmodified');
+    await handle.commit({ status: 200 });
+    expect((await read(h.manager, cookie, 'a')).value).toBe(1);
+  });
+
+  it('save() after the response head refuses a change that needs a cookie', async () => {
+    const h = setup();
+    const handle = h.manager.open({ cookie: null, headersSent: () => true });
+    handle.session.set('a', 1);
+    await expect(handle.session.save()).rejects.toMatchObject({ code: 'SESSION_COOKIE_READONLY' });
+    expect(h.memory.size).toBe(0);
+  });
+});
+
 describe('session.flash()', () => {
   it('values are read once', async () => {
     const h = setup();

@@ -72,6 +72,12 @@ export interface SessionRequest {
   cookie: string | null | undefined;
   /** Whether the request arrived over TLS (as the framework sees it, honouring its proxy settings). */
   secure?: boolean;
+  /**
+   * Whether the response head has gone out, so no `Set-Cookie` can be added any more. `session.save()`
+   * consults it: after the head, a save that would need a cookie throws SESSION_COOKIE_READONLY instead
+   * of starting a session whose cookie the client never gets.
+   */
+  headersSent?: () => boolean;
 }
 
 /** What an adapter writes into the response head after {@link SessionHandle.commit}. */
@@ -304,7 +310,7 @@ export class SessionManager<Data extends SessionData = SessionData> {
 
   /** Opens the session of one request. Costs nothing until the session is used. */
   open(request: SessionRequest): SessionHandle<Data> {
-    return new RequestSession<Data>(this, request.cookie ?? '', request.secure === true);
+    return new RequestSession<Data>(this, request.cookie ?? '', request.secure === true, request.headersSent);
   }
 
   /** Lists a user's live sessions (`current` is always false here). */
@@ -312,7 +318,7 @@ export class SessionManager<Data extends SessionData = SessionData> {
     return this.listFor(userId, null);
   }
 
-  /** Destroys every session of a user, or all but the one whose store key is `exceptKey`. */
+  /** Destroys every session of a user; resolves how many. Needs the per-user index. */
   async destroyUserSessions(userId: string): Promise<number> {
     return this.revokeFor(userId, null);
   }
@@ -581,6 +587,7 @@ class RequestSession<Data extends SessionData> implements Session<Data>, Session
   readonly #m: SessionManager<Data>;
   readonly #header: string;
   readonly #secure: boolean;
+  readonly #headersSent: (() => boolean) | undefined;
   #identity: Promise<Identity | null> | undefined;
   #loading: Promise<Loaded | null> | undefined;
   /** The stored session as loaded or last committed; null for none. */
@@ -598,10 +605,11 @@ class RequestSession<Data extends SessionData> implements Session<Data>, Session
   #headers: ReadonlyArray<readonly [string, string]> = [];
   #commitTail: Promise<unknown> = Promise.resolve();
 
-  constructor(manager: SessionManager<Data>, header: string, secure: boolean) {
+  constructor(manager: SessionManager<Data>, header: string, secure: boolean, headersSent?: () => boolean) {
     this.#m = manager;
     this.#header = header;
     this.#secure = secure;
+    this.#headersSent = headersSent;
   }
 
   get session(): Session<Data> {
@@ -842,7 +850,7 @@ class RequestSession<Data extends SessionData> implements Session<Data>, Session
   }
 
   async save(): Promise<void> {
-    await this.commit();
+    await this.commit({ cookies: this.#headersSent?.() !== true });
   }
 
   // ---- commit --------------------------------------------------------------------------------
@@ -854,7 +862,16 @@ class RequestSession<Data extends SessionData> implements Session<Data>, Session
   }
 
   async #commitOnce(options: CommitOptions): Promise<CommitResult> {
-    if (options.status !== undefined && options.status >= 500) return this.#result();
+    if (options.status !== undefined && options.status >= 500) {
+      // The handler failed half-way: nothing of this request is saved, and nothing stays pending.
+      this.#ops = [];
+      this.#regenerate = false;
+      this.#forceTouch = false;
+      this.#doomed = [];
+      this.#destroyed = false;
+      if (this.#loading !== undefined) this.#rebuildView();
+      return this.#result();
+    }
     const cookies = options.cookies ?? true;
     const m = this.#m;
     const now = m.now();
@@ -869,6 +886,8 @@ class RequestSession<Data extends SessionData> implements Session<Data>, Session
         this.#setCookie = serializeCookie(m.cookie, '', 0, this.#secure);
         this.#headers = CACHE_HEADERS;
       }
+      // Done: what follows in this request is a new session (state 'unmodified' until written).
+      this.#destroyed = false;
     }
 
     if (this.#ops.length === 0 && !this.#regenerate) {
