@@ -1,5 +1,5 @@
-// The shared HTTP scenario suite on Hono over @hono/node-server: the memory store, the machine's Redis (REDIS_URL),
-// each with a second app instance over the same store; and the outage scenarios on a private
+// The shared HTTP scenario suite on Hono over @hono/node-server: the memory store, the machine's
+// Redis (REDIS_URL), each with a second app instance over the same store; and the outage scenarios on a private
 // redis-server that the suite stops and restarts.
 import {
   countingStore,
