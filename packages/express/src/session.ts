@@ -121,7 +121,13 @@ export function session(options: SessionOptions): SessionMiddleware {
     }
     installed.add(res);
     const request = req as ExpressRequest;
-    const handle = manager.open({ cookie: req.headers.cookie, secure: request.secure === true });
+    // The real head (not the held one): after it, save() must not start a session it cannot send.
+    const headSent = inheritedGetter(res, 'headersSent');
+    const handle = manager.open({
+      cookie: req.headers.cookie,
+      secure: request.secure === true,
+      headersSent: () => headSent.call(res) === true,
+    });
     request.session = handle.session;
     holdHead(res, handle, next, report);
     next();
