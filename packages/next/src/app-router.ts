@@ -1,7 +1,6 @@
 import type { Session, SessionData } from '@cloakroom/session-core';
-import { headers } from 'next/headers';
-import { redirect as nextRedirect } from 'next/navigation';
-import { after } from 'next/server';
+import { headers } from 'next/headers.js';
+import { after } from 'next/server.js';
 import {
   type Adapter,
   commitToCookieJar,
@@ -120,6 +119,10 @@ export function redirectFor<Data extends SessionData>(
       if (state.kind !== 'app' || state.writable !== undefined) await commitToCookieJar(state, 303);
       else await state.handle.commit({ cookies: false });
     }
-    return type === undefined ? nextRedirect(url) : nextRedirect(url, type);
+    // Imported here, not at the top: Next resolves `next/navigation` to its server build only when it
+    // bundles the import (the App Router always does), and the Pages Router may load this package
+    // unbundled in Node, where the bare specifier of a package without `exports` cannot resolve.
+    const { redirect } = await import('next/navigation');
+    return type === undefined ? redirect(url) : redirect(url, type);
   };
 }

@@ -6,7 +6,7 @@ import type {
   SessionHandle,
   SessionManager,
 } from '@cloakroom/session-core';
-import { cookies } from 'next/headers';
+import { cookies } from 'next/headers.js';
 import { parseSetCookie } from './cookies.ts';
 import type { ResolvedCsrf } from './request.ts';
 import { type ReadOnlySession, WritableSession } from './views.ts';

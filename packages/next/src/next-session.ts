@@ -7,7 +7,7 @@ import {
   type SessionManagerOptions,
 } from '@cloakroom/session-core';
 import type { NextApiRequest, NextApiResponse } from 'next';
-import type { NextRequest, NextResponse } from 'next/server';
+import type { NextRequest, NextResponse } from 'next/server.js';
 import { type SessionApiHandler, withSessionApiRouteFor } from './api-route.ts';
 import { actionFor, getSessionFor, getWritableSessionFor, redirectFor } from './app-router.ts';
 import { createAdapter, defaultReport } from './context.ts';

@@ -1,5 +1,5 @@
 import type { SessionData } from '@cloakroom/session-core';
-import { type NextRequest, NextResponse } from 'next/server';
+import { type NextRequest, NextResponse } from 'next/server.js';
 import { type Adapter, applyToHeaders } from './context.ts';
 import { hasCookie } from './cookies.ts';
 import { isSecure } from './request.ts';

@@ -1,5 +1,5 @@
 import { type CommitResult, type Session, type SessionData, SessionError } from '@cloakroom/session-core';
-import type { NextRequest } from 'next/server';
+import type { NextRequest } from 'next/server.js';
 import {
   type Adapter,
   answerable,
