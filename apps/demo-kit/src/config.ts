@@ -1,0 +1,95 @@
+import { resolve } from 'node:path';
+
+/** Where the demo keeps its sessions (`SESSION_STORE`). */
+export type StoreKind = 'sqlite' | 'memory' | 'redis' | 'memcached' | 'postgres' | 'mysql';
+
+/** Demo configuration, read from the environment by {@link loadConfig}. */
+export interface DemoConfig {
+  /** `PORT`; `0` picks a free port (tests). @default 3000 */
+  readonly port: number;
+  /** `HOST`, the address to listen on. @default '127.0.0.1' */
+  readonly host: string;
+  /** `SESSION_SECRET`, at least 32 bytes. @default a development secret, with a warning */
+  readonly secret: string;
+  /** `SESSION_STORE`. @default 'sqlite' */
+  readonly store: StoreKind;
+  /** `SESSION_SQLITE_FILE`, resolved against the working directory. @default '.data/sessions.db' */
+  readonly sqliteFile: string;
+  /** `REDIS_URL`. @default 'redis://127.0.0.1:6379' */
+  readonly redisUrl: string;
+  /** `MEMCACHED_URL`: `host:port`, several separated by commas. @default '127.0.0.1:11211' */
+  readonly memcachedUrl: string;
+  /** `PG_URL`. @default 'postgres://postgres@127.0.0.1:5432/test' */
+  readonly pgUrl: string;
+  /** `MYSQL_URL`. @default 'mysql://root@127.0.0.1:3306/test' */
+  readonly mysqlUrl: string;
+  /** `SESSION_IDLE_TIMEOUT`, seconds. @default 1800 */
+  readonly idleTimeout: number;
+  /** `SESSION_ABSOLUTE_TIMEOUT`, seconds. @default 86400 */
+  readonly absoluteTimeout: number;
+  /** `SESSION_COOKIE_SECURE`: `false` (or `0`) only for plain-HTTP local use. @default true */
+  readonly cookieSecure: boolean;
+}
+
+const STORES: readonly StoreKind[] = ['sqlite', 'memory', 'redis', 'memcached', 'postgres', 'mysql'];
+const DEVELOPMENT_SECRET = 'cloakroom-demo-development-secret-do-not-deploy';
+
+function text(env: NodeJS.ProcessEnv, name: string, fallback: string): string {
+  const value = env[name];
+  return value === undefined || value === '' ? fallback : value;
+}
+
+function seconds(env: NodeJS.ProcessEnv, name: string, fallback: number): number {
+  const raw = text(env, name, '');
+  if (raw === '') return fallback;
+  const value = Number(raw);
+  if (!Number.isSafeInteger(value) || value <= 0) {
+    throw new Error(`demo: ${name} must be a positive whole number of seconds (got ${JSON.stringify(raw)})`);
+  }
+  return value;
+}
+
+function port(env: NodeJS.ProcessEnv, fallback: number): number {
+  const raw = text(env, 'PORT', String(fallback));
+  const value = Number(raw);
+  if (!/^\d+$/.test(raw) || value > 65_535)
+    throw new Error(`demo: PORT must be 0 to 65535 (got ${JSON.stringify(raw)})`);
+  return value;
+}
+
+/**
+ * Reads the demo configuration from the environment: `PORT`, `HOST`, `SESSION_SECRET`, `SESSION_STORE`,
+ * `SESSION_SQLITE_FILE`, `REDIS_URL`, `MEMCACHED_URL`, `PG_URL`, `MYSQL_URL`, `SESSION_IDLE_TIMEOUT`,
+ * `SESSION_ABSOLUTE_TIMEOUT`, `SESSION_COOKIE_SECURE`. Empty variables count as unset.
+ * @param env the environment. @default process.env
+ * @param defaultPort the port when `PORT` is unset. @default 3000
+ * @throws Error naming the variable when a value is invalid (unknown store, bad number).
+ * @example
+ * const config = loadConfig(); // SESSION_STORE=redis PORT=3001 node dist/server.js
+ */
+export function loadConfig(env: NodeJS.ProcessEnv = process.env, defaultPort = 3000): DemoConfig {
+  const store = text(env, 'SESSION_STORE', 'sqlite') as StoreKind;
+  if (!STORES.includes(store)) {
+    throw new Error(`demo: SESSION_STORE must be one of ${STORES.join(', ')} (got ${JSON.stringify(store)})`);
+  }
+  let secret = text(env, 'SESSION_SECRET', '');
+  if (secret === '') {
+    console.warn('demo: SESSION_SECRET is not set; using a development secret. Never deploy it.');
+    secret = DEVELOPMENT_SECRET;
+  }
+  const secure = text(env, 'SESSION_COOKIE_SECURE', 'true').toLowerCase();
+  return {
+    port: port(env, defaultPort),
+    host: text(env, 'HOST', '127.0.0.1'),
+    secret,
+    store,
+    sqliteFile: resolve(text(env, 'SESSION_SQLITE_FILE', '.data/sessions.db')),
+    redisUrl: text(env, 'REDIS_URL', 'redis://127.0.0.1:6379'),
+    memcachedUrl: text(env, 'MEMCACHED_URL', '127.0.0.1:11211'),
+    pgUrl: text(env, 'PG_URL', 'postgres://postgres@127.0.0.1:5432/test'),
+    mysqlUrl: text(env, 'MYSQL_URL', 'mysql://root@127.0.0.1:3306/test'),
+    idleTimeout: seconds(env, 'SESSION_IDLE_TIMEOUT', 1800),
+    absoluteTimeout: seconds(env, 'SESSION_ABSOLUTE_TIMEOUT', 86_400),
+    cookieSecure: secure !== 'false' && secure !== '0',
+  };
+}

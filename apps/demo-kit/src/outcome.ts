@@ -1,0 +1,90 @@
+import { STATUS_CODES } from 'node:http';
+import type { Session } from '@cloakroom/session-core';
+import { type DemoData, DemoError, FLASH_KEY } from './actions.ts';
+
+/** What a demo answers, in framework-neutral terms: each demo turns it into its framework's response. */
+export interface Outcome {
+  readonly status: number;
+  /** JSON body; none for 204 and redirects. */
+  readonly body?: unknown;
+  /** Redirect target (with status 303). */
+  readonly location?: string;
+}
+
+/** An action of the JSON API: takes the session and the parsed request body. */
+export type DemoAction = (session: Session<DemoData>, body: unknown) => Promise<unknown>;
+
+const HOME: Outcome = { status: 303, location: '/' };
+
+/** The answer to an unknown route. */
+export const NOT_FOUND: Outcome = { status: 404, body: { error: 'Not found.' } };
+
+/**
+ * Whether a request body is an HTML form post (answered with a redirect to `/`, not JSON).
+ * @example
+ * isFormPost(req.headers['content-type']); // true for application/x-www-form-urlencoded
+ */
+export function isFormPost(contentType: string | null | undefined): boolean {
+  return /^\s*(application\/x-www-form-urlencoded|multipart\/form-data)\b/i.test(contentType ?? '');
+}
+
+/**
+ * Runs one API action and says how to answer. A JSON request gets the action's result (200), or 204
+ * when it resolves nothing. A form post from the page gets `303 See Other` to `/`; when it fails with a
+ * {@link DemoError} (a wrong password, an empty item) the message is flashed and shown on the page.
+ * @throws whatever else the action throws (store down, a bug): pass it to the framework's error path,
+ *   whose handler answers with {@link errorOutcome}.
+ * @example
+ * app.post('/api/count', async (req, res) => send(res, await perform(increment, req.session, req.body, req.get('content-type'))));
+ */
+export async function perform(
+  action: DemoAction,
+  session: Session<DemoData>,
+  body: unknown,
+  contentType: string | null | undefined,
+): Promise<Outcome> {
+  const form = isFormPost(contentType);
+  try {
+    const result = await action(session, body);
+    if (form) return HOME;
+    return result === undefined ? { status: 204 } : { status: 200, body: result };
+  } catch (error) {
+    if (!form || !(error instanceof DemoError)) throw error;
+    session.flash(FLASH_KEY, error.message);
+    return HOME;
+  }
+}
+
+function statusOf(error: unknown): number {
+  const { status, statusCode } = (typeof error === 'object' && error !== null ? error : {}) as {
+    status?: unknown;
+    statusCode?: unknown;
+  };
+  const value = typeof status === 'number' ? status : statusCode;
+  return typeof value === 'number' && Number.isInteger(value) && value >= 400 && value <= 599 ? value : 500;
+}
+
+/**
+ * The error handler's answer, `{ "error": "..." }` with the error's status: a {@link DemoError}'s own;
+ * 503 for a store that is down (a `SessionStoreError`, or Hono's `HTTPException(503)` around it); 403
+ * for a refused CSRF check; the framework's 4xx (a malformed JSON body is 400). Server faults never show
+ * their message; they are logged here.
+ * @example
+ * app.use((error, req, res, next) => { const { status, body } = errorOutcome(error); res.status(status).json(body); });
+ */
+export function errorOutcome(error: unknown): Outcome {
+  if (error instanceof DemoError) return { status: error.status, body: { error: error.message } };
+  const status = statusOf(error);
+  if (status === 503) {
+    const chain = [error, (error as { cause?: unknown }).cause].filter((e): e is Error => e instanceof Error);
+    console.error(`demo: 503, the session store is unavailable: ${chain.map((e) => e.message).join(': ')}`);
+    return { status, body: { error: 'The session store is unavailable; try again shortly.' } };
+  }
+  if (status >= 500) {
+    console.error(error);
+    return { status, body: { error: STATUS_CODES[status] ?? 'Server error' } };
+  }
+  const message =
+    error instanceof Error && error.message !== '' ? error.message : (STATUS_CODES[status] ?? 'Error');
+  return { status, body: { error: message } };
+}

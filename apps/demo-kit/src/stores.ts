@@ -1,0 +1,119 @@
+import { type AnySessionStore, memoryStore } from '@cloakroom/session-core';
+import type { DemoConfig } from './config.ts';
+
+/** A store and how to release everything the demo opened for it. */
+export interface DemoStore {
+  readonly store: AnySessionStore;
+  /** Closes the store, then the clients the demo built for it. Idempotent. */
+  close(): Promise<void>;
+}
+
+/** The SQL table the demos share (created at start-up when missing). */
+export const DEMO_TABLE = 'cloakroom_demo_sessions';
+/** The key prefix the demos use on Redis and Memcached, apart from other apps on the same server. */
+export const DEMO_PREFIX = 'cloakroom-demo:';
+
+function once(close: () => Promise<void>): () => Promise<void> {
+  let closing: Promise<void> | undefined;
+  return () => {
+    closing ??= close();
+    return closing;
+  };
+}
+
+/**
+ * Builds the store the configuration names. A client library is imported only for the store in use, so a
+ * demo on SQLite never loads `pg`, `mysql2`, `ioredis` or `memcache-client`.
+ * @throws the client's error when a SQL server is unreachable at start-up (the table is created then);
+ *   Redis and Memcached connect lazily, and requests answer 503 while they are down.
+ * @example
+ * const { store, close } = await createDemoStore(loadConfig());
+ */
+export async function createDemoStore(config: DemoConfig): Promise<DemoStore> {
+  switch (config.store) {
+    case 'memory': {
+      const store = memoryStore();
+      return { store, close: once(() => store.close()) };
+    }
+    case 'redis': {
+      const [{ Redis }, { redisStore }] = await Promise.all([
+        import('ioredis'),
+        import('@cloakroom/session-redis'),
+      ]);
+      // The settings the Redis store's README recommends: a dead server fails requests fast (503) and the
+      // client keeps reconnecting, so the demo serves again by itself once Redis is back.
+      const client = new Redis(config.redisUrl, {
+        commandTimeout: 500,
+        maxRetriesPerRequest: 1,
+        retryStrategy: (times) => Math.min(times * 100, 2000),
+      });
+      let reported = false;
+      client.on('error', (error: Error) => {
+        if (!reported) console.error(`demo: redis at ${config.redisUrl}: ${error.message}`);
+        reported = true;
+      });
+      client.on('ready', () => {
+        reported = false;
+      });
+      const store = redisStore({ client, prefix: DEMO_PREFIX });
+      return {
+        store,
+        close: once(async () => {
+          await store.close();
+          await client.quit().catch(() => client.disconnect());
+        }),
+      };
+    }
+    case 'memcached': {
+      const { memcachedStore } = await import('@cloakroom/session-memcached');
+      const servers = config.memcachedUrl.replace(/memcached:\/\//g, '');
+      const store = memcachedStore({ servers, prefix: DEMO_PREFIX });
+      return { store, close: once(() => store.close()) };
+    }
+    default:
+      return createSqlStore(config);
+  }
+}
+
+async function createSqlStore(config: DemoConfig): Promise<DemoStore> {
+  const [{ Kysely, SqliteDialect, PostgresDialect, MysqlDialect }, kysely] = await Promise.all([
+    import('kysely'),
+    import('@cloakroom/session-kysely'),
+  ]);
+  let dialect: InstanceType<typeof SqliteDialect | typeof PostgresDialect | typeof MysqlDialect>;
+  if (config.store === 'postgres') {
+    const { default: pg } = await import('pg');
+    dialect = new PostgresDialect({ pool: new pg.Pool({ connectionString: config.pgUrl, max: 10 }) });
+  } else if (config.store === 'mysql') {
+    const { createPool } = await import('mysql2');
+    dialect = new MysqlDialect({ pool: createPool({ uri: config.mysqlUrl, connectionLimit: 10 }) });
+  } else {
+    const [{ DatabaseSync }, { mkdirSync }, { dirname }] = await Promise.all([
+      import('node:sqlite'),
+      import('node:fs'),
+      import('node:path'),
+    ]);
+    mkdirSync(dirname(config.sqliteFile), { recursive: true });
+    const database = new DatabaseSync(config.sqliteFile);
+    // Several demo processes share the file: a writer that finds it locked waits up to 5 s instead of
+    // failing at once (set first, so processes starting together also wait for the switch to WAL), and
+    // WAL lets readers work beside the one writer.
+    database.exec('PRAGMA busy_timeout = 5000; PRAGMA journal_mode = WAL;');
+    dialect = new SqliteDialect({ database: kysely.nodeSqliteDatabase(database) });
+  }
+  const db = new Kysely<unknown>({ dialect });
+  try {
+    await kysely.createSessionTable(db, { table: DEMO_TABLE });
+  } catch (error) {
+    await db.destroy().catch(() => undefined);
+    throw error;
+  }
+  const store = kysely.kyselyStore({ db, table: DEMO_TABLE });
+  return {
+    store,
+    close: once(async () => {
+      await store.close();
+      await db.destroy();
+    }),
+  };
+}
