@@ -78,7 +78,7 @@ describe('Server Actions', () => {
   });
 
   it('action() commits before a redirect() thrown in the action', async () => {
-    const sent = await post('addFromForm', { item: 'jam', then: 'redirect' });
+    const sent = await post('addFromForm', { item: 'jam', next: 'redirect' });
     expect(sent.status).toBe(303);
     expect(sent.headers.get('location')).toBe('/cart');
     expect(sent.cookies).toHaveLength(1);

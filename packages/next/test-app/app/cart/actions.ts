@@ -8,7 +8,7 @@ export const addFromForm = action(async (formData: FormData) => {
   const session = await getSession();
   const item = String(formData.get('item') ?? '');
   await session.update('cart', (current) => [...(Array.isArray(current) ? current : []), item]);
-  if (formData.get('then') === 'redirect') redirect('/cart');
+  if (formData.get('next') === 'redirect') redirect('/cart');
 });
 
 /** An inline Server Action: getWritableSession(), save(), then Next's redirect(). */
