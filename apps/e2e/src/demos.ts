@@ -13,6 +13,12 @@ export interface Demo {
    * `/__scenarios`, when it does; without it the shared suite is declared not run for this demo.
    */
   readonly scenarioPrefix?: string;
+  /**
+   * Where the page's forms post: urlencoded to the JSON API routes with a `_csrf` field (answered
+   * `303 /`), or to Server Actions (Next), which only the browser can drive.
+   * @default 'api'
+   */
+  readonly forms?: 'api' | 'server-actions';
 }
 
 /**
@@ -25,7 +31,7 @@ export const DEMOS: readonly Demo[] = [
   { name: 'koa-demo', framework: 'Koa' },
   { name: 'hono-demo', framework: 'Hono' },
   { name: 'nest-demo', framework: 'NestJS' },
-  { name: 'next-demo', framework: 'Next.js' },
+  { name: 'next-demo', framework: 'Next.js', forms: 'server-actions' },
 ];
 
 /** The repository's `apps/` folder. */
