@@ -21,6 +21,8 @@ export class RequestSlot {
   #session: NestSession | undefined;
   /** Whether the request arrived over TLS; settled before the handle opens. */
   secure: boolean;
+  /** Set by Fastify's onSend hook: the head Fastify writes next already carries the commit. */
+  committedByHook = false;
 
   constructor(manager: SessionManager<SessionData>, cookie: string | undefined, secure: boolean) {
     this.#manager = manager;

@@ -68,6 +68,7 @@ export function hookFastify(instance: FastifyInstanceLike): void {
   instance.addHook('onSend', async (request, reply, payload) => {
     const slot = slotOf(request.raw);
     if (slot === undefined || !slot.opened) return payload;
+    slot.committedByHook = true;
     let result: Awaited<ReturnType<typeof slot.commit>>;
     try {
       result = await slot.commit(reply.statusCode);

@@ -3,12 +3,14 @@ import type { SessionData, SessionManager } from '@cloakroom/session-core';
 import { Inject, Injectable, type NestMiddleware } from '@nestjs/common';
 import { HttpAdapterHost } from '@nestjs/core';
 import { attachSlot, RequestSlot, requestStorage, slotOf } from './context.ts';
-import { holdHead } from './express.ts';
+import { answerOnRaw, holdHead } from './hold-head.ts';
 import { SESSION_MANAGER } from './tokens.ts';
 
 /**
- * Gives each request on the module's routes its session slot. On Express it also holds the response head
- * for the commit (see `holdHead`); on Fastify the hooks the module adds do that (see `hookFastify`).
+ * Gives each request on the module's routes its session slot, runs the rest of the request in its
+ * AsyncLocalStorage context, and holds the Node response's head for the commit (see `holdHead`). On
+ * Fastify the onSend hook commits Fastify's own replies first (see `hookFastify`), so the hold only acts
+ * on heads written around Fastify, on `reply.raw`.
  * @internal Applied by {@link SessionModule}; not meant to be applied by hand.
  */
 @Injectable()
@@ -39,7 +41,9 @@ export class SessionMiddleware implements NestMiddleware {
       request.secure === true || (request.socket as { encrypted?: boolean } | undefined)?.encrypted === true;
     const slot = new RequestSlot(this.#manager, request.headers.cookie, secure);
     attachSlot(request, slot);
-    if (!this.#fastify) holdHead(response, slot, next);
+    // Express: a failed commit goes to Nest's exception layer (its error handler) through `next`. Fastify
+    // commits in onSend; this hold only acts on heads written around it (`reply.raw`, SSE).
+    holdHead(response, slot, this.#fastify ? answerOnRaw(response) : next);
     requestStorage.run(slot, () => next());
   }
 }

@@ -15,12 +15,15 @@ import {
   HttpCode,
   HttpException,
   Injectable,
+  type MessageEvent,
   Module,
   Post,
   Res,
   ServiceUnavailableException,
+  Sse,
   UseGuards,
 } from '@nestjs/common';
+import { from, type Observable } from 'rxjs';
 import { afterEach, describe, expect, it } from 'vitest';
 import { RequireUser, SessionAuthGuard } from './session-auth-guard.ts';
 import { Session } from './session-decorator.ts';
@@ -133,15 +136,38 @@ class HealthController {
   }
 }
 
+/** Express's `res`, or Fastify's reply whose `raw` is the Node response. */
+type AnyResponse = ServerResponse | { raw: ServerResponse };
+
+function rawOf(response: AnyResponse): ServerResponse {
+  return 'raw' in response ? response.raw : response;
+}
+
 @Controller('raw')
 class RawController {
+  /** Writes on the Node response itself, around the framework: the head still waits for the commit. */
+  @Get('new')
+  fresh(@Session() session: Session, @Res() response: AnyResponse): void {
+    session.set('raw', 'written');
+    const raw = rawOf(response);
+    raw.writeHead(200, { 'content-type': 'text/plain' });
+    raw.end('raw');
+  }
+
   /** Writes the head itself, then changes the session: saved before the response ends, with no cookie. */
   @Get('late')
-  async late(@Session() session: Session, @Res() response: ServerResponse): Promise<void> {
+  async late(@Session() session: Session, @Res() response: AnyResponse): Promise<void> {
     await session.get('note');
-    response.write('head sent;');
+    const raw = rawOf(response);
+    raw.write('head sent;');
     session.set('late', 'saved');
-    response.end('done');
+    raw.end('done');
+  }
+
+  @Sse('events')
+  async events(@Session() session: Session): Promise<Observable<MessageEvent>> {
+    session.set('sse', 'subscribed');
+    return from([{ data: { n: 1 } }, { data: { n: 2 } }]);
   }
 }
 
@@ -473,6 +499,46 @@ describe.each(['express', 'fastify'] as const)('SessionModule on %s', (platform)
     });
   });
 
+  describe('responses written around the framework', () => {
+    async function bootRaw(): Promise<RunningApp> {
+      return boot(platform, {
+        imports: [
+          SessionModule.forRoot({ store: memoryStore({ warn: false }), secret: SECRET, cookie: COOKIE }),
+        ],
+        controllers: [RawController, ...controllers],
+      });
+    }
+
+    it('a head written on the Node response itself carries the cookie of a new session', async () => {
+      const app = await bootRaw();
+      const response = await send(app.baseUrl, '/raw/new');
+      expect(response.body).toBe('raw');
+      expect(response.headers['content-type']).toBe('text/plain');
+      const cookie = response.cookie('sid');
+      expect(cookie).toBeDefined();
+      expect(await app.app.get(SessionService).readOnly(cookie).get('raw')).toBe('written');
+    });
+
+    it('a change made after the head left is saved before the response ends', async () => {
+      const app = await bootRaw();
+      const cookie = await signIn(app);
+      const response = await send(app.baseUrl, '/raw/late', { cookie });
+      expect(response.body).toBe('head sent;done');
+      expect(await app.app.get(SessionService).readOnly(cookie).get('late')).toBe('saved');
+    });
+
+    it('server-sent events carry the cookie in their head', async () => {
+      const app = await bootRaw();
+      const response = await send(app.baseUrl, '/raw/events');
+      expect(response.status).toBe(200);
+      expect(response.headers['content-type']).toMatch(/^text\/event-stream/);
+      expect(response.body).toContain('data: {"n":2}');
+      const cookie = response.cookie('sid');
+      expect(cookie).toBeDefined();
+      expect(await app.app.get(SessionService).readOnly(cookie).get('sse')).toBe('subscribed');
+    });
+  });
+
   describe('secure requests', () => {
     it('cookie.secure "auto" follows the platform’s own proxy-aware protocol', async () => {
       const app = await boot(platform, {
@@ -497,21 +563,5 @@ describe.each(['express', 'fastify'] as const)('SessionModule on %s', (platform)
       });
       expect(proxied.setCookies[0]).toMatch(/;\s*Secure/i);
     });
-  });
-});
-
-describe('SessionModule on express: a handler that writes the head itself', () => {
-  it('saves a change made after the head left before the response ends', async () => {
-    const app = await boot('express', {
-      imports: [
-        SessionModule.forRoot({ store: memoryStore({ warn: false }), secret: SECRET, cookie: COOKIE }),
-      ],
-      controllers: [RawController, ...controllers],
-    });
-    const cookie = await signIn(app);
-    const response = await send(app.baseUrl, '/raw/late', { cookie });
-    expect(response.body).toBe('head sent;done');
-    const service = app.app.get(SessionService);
-    expect(await service.readOnly(cookie).get('late')).toBe('saved');
   });
 });
