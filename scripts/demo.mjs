@@ -28,7 +28,14 @@ if (present.length === 0) {
 console.log(`demo: building ${present.map(([name]) => name).join(', ')} (the first run takes a while)…`);
 const build = spawnSync(
   'pnpm',
-  ['exec', 'turbo', 'run', 'build', '--output-logs=errors-only', ...present.map(([name]) => `--filter=${name}...`)],
+  [
+    'exec',
+    'turbo',
+    'run',
+    'build',
+    '--output-logs=errors-only',
+    ...present.map(([name]) => `--filter=${name}...`),
+  ],
   {
     cwd: root,
     stdio: ['ignore', 'inherit', 'inherit'],
@@ -125,7 +132,9 @@ for (const [i, { name }] of running.entries()) console.log(`  ${name.padEnd(widt
 for (const [name] of missing) console.log(`  ${name.padEnd(width)} not in this checkout yet`);
 
 if (check) {
-  const { checkSharedSession } = await import(pathToFileURL(join(root, 'apps/demo-kit/dist/testing.js')).href);
+  const { checkSharedSession } = await import(
+    pathToFileURL(join(root, 'apps/demo-kit/dist/testing.js')).href
+  );
   try {
     for (const line of await checkSharedSession(urls)) console.log(`check: ${line}`);
     console.log(`check: passed on ${running.length} demos`);
@@ -135,6 +144,8 @@ if (check) {
     await stopAll(1);
   }
 } else {
-  console.log('\nSign in on one (alice / alice-secret), reload another: same user. Use localhost for all of them');
+  console.log(
+    '\nSign in on one (alice / alice-secret), reload another: same user. Use localhost for all of them',
+  );
   console.log('(cookies are per host, not per port). Ctrl-C stops them all.\n');
 }
