@@ -22,6 +22,7 @@ export {
   type SessionRequest,
   type SessionState,
 } from './manager.ts';
+export { mapSessionErrors } from './map-errors.ts';
 export * from './memory-store.ts';
 export {
   type AnySessionStore,

@@ -3,6 +3,7 @@ import { webCryptoProvider } from './crypto.ts';
 import { nodeCryptoProvider } from './crypto-node.ts';
 import { SessionError, SessionStoreError } from './errors.ts';
 import { createSessionManager } from './factory.ts';
+import { mapSessionErrors } from './map-errors.ts';
 import type { SessionData, SessionManager, SessionManagerOptions } from './manager.ts';
 import { type MemoryStore, memoryStore } from './memory-store.ts';
 import type { AnySessionStore } from './store.ts';
@@ -767,5 +768,27 @@ describe('errors', () => {
     expect(JSON.stringify({ m: storeError.message, c: String(cause.message), s: cause.stack })).not.toMatch(
       /hunter2|4111|secret-key/,
     );
+  });
+});
+
+describe('mapSessionErrors()', () => {
+  it('routes a failing read through the mapper and leaves writes alone', async () => {
+    const memory = memoryStore({ warn: false });
+    const broken: AnySessionStore = {
+      get: async () => {
+        throw new Error('down');
+      },
+      create: (key, w) => memory.create(key, w),
+      set: (key, w) => memory.set(key, w),
+      touch: (key, e) => memory.touch(key, e),
+      delete: (key) => memory.delete(key),
+    };
+    const good = createSessionManager({ store: memory, secret: SECRET });
+    const { cookie } = await write(good, null, (s) => s.set('a', 1));
+    const handle = createSessionManager({ store: broken, secret: SECRET }).open({ cookie, secure: true });
+    const mapped = mapSessionErrors(handle.session, (error) => new Error(`mapped: ${(error as SessionError).code}`));
+    await expect(mapped.get('a')).rejects.toThrow('mapped: SESSION_STORE');
+    mapped.set('b', 2);
+    expect(mapped.state).toBe('modified');
   });
 });

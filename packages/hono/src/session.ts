@@ -1,13 +1,12 @@
 import {
   type CommitResult,
   createSessionManager,
+  mapSessionErrors,
   type Session,
   type SessionData,
   SessionError,
-  type SessionInfo,
   SessionManager,
   type SessionManagerOptions,
-  type SessionState,
 } from '@cloakroom/session-core';
 import type { Context, MiddlewareHandler } from 'hono';
 import { HTTPException } from 'hono/http-exception';
@@ -106,7 +105,7 @@ export function session<Data extends SessionData = SessionData>(
     const secure = isSecure(c, trustProxy);
     requests.set(c, { secure, trustProxy });
     const handle = manager.open({ cookie: c.req.header('Cookie'), secure });
-    c.set('session', new HonoSession(handle.session));
+    c.set('session', mapSessionErrors(handle.session, toHttpException));
     await next();
     let result: CommitResult;
     try {
@@ -153,119 +152,4 @@ function toHttpException(error: unknown): unknown {
     return new HTTPException(503, { message: 'Service Unavailable', cause: error });
   }
   return error;
-}
-
-async function guard<T>(promise: Promise<T>): Promise<T> {
-  try {
-    return await promise;
-  } catch (error) {
-    throw toHttpException(error);
-  }
-}
-
-/**
- * The session handlers see: core's session, with store failures raised as `HTTPException(503)` so they
- * reach `app.onError` the way Hono apps handle errors.
- */
-class HonoSession<Data extends SessionData> implements Session<Data> {
-  readonly #inner: Session<Data>;
-
-  constructor(inner: Session<Data>) {
-    this.#inner = inner;
-  }
-
-  get state(): SessionState {
-    return this.#inner.state;
-  }
-
-  get<K extends keyof Data & string>(key: K): Promise<Data[K] | undefined> {
-    return guard(this.#inner.get(key));
-  }
-
-  has(key: keyof Data & string): Promise<boolean> {
-    return guard(this.#inner.has(key));
-  }
-
-  all(): Promise<Partial<Data>> {
-    return guard(this.#inner.all());
-  }
-
-  set<K extends keyof Data & string>(key: K, value: Data[K]): void {
-    this.#inner.set(key, value);
-  }
-
-  delete(key: keyof Data & string): void {
-    this.#inner.delete(key);
-  }
-
-  clear(): void {
-    this.#inner.clear();
-  }
-
-  update<K extends keyof Data & string>(
-    key: K,
-    fn: (current: Data[K] | undefined) => Data[K],
-  ): Promise<Data[K]> {
-    return guard(this.#inner.update(key, fn));
-  }
-
-  flash(key: string, value: unknown): void {
-    this.#inner.flash(key, value);
-  }
-
-  consumeFlash(key: string): Promise<unknown[]> {
-    return guard(this.#inner.consumeFlash(key));
-  }
-
-  getUser(): Promise<string | null> {
-    return guard(this.#inner.getUser());
-  }
-
-  setUser(userId: string | null): void {
-    this.#inner.setUser(userId);
-  }
-
-  regenerate(): void {
-    this.#inner.regenerate();
-  }
-
-  destroy(): void {
-    this.#inner.destroy();
-  }
-
-  touch(): void {
-    this.#inner.touch();
-  }
-
-  exists(): Promise<boolean> {
-    return guard(this.#inner.exists());
-  }
-
-  createdAt(): Promise<Date | null> {
-    return guard(this.#inner.createdAt());
-  }
-
-  logId(): Promise<string | null> {
-    return guard(this.#inner.logId());
-  }
-
-  listSessions(): Promise<SessionInfo[]> {
-    return guard(this.#inner.listSessions());
-  }
-
-  revokeOtherSessions(): Promise<number> {
-    return guard(this.#inner.revokeOtherSessions());
-  }
-
-  csrfToken(): Promise<string> {
-    return guard(this.#inner.csrfToken());
-  }
-
-  verifyCsrfToken(token: unknown): Promise<boolean> {
-    return guard(this.#inner.verifyCsrfToken(token));
-  }
-
-  save(): Promise<void> {
-    return guard(this.#inner.save());
-  }
 }

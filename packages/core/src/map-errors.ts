@@ -1,0 +1,103 @@
+import type { Session, SessionData, SessionInfo, SessionState } from './manager.ts';
+
+/**
+ * A session whose failing reads reject with what `map` makes of the error, so store failures reach a
+ * framework's own error path (Hono's `HTTPException`, Nest's `ServiceUnavailableException`) without the
+ * adapter re-implementing the session API.
+ * @example
+ * c.set('session', mapSessionErrors(handle.session, (error) => new HTTPException(503, { cause: error })));
+ */
+export function mapSessionErrors<Data extends SessionData>(
+  session: Session<Data>,
+  map: (error: unknown) => unknown,
+): Session<Data> {
+  return new MappedSession(session, map);
+}
+
+class MappedSession<Data extends SessionData> implements Session<Data> {
+  readonly #inner: Session<Data>;
+  readonly #map: (error: unknown) => unknown;
+
+  constructor(inner: Session<Data>, map: (error: unknown) => unknown) {
+    this.#inner = inner;
+    this.#map = map;
+  }
+
+  async #guard<T>(promise: Promise<T>): Promise<T> {
+    try {
+      return await promise;
+    } catch (error) {
+      throw this.#map(error);
+    }
+  }
+
+  get state(): SessionState {
+    return this.#inner.state;
+  }
+  get<K extends keyof Data & string>(key: K): Promise<Data[K] | undefined> {
+    return this.#guard(this.#inner.get(key));
+  }
+  has(key: keyof Data & string): Promise<boolean> {
+    return this.#guard(this.#inner.has(key));
+  }
+  all(): Promise<Partial<Data>> {
+    return this.#guard(this.#inner.all());
+  }
+  set<K extends keyof Data & string>(key: K, value: Data[K]): void {
+    this.#inner.set(key, value);
+  }
+  delete(key: keyof Data & string): void {
+    this.#inner.delete(key);
+  }
+  clear(): void {
+    this.#inner.clear();
+  }
+  update<K extends keyof Data & string>(key: K, fn: (current: Data[K] | undefined) => Data[K]): Promise<Data[K]> {
+    return this.#guard(this.#inner.update(key, fn));
+  }
+  flash(key: string, value: unknown): void {
+    this.#inner.flash(key, value);
+  }
+  consumeFlash(key: string): Promise<unknown[]> {
+    return this.#guard(this.#inner.consumeFlash(key));
+  }
+  getUser(): Promise<string | null> {
+    return this.#guard(this.#inner.getUser());
+  }
+  setUser(userId: string | null): void {
+    this.#inner.setUser(userId);
+  }
+  regenerate(): void {
+    this.#inner.regenerate();
+  }
+  destroy(): void {
+    this.#inner.destroy();
+  }
+  touch(): void {
+    this.#inner.touch();
+  }
+  exists(): Promise<boolean> {
+    return this.#guard(this.#inner.exists());
+  }
+  createdAt(): Promise<Date | null> {
+    return this.#guard(this.#inner.createdAt());
+  }
+  logId(): Promise<string | null> {
+    return this.#guard(this.#inner.logId());
+  }
+  listSessions(): Promise<SessionInfo[]> {
+    return this.#guard(this.#inner.listSessions());
+  }
+  revokeOtherSessions(): Promise<number> {
+    return this.#guard(this.#inner.revokeOtherSessions());
+  }
+  csrfToken(): Promise<string> {
+    return this.#guard(this.#inner.csrfToken());
+  }
+  verifyCsrfToken(token: unknown): Promise<boolean> {
+    return this.#guard(this.#inner.verifyCsrfToken(token));
+  }
+  save(): Promise<void> {
+    return this.#guard(this.#inner.save());
+  }
+}
