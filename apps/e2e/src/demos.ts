@@ -10,7 +10,8 @@ export interface Demo {
   readonly framework: string;
   /**
    * Where the demo serves the shared scenario app's routes (packages/adapter-test README), e.g.
-   * `/__scenarios`, when it does; without it the shared suite is declared not run for this demo.
+   * `/__scenarios`, when started with `DEMO_SCENARIO_ROUTES=1`; without it the shared suite is declared
+   * not run for this demo.
    */
   readonly scenarioPrefix?: string;
   /**

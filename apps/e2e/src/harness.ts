@@ -18,6 +18,8 @@ export interface DemoEnv {
   readonly SESSION_IDLE_TIMEOUT?: string;
   readonly SESSION_ABSOLUTE_TIMEOUT?: string;
   readonly SESSION_COOKIE_SECURE?: string;
+  /** `1` asks a demo to serve the shared scenario app's routes under its `scenarioPrefix` (see demos.ts). */
+  readonly DEMO_SCENARIO_ROUTES?: string;
 }
 
 /** How a demo process ended. */

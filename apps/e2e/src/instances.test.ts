@@ -56,6 +56,7 @@ function sharedStoreScenarios(instances: () => [RunningDemo, RunningDemo]): void
     const final = await state(two);
     expect(final.count).toBe(1 + 8);
     expect([...final.cart].sort()).toEqual(['item-11', 'item-2', 'item-5', 'item-8']);
+    expect((await one.post('/api/logout')).status, 'and nothing is left in the store').toBe(204);
   });
 }
 

@@ -64,5 +64,6 @@ describeDemos('Redis outage', (demo) => {
     expect(status, `serves again within 10 s of the store returning\n${app.output()}`).toBe(200);
     expect((await state(user)).count, 'the write acknowledged before the outage is there').toBe(1);
     expect((await user.post('/api/count')).json()).toEqual({ count: 2 });
+    expect((await user.post('/api/logout')).status, 'and nothing is left in the store').toBe(204);
   });
 });

@@ -47,6 +47,7 @@ describeDemos('the shared scenario suite', (demo) => {
           SESSION_SECRET: secret,
           SESSION_IDLE_TIMEOUT: String(IDLE_TIMEOUT),
           SESSION_ABSOLUTE_TIMEOUT: String(ABSOLUTE_TIMEOUT),
+          DEMO_SCENARIO_ROUTES: '1',
         } as const;
         apps.push(await startDemo(demo, env), await startDemo(demo, env));
       } catch (error) {
