@@ -3,8 +3,8 @@ import { webCryptoProvider } from './crypto.ts';
 import { nodeCryptoProvider } from './crypto-node.ts';
 import { SessionError, SessionStoreError } from './errors.ts';
 import { createSessionManager } from './factory.ts';
-import { mapSessionErrors } from './map-errors.ts';
 import type { SessionData, SessionManager, SessionManagerOptions } from './manager.ts';
+import { mapSessionErrors } from './map-errors.ts';
 import { type MemoryStore, memoryStore } from './memory-store.ts';
 import type { AnySessionStore } from './store.ts';
 
@@ -786,7 +786,10 @@ describe('mapSessionErrors()', () => {
     const good = createSessionManager({ store: memory, secret: SECRET });
     const { cookie } = await write(good, null, (s) => s.set('a', 1));
     const handle = createSessionManager({ store: broken, secret: SECRET }).open({ cookie, secure: true });
-    const mapped = mapSessionErrors(handle.session, (error) => new Error(`mapped: ${(error as SessionError).code}`));
+    const mapped = mapSessionErrors(
+      handle.session,
+      (error) => new Error(`mapped: ${(error as SessionError).code}`),
+    );
     await expect(mapped.get('a')).rejects.toThrow('mapped: SESSION_STORE');
     mapped.set('b', 2);
     expect(mapped.state).toBe('modified');

@@ -52,7 +52,10 @@ class MappedSession<Data extends SessionData> implements Session<Data> {
   clear(): void {
     this.#inner.clear();
   }
-  update<K extends keyof Data & string>(key: K, fn: (current: Data[K] | undefined) => Data[K]): Promise<Data[K]> {
+  update<K extends keyof Data & string>(
+    key: K,
+    fn: (current: Data[K] | undefined) => Data[K],
+  ): Promise<Data[K]> {
     return this.#guard(this.#inner.update(key, fn));
   }
   flash(key: string, value: unknown): void {
