@@ -49,8 +49,12 @@ export function requireCurrentSession<Data extends SessionData>(): CoreSession<D
  * The session of a request object, as Express (`req`), Fastify (`request` or `request.raw`) or a
  * GraphQL context's `req` gives it; undefined when the request has none (excluded route).
  * @example
- * // GraphQL: context: ({ req }) => ({ req }), then in a resolver:
- * const session = getRequestSession<AppSession>(context.req);
+ * // In a GraphQL resolver (Nest's Apollo driver puts the request in the context's `req`):
+ * @Mutation(() => Boolean)
+ * signOut(@Context('req') req: unknown) {
+ *   getRequestSession(req)?.destroy();
+ *   return true;
+ * }
  */
 export function getRequestSession<Data extends SessionData = SessionData>(
   request: unknown,

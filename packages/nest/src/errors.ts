@@ -13,6 +13,13 @@ const logger = new Logger('SessionModule');
  * Maps a session failure to the Nest exception a client should see: a store that is down (or a write that
  * kept conflicting) becomes `ServiceUnavailableException` (503), a CSRF refusal 403, and other server-side
  * faults 500. The body never carries the cause; the original error is the exception's `cause`.
+ * The module applies it itself; it is exported for code that drives a session manager by hand.
+ * @example
+ * try {
+ *   await manager.destroyUserSessions(userId);
+ * } catch (error) {
+ *   throw toHttpException(error); // 503 when the store is down
+ * }
  */
 export function toHttpException(error: unknown): HttpException {
   if (error instanceof HttpException) return error;
