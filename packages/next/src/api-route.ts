@@ -119,6 +119,8 @@ function answer(res: ServerResponse, status: number, body: unknown): void {
     res.destroy();
     return;
   }
+  // The held response is discarded with its headers (its Content-Length, ETag, cookies...).
+  for (const name of res.getHeaderNames()) res.removeHeader(name);
   res.statusCode = status;
   res.setHeader('Content-Type', 'application/json; charset=utf-8');
   res.setHeader('Cache-Control', 'private, no-store');
