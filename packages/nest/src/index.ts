@@ -1,7 +1,12 @@
 export { getRequestSession } from './access.ts';
 export { SessionCsrfGuard, type SessionCsrfOptions, SkipCsrf } from './csrf-guard.ts';
 export { toHttpException } from './errors.ts';
-export type { SessionModuleAsyncOptions, SessionModuleOptions, SessionRoute } from './options.ts';
+export type {
+  SessionModuleAsyncOptions,
+  SessionModuleOptions,
+  SessionOptionsFactory,
+  SessionRoute,
+} from './options.ts';
 export { RequireUser, SessionAuthGuard } from './session-auth-guard.ts';
 export { Session } from './session-decorator.ts';
 export { SessionModule } from './session-module.ts';

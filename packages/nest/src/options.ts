@@ -31,15 +31,27 @@ export interface SessionModuleOptions extends SessionManagerOptions {
   csrf?: boolean | SessionCsrfOptions;
 }
 
-/** Options of {@link SessionModule.forRootAsync}: a factory whose dependencies Nest injects. */
+/** A class that builds the module's options, for `forRootAsync({ useClass })` or `{ useExisting }`. */
+export interface SessionOptionsFactory {
+  createSessionOptions(): SessionModuleOptions | Promise<SessionModuleOptions>;
+}
+
+/**
+ * Options of {@link SessionModule.forRootAsync}: where the options come from, with exactly one of
+ * `useFactory`, `useClass` or `useExisting`.
+ */
 export interface SessionModuleAsyncOptions extends Pick<ModuleMetadata, 'imports'> {
   /**
    * Builds the options; may be async. Its parameters are the providers listed in `inject`.
    * @example useFactory: (config: ConfigService) => ({ store: memoryStore(), secret: config.get('SECRET') })
    */
-  useFactory: (...args: never[]) => SessionModuleOptions | Promise<SessionModuleOptions>;
+  useFactory?: (...args: never[]) => SessionModuleOptions | Promise<SessionModuleOptions>;
   /** Providers (classes or tokens) passed to `useFactory`, in order. @default [] */
   inject?: ReadonlyArray<string | symbol | Type<unknown>>;
+  /** A {@link SessionOptionsFactory} class the module instantiates (with its own dependencies). */
+  useClass?: Type<SessionOptionsFactory>;
+  /** A {@link SessionOptionsFactory} provider that already exists in an imported module. */
+  useExisting?: Type<SessionOptionsFactory>;
   /** Registers the module globally, so its service and guard can be injected anywhere. @default true */
   global?: boolean;
 }

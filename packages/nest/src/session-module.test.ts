@@ -25,6 +25,7 @@ import {
 } from '@nestjs/common';
 import { from, type Observable } from 'rxjs';
 import { afterEach, describe, expect, it } from 'vitest';
+import type { SessionModuleOptions, SessionOptionsFactory } from './options.ts';
 import { RequireUser, SessionAuthGuard } from './session-auth-guard.ts';
 import { Session } from './session-decorator.ts';
 import { SessionModule } from './session-module.ts';
@@ -396,6 +397,37 @@ describe.each(['express', 'fastify'] as const)('SessionModule on %s', (platform)
       const cookie = login.cookie('app-sid');
       expect(cookie, login.setCookies.join()).toBeDefined();
       expect((await send(app.baseUrl, '/account/me', { cookie })).json()).toEqual({ user: 'grace' });
+    });
+
+    it('takes a SessionOptionsFactory with useClass or useExisting', async () => {
+      @Injectable()
+      class SessionConfig implements SessionOptionsFactory {
+        createSessionOptions(): SessionModuleOptions {
+          return {
+            store: memoryStore({ warn: false }),
+            secret: SECRET,
+            cookie: { name: 'class-sid', secure: false },
+          };
+        }
+      }
+      @Module({ providers: [SessionConfig], exports: [SessionConfig] })
+      class SessionConfigModule {}
+
+      for (const asyncOptions of [
+        { useClass: SessionConfig },
+        { imports: [SessionConfigModule], useExisting: SessionConfig },
+      ]) {
+        const app = await boot(platform, { imports: [SessionModule.forRootAsync(asyncOptions)] });
+        const login = await send(app.baseUrl, '/account/login', { json: { user: 'lin' } });
+        const cookie = login.cookie('class-sid');
+        expect(cookie, Object.keys(asyncOptions).join()).toBeDefined();
+        expect((await send(app.baseUrl, '/account/me', { cookie })).json()).toEqual({ user: 'lin' });
+        await app.close();
+        running = undefined;
+      }
+      expect(() => SessionModule.forRootAsync({})).toThrow(
+        /exactly one of useFactory, useClass or useExisting/,
+      );
     });
 
     it('refuses bad options at start-up with a message that says what to change', async () => {

@@ -1,6 +1,7 @@
 import {
   createSessionManager,
   type SessionData,
+  SessionError,
   type SessionManager,
   type SessionManagerOptions,
 } from '@cloakroom/session-core';
@@ -18,7 +19,7 @@ import {
 import { APP_GUARD, HttpAdapterHost, Reflector } from '@nestjs/core';
 import { SessionCsrfGuard } from './csrf-guard.ts';
 import { type FastifyInstanceLike, hookFastify } from './fastify.ts';
-import type { SessionModuleAsyncOptions, SessionModuleOptions } from './options.ts';
+import type { SessionModuleAsyncOptions, SessionModuleOptions, SessionOptionsFactory } from './options.ts';
 import { SessionAuthGuard } from './session-auth-guard.ts';
 import { SessionMiddleware } from './session-middleware.ts';
 import { SessionService } from './session-service.ts';
@@ -31,13 +32,17 @@ function managerOptions(options: SessionModuleOptions): SessionManagerOptions {
   return rest;
 }
 
-function build(global: boolean, optionsProvider: Provider, imports: DynamicModule['imports']): DynamicModule {
+function build(
+  global: boolean,
+  optionsProviders: Provider[],
+  imports: DynamicModule['imports'],
+): DynamicModule {
   return {
     module: SessionModule,
     global,
     ...(imports === undefined ? {} : { imports }),
     providers: [
-      optionsProvider,
+      ...optionsProviders,
       {
         provide: SESSION_MANAGER,
         inject: [SESSION_OPTIONS],
@@ -59,6 +64,28 @@ function build(global: boolean, optionsProvider: Provider, imports: DynamicModul
     ],
     exports: [SESSION_MANAGER, SESSION_OPTIONS, SessionService, SessionAuthGuard, SessionCsrfGuard],
   };
+}
+
+const fromFactory = (factory: SessionOptionsFactory): SessionModuleOptions | Promise<SessionModuleOptions> =>
+  factory.createSessionOptions();
+
+function asyncProviders(options: SessionModuleAsyncOptions): Provider[] {
+  const { useFactory, useClass, useExisting } = options;
+  const given = [useFactory, useClass, useExisting].filter((value) => value !== undefined).length;
+  if (given !== 1) {
+    throw new SessionError(
+      'SESSION_CONFIG',
+      '@cloakroom/session-nest: SessionModule.forRootAsync() takes exactly one of useFactory, useClass ' +
+        `or useExisting (got ${given}).`,
+    );
+  }
+  if (useFactory !== undefined) {
+    return [{ provide: SESSION_OPTIONS, useFactory, inject: [...(options.inject ?? [])] }];
+  }
+  if (useClass !== undefined) {
+    return [useClass, { provide: SESSION_OPTIONS, useFactory: fromFactory, inject: [useClass] }];
+  }
+  return [{ provide: SESSION_OPTIONS, useFactory: fromFactory, inject: [useExisting!] }];
 }
 
 /**
@@ -93,12 +120,14 @@ export class SessionModule implements NestModule, OnModuleInit, OnApplicationShu
    * @throws SessionError SESSION_CONFIG at start-up when an option is invalid (short secret, bad cookie)
    */
   static forRoot(options: SessionModuleOptions): DynamicModule {
-    return build(options.global ?? true, { provide: SESSION_OPTIONS, useValue: options }, undefined);
+    return build(options.global ?? true, [{ provide: SESSION_OPTIONS, useValue: options }], undefined);
   }
 
   /**
-   * Configures the module from other providers, such as `ConfigService`.
-   * @throws SessionError SESSION_CONFIG at start-up when the options the factory returns are invalid
+   * Configures the module from other providers, such as `ConfigService`: with `useFactory` (and
+   * `inject`), `useClass` or `useExisting` (a {@link SessionOptionsFactory}).
+   * @throws SessionError SESSION_CONFIG when none of them is given, and at start-up when the options the
+   * factory returns are invalid
    * @example
    * SessionModule.forRootAsync({
    *   imports: [ConfigModule],
@@ -107,15 +136,7 @@ export class SessionModule implements NestModule, OnModuleInit, OnApplicationShu
    * })
    */
   static forRootAsync(options: SessionModuleAsyncOptions): DynamicModule {
-    return build(
-      options.global ?? true,
-      {
-        provide: SESSION_OPTIONS,
-        useFactory: options.useFactory,
-        inject: [...(options.inject ?? [])],
-      },
-      options.imports,
-    );
+    return build(options.global ?? true, asyncProviders(options), options.imports);
   }
 
   configure(consumer: MiddlewareConsumer): void {
