@@ -63,7 +63,12 @@ export function createApp(options: SessionOptions): {
   app.get('/healthz', (c) => c.text('ok'));
 
   const sessions = session<DemoData>(options);
-  app.use(bodyLimit({ maxSize: 16 * 1024 }));
+  app.use(
+    bodyLimit({
+      maxSize: 16 * 1024,
+      onError: (c) => send(c, { status: 413, body: { error: 'The body is too large.' } }),
+    }),
+  );
   app.use(sessions);
   app.use(csrf()); // foreign Origin → 403; form posts need the _csrf field
 
