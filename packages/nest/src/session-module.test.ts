@@ -1,5 +1,6 @@
 import 'reflect-metadata';
 import { Agent, type ServerResponse } from 'node:http';
+import { Readable } from 'node:stream';
 import { setTimeout as sleep, setImmediate as tick } from 'node:timers/promises';
 import { countingStore, manualClock } from '@cloakroom/session-adapter-test';
 import { memoryStore, type SessionError, SessionStoreError } from '@cloakroom/session-core';
@@ -21,6 +22,7 @@ import {
   Res,
   ServiceUnavailableException,
   Sse,
+  StreamableFile,
   UseGuards,
 } from '@nestjs/common';
 import { from, type Observable } from 'rxjs';
@@ -169,6 +171,20 @@ class RawController {
   async events(@Session() session: Session): Promise<Observable<MessageEvent>> {
     session.set('sse', 'subscribed');
     return from([{ data: { n: 1 } }, { data: { n: 2 } }]);
+  }
+
+  /**
+   * 512 KiB in 1 KiB chunks: the held first write answers false, so the pipe waits for a 'drain' that Node
+   * itself would never emit for replayed writes this small.
+   */
+  @Get('large')
+  large(@Session() session: Session): StreamableFile {
+    session.set('large', 'streamed');
+    const chunk = Buffer.alloc(1024, 'x');
+    async function* chunks(): AsyncGenerator<Buffer> {
+      for (let i = 0; i < 512; i++) yield chunk;
+    }
+    return new StreamableFile(Readable.from(chunks()), { type: 'application/octet-stream' });
   }
 }
 
@@ -557,6 +573,31 @@ describe.each(['express', 'fastify'] as const)('SessionModule on %s', (platform)
       const response = await send(app.baseUrl, '/raw/late', { cookie });
       expect(response.body).toBe('head sent;done');
       expect(await app.app.get(SessionService).readOnly(cookie).get('late')).toBe('saved');
+    });
+
+    it('a large stream carries the cookie and arrives whole', async () => {
+      const app = await bootRaw();
+      const response = await send(app.baseUrl, '/raw/large');
+      expect(response.status).toBe(200);
+      expect(response.body.length).toBe(512 * 1024);
+      const cookie = response.cookie('sid');
+      expect(cookie).toBeDefined();
+      expect(await app.app.get(SessionService).readOnly(cookie).get('large')).toBe('streamed');
+    });
+
+    it('a store failure on a head written on the Node response answers 503 with no cookie', async () => {
+      const store = switchableStore();
+      const app = await boot(platform, {
+        imports: [SessionModule.forRoot({ store, secret: SECRET, cookie: COOKIE })],
+        controllers: [RawController, ...controllers],
+      });
+      store.down = true;
+      for (const path of ['/raw/new', '/raw/events']) {
+        const response = await send(app.baseUrl, path);
+        expect(response.status, path).toBe(503);
+        expect(response.json(), path).toEqual({ message: 'Service Unavailable', statusCode: 503 });
+        expect(response.setCookies, path).toEqual([]);
+      }
     });
 
     it('server-sent events carry the cookie in their head', async () => {
