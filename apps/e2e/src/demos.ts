@@ -20,6 +20,8 @@ export interface Demo {
    * @default 'api'
    */
   readonly forms?: 'api' | 'server-actions';
+  /** The demo's folder. @default `apps/<name>` (or `$E2E_DEMOS_DIR/<name>`) */
+  readonly dir?: string;
 }
 
 /**
@@ -42,7 +44,7 @@ const DEMO_DIR: string = process.env.E2E_DEMOS_DIR ?? APPS_DIR;
 
 /** The folder of a demo. */
 export function demoDir(demo: Demo): string {
-  return join(DEMO_DIR, demo.name);
+  return demo.dir ?? join(DEMO_DIR, demo.name);
 }
 
 /** The demos whose package exists in this checkout. */

@@ -59,6 +59,16 @@ function killGroup(child: ChildProcess, signal: NodeJS.Signals): void {
   }
 }
 
+function groupAlive(child: ChildProcess): boolean {
+  if (child.pid === undefined) return false;
+  try {
+    process.kill(-child.pid, 0);
+    return true;
+  } catch {
+    return false;
+  }
+}
+
 /** A port nothing listens on right now, on 127.0.0.1. */
 export async function freePort(): Promise<number> {
   const server = createServer();
@@ -117,15 +127,31 @@ function childEnv(port: number, env: DemoEnv): NodeJS.ProcessEnv {
  * @throws Error quoting the demo's output when it exits or stays silent past `timeoutMs`
  */
 export async function startDemo(demo: Demo, env: DemoEnv = {}, timeoutMs = 30_000): Promise<RunningDemo> {
+  // The spare port is free when picked, but another process may take it before the demo binds it:
+  // then the demo fails with EADDRINUSE and gets one more port.
+  for (let attempt = 1; ; attempt++) {
+    try {
+      return await startOnce(demo, env, timeoutMs, await freePort());
+    } catch (error) {
+      if (attempt >= 3 || !(error instanceof PortTaken)) throw error;
+    }
+  }
+}
+
+class PortTaken extends Error {}
+
+async function startOnce(demo: Demo, env: DemoEnv, timeoutMs: number, port: number): Promise<RunningDemo> {
   const dir = demoDir(demo);
   const script = startScript(demo);
-  const port = await freePort();
   const processEnv = childEnv(port, env);
   processEnv.PATH = [join(dir, 'node_modules/.bin'), process.env.PATH ?? ''].join(delimiter);
-  const child = spawn('sh', ['-c', script], {
+  // A plain command replaces the shell (`exec`), so the child is the demo itself and its exit status is
+  // the demo's; a compound script keeps its shell. Either way the group is what stop() waits for.
+  const command = /[;&|]/.test(script) ? script : `exec ${script}`;
+  const child = spawn('sh', ['-c', command], {
     cwd: dir,
     env: processEnv,
-    detached: true, // its own process group: stop() signals the shell and everything it started
+    detached: true, // its own process group: stop() signals the demo and everything it started
     stdio: ['ignore', 'pipe', 'pipe'],
   });
   running.add(child);
@@ -143,18 +169,13 @@ export async function startDemo(demo: Demo, env: DemoEnv = {}, timeoutMs = 30_00
         return { code: child.exitCode, signal: child.signalCode, forced: false };
       }
       killGroup(child, 'SIGTERM');
-      let timer: NodeJS.Timeout | undefined;
-      const late = new Promise<'late'>((resolve) => {
-        timer = setTimeout(() => resolve('late'), graceMs);
-      });
-      const first = await Promise.race([exited, late]);
-      clearTimeout(timer);
-      if (first !== 'late') {
-        killGroup(child, 'SIGKILL'); // whatever the shell left behind
-        return { ...first, forced: false };
-      }
-      killGroup(child, 'SIGKILL');
-      return { ...(await exited), forced: true };
+      // Done when every process of the group is gone, not just the first one (a shell, a wrapper).
+      const deadline = Date.now() + graceMs;
+      while (groupAlive(child) && Date.now() < deadline)
+        await new Promise((resolve) => setTimeout(resolve, 25));
+      const forced = groupAlive(child);
+      if (forced) killGroup(child, 'SIGKILL');
+      return { ...(await exited), forced };
     })();
     return stopping;
   };
@@ -168,14 +189,12 @@ export async function startDemo(demo: Demo, env: DemoEnv = {}, timeoutMs = 30_00
     child.stdout!.on('data', onData);
     child.stderr!.on('data', onData);
     child.once('error', reject);
-    void exited.then(({ code, signal }) =>
-      reject(
-        new Error(
-          `e2e: ${demo.name} exited (${signal ?? `code ${code}`}) before it was ready. ` +
-            `Is it built? (pnpm --filter ${demo.name} build)\n--- its output ---\n${output}`,
-        ),
-      ),
-    );
+    void exited.then(({ code, signal }) => {
+      const message =
+        `e2e: ${demo.name} exited (${signal ?? `code ${code}`}) before it was ready. ` +
+        `Is it built? (pnpm --filter ${demo.name} build)\n--- its output ---\n${output}`;
+      reject(output.includes('EADDRINUSE') ? new PortTaken(message) : new Error(message));
+    });
   });
   let timer: NodeJS.Timeout | undefined;
   const timeout = new Promise<never>((_, reject) => {
