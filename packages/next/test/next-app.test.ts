@@ -148,6 +148,16 @@ describe('getSession() in a Server Component', () => {
     ).toBe('from-page');
   });
 
+  it('every component of one render shares one session and one store read', async () => {
+    const cookie = await start({ greeting: 'shared', count: 7 });
+    await resetStoreCalls(app.baseUrl);
+    const page = await send('GET', '/plain', { cookie });
+    expect(text(page.body, 'greeting')).toBe('shared');
+    expect(text(page.body, 'count')).toBe('7');
+    await new Promise((resolve) => setTimeout(resolve, 100));
+    expect((await storeCalls(app.baseUrl)).get).toBe(1);
+  });
+
   it('regenerate() fails the render with the explanatory error, and the session is unchanged', async () => {
     const cookie = await start({ keep: 'me' });
     const page = await send('GET', '/rsc/regenerate', { cookie });
@@ -312,9 +322,11 @@ describe('action()', () => {
 
 describe('withSession()', () => {
   it("a redirect() thrown by the handler carries the cookie on Next's redirect response", async () => {
-    const sent = await send('POST', '/thrown-redirect?value=thrown');
-    expect(sent.status).toBe(307);
-    expect(await value('thrown', only(sent).value)).toBe('thrown');
+    for (const via of ['next', 'helper']) {
+      const sent = await send('POST', `/thrown-redirect?value=${via}&via=${via}`);
+      expect(sent.status, via).toBe(307);
+      expect(await value('thrown', only(sent).value), via).toBe(via);
+    }
   });
 
   it('a Response with immutable headers is answered as a copy that carries the session headers', async () => {

@@ -1,8 +1,11 @@
-import { redirect } from 'next/navigation';
-import { withSession } from '../../lib/session';
+import { redirect as nextRedirect } from 'next/navigation';
+import { redirect, withSession } from '../../lib/session';
 
-// next/navigation's redirect() thrown inside withSession(): the cookie rides on Next's redirect response.
-export const POST = withSession((request, _context, session) => {
-  session.set('thrown', new URL(request.url).searchParams.get('value') ?? 'yes');
-  redirect('/get?key=thrown');
+// A redirect thrown inside withSession(): Next's own redirect(), or the adapter's (?via=helper), which
+// commits first. Either way the cookie rides on Next's redirect response.
+export const POST = withSession(async (request, _context, session) => {
+  const params = new URL(request.url).searchParams;
+  session.set('thrown', params.get('value') ?? 'yes');
+  if (params.get('via') === 'helper') await redirect('/get?key=thrown');
+  nextRedirect('/get?key=thrown');
 });
