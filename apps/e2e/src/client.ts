@@ -15,6 +15,8 @@ export interface Send {
   readonly json?: unknown;
   readonly form?: Readonly<Record<string, string>>;
   readonly headers?: Readonly<Record<string, string>>;
+  /** A raw body, sent as is (set its content-type in `headers`). */
+  readonly body?: string;
 }
 
 /**
@@ -52,7 +54,7 @@ export class Agent {
   async request(method: string, path: string, send: Send = {}): Promise<Reply> {
     const headers = new Headers(send.headers);
     if (this.jar.size > 0 && !headers.has('cookie')) headers.set('cookie', this.cookieHeader());
-    let body: string | undefined;
+    let body: string | undefined = send.body;
     if (send.json !== undefined) {
       headers.set('content-type', 'application/json');
       body = JSON.stringify(send.json);

@@ -15,6 +15,7 @@ import {
   state,
   tokens,
 } from './fixtures.ts';
+import { type RunningDemo, startDemo } from './harness.ts';
 
 const EMPTY: DemoState = { user: null, count: 0, cart: [], flash: [] };
 const FOREIGN = 'https://evil.example';
@@ -135,6 +136,15 @@ describeDemos('the issue 8 contract over HTTP (SQLite store)', (demo) => {
       const { cart } = await state(user);
       expect(cart[0]).toBe('first');
       expect([...cart].sort()).toEqual(['first', ...items].sort());
+    });
+    it('answers 400 with { error } for a body that is not JSON', async () => {
+      const reply = await agent().post('/api/cart', {
+        headers: { 'content-type': 'application/json' },
+        body: '{"item": ',
+      });
+      expectError(reply, 400);
+      expect(reply.text).not.toMatch(/\n\s+at\s|node_modules|SyntaxError/);
+      expect(reply.setCookies).toEqual([]);
     });
   });
 
@@ -326,6 +336,29 @@ describeDemos('the issue 8 contract over HTTP (SQLite store)', (demo) => {
       const out = await user.post('/api/logout', { form: { _csrf: fresh }, headers: origin });
       expect(out.status, out.text).toBe(303);
       expect(await state(user)).toEqual(EMPTY);
+    });
+  });
+
+  describe('with SESSION_SECRET and SESSION_COOKIE_SECURE unset', () => {
+    let app: RunningDemo | undefined;
+    beforeAll(async () => {
+      app = await startDemo(demo, {
+        SESSION_STORE: 'memory',
+        SESSION_SECRET: undefined,
+        SESSION_COOKIE_SECURE: undefined,
+      });
+    }, 60_000);
+    afterAll(() => app?.stop(), 30_000);
+
+    it('warns that it uses a development secret, and the cookie is Secure with the __Host- prefix', async () => {
+      expect(app!.output()).toMatch(/SESSION_SECRET/);
+      const reply = await new Agent(app!.baseUrl).post('/api/count');
+      expect(reply.status, reply.text).toBe(200);
+      const cookie = onlyCookie(reply);
+      expect(cookie.name).toMatch(/^__Host-/);
+      expect(cookie.attributes.has('secure')).toBe(true);
+      expect(cookie.attributes.get('path')).toBe('/');
+      expect(cookie.attributes.has('domain')).toBe(false);
     });
   });
 

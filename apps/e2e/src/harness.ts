@@ -9,7 +9,8 @@ import { type Demo, demoDir } from './demos.ts';
 /** Environment a demo honours (issue 8); every value is a string, as in `process.env`. */
 export interface DemoEnv {
   readonly SESSION_STORE?: 'sqlite' | 'memory' | 'redis' | 'memcached' | 'postgres' | 'mysql';
-  readonly SESSION_SECRET?: string;
+  /** A fresh random secret unless given; `undefined` leaves it unset (the demo's development default). */
+  readonly SESSION_SECRET?: string | undefined;
   readonly SESSION_SQLITE_FILE?: string;
   readonly REDIS_URL?: string;
   readonly MEMCACHED_URL?: string;
@@ -17,7 +18,8 @@ export interface DemoEnv {
   readonly MYSQL_URL?: string;
   readonly SESSION_IDLE_TIMEOUT?: string;
   readonly SESSION_ABSOLUTE_TIMEOUT?: string;
-  readonly SESSION_COOKIE_SECURE?: string;
+  /** `false` unless given (the demos answer plain HTTP here); `undefined` leaves it unset (Secure). */
+  readonly SESSION_COOKIE_SECURE?: string | undefined;
   /** `1` asks a demo to serve the shared scenario app's routes under its `scenarioPrefix` (see demos.ts). */
   readonly DEMO_SCENARIO_ROUTES?: string;
 }
@@ -110,7 +112,7 @@ function childEnv(port: number, env: DemoEnv): NodeJS.ProcessEnv {
     if (name === 'NODE_ENV' || name.startsWith('VITEST') || name.startsWith('SESSION_')) continue;
     result[name] = value;
   }
-  return {
+  const merged: Record<string, string | undefined> = {
     ...result,
     NODE_ENV: 'production',
     PORT: String(port),
@@ -118,6 +120,8 @@ function childEnv(port: number, env: DemoEnv): NodeJS.ProcessEnv {
     SESSION_COOKIE_SECURE: 'false',
     ...env,
   };
+  for (const [name, value] of Object.entries(merged)) if (value === undefined) delete merged[name];
+  return merged;
 }
 
 /**
