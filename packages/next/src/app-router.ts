@@ -109,14 +109,17 @@ export function redirectFor<Data extends SessionData>(
   adapter: Adapter<Data>,
 ): (url: string, type?: 'push' | 'replace') => Promise<never> {
   return async (url, type) => {
-    const state = adapter.scope.getStore() ?? adapter.byRequest.get(await headers());
+    const scoped = adapter.scope.getStore();
+    const state = scoped ?? adapter.byRequest.get(await headers());
     if (state?.kind === 'api') {
       throw new TypeError(
         '@cloakroom/session-next: redirect() is for the App Router; in a Pages Router API route use res.redirect().',
       );
     }
     if (state !== undefined) {
-      if (state.kind !== 'app' || state.writable !== undefined) await commitToCookieJar(state, 303);
+      // Inside a wrapper, or after getWritableSession(): the response can carry the cookie. Otherwise this
+      // is a Server Component, which saves what needs no cookie.
+      if (scoped !== undefined || state.writable !== undefined) await commitToCookieJar(state, 303);
       else await state.handle.commit({ cookies: false });
     }
     // Imported here, not at the top: Next resolves `next/navigation` to its server build only when it

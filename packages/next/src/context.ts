@@ -13,10 +13,8 @@ import { type ReadOnlySession, WritableSession } from './views.ts';
 
 /** Where the request came in, which decides how a commit reaches the response head. */
 export type RequestKind =
-  /** App Router outside a wrapper: Server Components, inline Server Actions. */
+  /** App Router: Server Components and Server Actions (wrapped in `action()` or not). */
   | 'app'
-  /** A Server Action wrapped in `action()`. */
-  | 'action'
   /** A Route Handler wrapped in `withSession()`. */
   | 'route'
   /** A Pages Router API route wrapped in `withSessionApiRoute()`. */

@@ -33,6 +33,12 @@ export interface NextAdapterOptions {
    * @default {} (on, with the defaults of {@link NextCsrfOptions})
    */
   csrf?: NextCsrfOptions | false;
+  /**
+   * Hears about failures the adapter cannot answer with a response: a store failure in `proxy()` or in
+   * a Server Component's `after()` commit (and, with a manager built from these options, core's reports).
+   * @default logs code and message with console.error
+   */
+  onError?: (error: SessionError) => void;
 }
 
 /** Options of {@link createNextSession}: core's manager options plus the adapter's. */
@@ -191,7 +197,7 @@ export function createNextSession<Data extends SessionData = SessionData>(
 ): NextSession<Data> {
   let manager: SessionManager<Data>;
   let adapterSettings: NextAdapterOptions;
-  let report = defaultReport;
+  let report = adapterOptions.onError ?? defaultReport;
   if (options instanceof SessionManager) {
     manager = options;
     adapterSettings = adapterOptions;
