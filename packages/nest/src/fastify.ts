@@ -54,15 +54,20 @@ const hooked = new WeakSet<object>();
 export function hookFastify(instance: FastifyInstanceLike): void {
   if (hooked.has(instance)) return;
   hooked.add(instance);
+  // A request without a slot runs outside any session context (see SessionContextReset).
+  const outside = (done: Done): void => {
+    if (requestStorage.getStore() === undefined) done();
+    else requestStorage.exit(done);
+  };
   instance.addHook('onRequest', (request, _reply, done) => {
     const slot = slotOf(request.raw);
-    if (slot === undefined) return done();
+    if (slot === undefined) return outside(done);
     if (!slot.opened) slot.secure = request.protocol === 'https';
     requestStorage.run(slot, done);
   });
   instance.addHook('preValidation', (request, _reply, done) => {
     const slot = slotOf(request.raw);
-    if (slot === undefined) return done();
+    if (slot === undefined) return outside(done);
     requestStorage.run(slot, done);
   });
   instance.addHook('onSend', async (request, reply, payload) => {

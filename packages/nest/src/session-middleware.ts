@@ -47,3 +47,21 @@ export class SessionMiddleware implements NestMiddleware {
     requestStorage.run(slot, () => next());
   }
 }
+
+/**
+ * Runs every request outside any session context before {@link SessionMiddleware} decides whether it gets
+ * one, so a request on an excluded route can never find the session of an earlier request on the same
+ * connection in AsyncLocalStorage (a context can outlive its request through resources Node creates
+ * while answering it).
+ * @internal Applied by {@link SessionModule} to every route.
+ */
+@Injectable()
+export class SessionContextReset implements NestMiddleware {
+  use(_request: IncomingMessage, _response: ServerResponse, next: () => void): void {
+    if (requestStorage.getStore() === undefined) {
+      next();
+      return;
+    }
+    requestStorage.exit(next);
+  }
+}

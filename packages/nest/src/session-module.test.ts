@@ -1,9 +1,14 @@
 import 'reflect-metadata';
-import { Agent, type ServerResponse } from 'node:http';
+import { Agent, type Server, type ServerResponse } from 'node:http';
 import { Readable } from 'node:stream';
 import { setTimeout as sleep, setImmediate as tick } from 'node:timers/promises';
 import { countingStore, manualClock } from '@cloakroom/session-adapter-test';
-import { memoryStore, type SessionError, SessionStoreError } from '@cloakroom/session-core';
+import {
+  memoryStore,
+  type SessionError,
+  type SessionManager,
+  SessionStoreError,
+} from '@cloakroom/session-core';
 import { redisStore } from '@cloakroom/session-redis';
 import {
   type ArgumentsHost,
@@ -27,6 +32,7 @@ import {
 } from '@nestjs/common';
 import { from, type Observable } from 'rxjs';
 import { afterEach, describe, expect, it } from 'vitest';
+import { RequestSlot, requestStorage } from './context.ts';
 import type { SessionModuleOptions, SessionOptionsFactory } from './options.ts';
 import { RequireUser, SessionAuthGuard } from './session-auth-guard.ts';
 import { Session } from './session-decorator.ts';
@@ -36,6 +42,7 @@ import { send } from './testing/http.ts';
 import { connectRedis, deletePrefix } from './testing/redis.ts';
 import { type AppSpec, type Platform, type RunningApp, startApp } from './testing/scenario-app.ts';
 import { gatedStore, switchableStore } from './testing/stores.ts';
+import { SESSION_MANAGER } from './tokens.ts';
 
 const SECRET = 'nest-test-secret-0123456789abcdefghijklmnop';
 const COOKIE = { name: 'sid', secure: false } as const;
@@ -130,6 +137,13 @@ class HealthController {
 
   @Get()
   health(): { session: boolean } {
+    return { session: this.sessions.current !== undefined };
+  }
+
+  @Post()
+  @HttpCode(200)
+  async ping(@Body() _body: unknown): Promise<{ session: boolean }> {
+    await tick();
     return { session: this.sessions.current !== undefined };
   }
 
@@ -337,6 +351,34 @@ describe.each(['express', 'fastify'] as const)('SessionModule on %s', (platform)
       } finally {
         agent.destroy();
       }
+    });
+
+    it('a session context leaked into the start of a request is cleared on a route without a session', async () => {
+      const store = memoryStore({ warn: false });
+      const app = await boot(platform, {
+        imports: [
+          SessionModule.forRoot({
+            store,
+            secret: SECRET,
+            cookie: COOKIE,
+            exclude: ['health', 'health/{*path}'],
+          }),
+        ],
+      });
+      const cookie = await signIn(app);
+      // As an older Node can do on a keep-alive connection: the request starts inside another's context.
+      const manager = app.app.get<SessionManager>(SESSION_MANAGER);
+      const stale = new RequestSlot(manager, cookie, false);
+      const server = app.app.getHttpServer() as Server;
+      for (const listener of server.listeners('request') as Array<(...args: unknown[]) => void>) {
+        server.off('request', listener);
+        server.on('request', (...args: unknown[]) => requestStorage.run(stale, () => listener(...args)));
+      }
+      expect((await send(app.baseUrl, '/health')).json()).toEqual({ session: false });
+      expect((await send(app.baseUrl, '/health', { json: {} })).json()).toEqual({ session: false });
+      expect((await send(app.baseUrl, '/account/me')).status, 'a route with a session uses its own').toBe(
+        401,
+      );
     });
 
     it('an excluded route has no session; the others keep theirs', async () => {

@@ -21,7 +21,7 @@ import { SessionCsrfGuard } from './csrf-guard.ts';
 import { type FastifyInstanceLike, hookFastify } from './fastify.ts';
 import type { SessionModuleAsyncOptions, SessionModuleOptions, SessionOptionsFactory } from './options.ts';
 import { SessionAuthGuard } from './session-auth-guard.ts';
-import { SessionMiddleware } from './session-middleware.ts';
+import { SessionContextReset, SessionMiddleware } from './session-middleware.ts';
 import { SessionService } from './session-service.ts';
 import { SESSION_MANAGER, SESSION_OPTIONS } from './tokens.ts';
 
@@ -52,6 +52,7 @@ function build(
       SessionService,
       SessionAuthGuard,
       SessionMiddleware,
+      SessionContextReset,
       SessionCsrfGuard,
       {
         provide: APP_GUARD,
@@ -141,6 +142,7 @@ export class SessionModule implements NestModule, OnModuleInit, OnApplicationShu
 
   configure(consumer: MiddlewareConsumer): void {
     const { include, exclude } = this.#options;
+    consumer.apply(SessionContextReset).forRoutes(ALL_ROUTES);
     const applied = consumer.apply(SessionMiddleware);
     const routes = include === undefined || include.length === 0 ? [ALL_ROUTES] : [...include];
     (exclude !== undefined && exclude.length > 0 ? applied.exclude(...exclude) : applied).forRoutes(
