@@ -1,7 +1,5 @@
 // A database that goes away: the real servers stay up; the store reaches them through a TCP relay on
 // a spare loopback port that this test cuts, blackholes and restores (a network outage, not a mock).
-
-import { createServer, type Server, type Socket } from 'node:net';
 import { SessionStoreError } from '@cloakroom/session-core';
 import { Kysely, MysqlDialect, PostgresDialect } from 'kysely';
 import { createPool } from 'mysql2';
@@ -15,58 +13,13 @@ import {
   mariadb,
   PG_URL,
   postgres,
+  Relay,
   randomKey,
   randomTable,
   type TestDatabase,
 } from './test-databases.ts';
 
 const HOUR = 3_600_000;
-
-/** Relays loopback connections to a server; `cut` drops every connection, `blackhole` swallows them. */
-class Relay {
-  #server: Server | undefined;
-  #sockets = new Set<Socket>();
-  #mode: 'relay' | 'blackhole' = 'relay';
-  port = 0;
-
-  constructor(
-    private readonly host: string,
-    private readonly targetPort: number,
-  ) {}
-
-  async start(mode: 'relay' | 'blackhole' = 'relay'): Promise<void> {
-    this.#mode = mode;
-    const server = createServer((client) => {
-      this.#track(client);
-      if (this.#mode === 'blackhole') return; // accepted, never answered
-      const upstream = this.#track(new (client.constructor as typeof Socket)());
-      upstream.connect(this.targetPort, this.host);
-      client.pipe(upstream).pipe(client);
-      client.on('error', () => upstream.destroy());
-      upstream.on('error', () => client.destroy());
-    });
-    await new Promise<void>((resolve, reject) => {
-      server.once('error', reject);
-      server.listen(this.port, '127.0.0.1', () => resolve());
-    });
-    this.port = (server.address() as { port: number }).port;
-    this.#server = server;
-  }
-
-  async cut(): Promise<void> {
-    const server = this.#server;
-    this.#server = undefined;
-    for (const socket of this.#sockets) socket.destroy();
-    this.#sockets.clear();
-    if (server) await new Promise<void>((resolve) => server.close(() => resolve()));
-  }
-
-  #track(socket: Socket): Socket {
-    this.#sockets.add(socket);
-    socket.on('close', () => this.#sockets.delete(socket));
-    return socket;
-  }
-}
 
 interface Case {
   readonly target: typeof postgres;

@@ -3,6 +3,7 @@
 
 import { randomBytes } from 'node:crypto';
 import { mkdtempSync, rmSync } from 'node:fs';
+import { createServer, type Server, Socket } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { DatabaseSync } from 'node:sqlite';
@@ -156,4 +157,54 @@ export async function countRows(db: AnyKysely, table: string): Promise<number> {
     .select((eb) => eb.fn.countAll().as('n'))
     .executeTakeFirstOrThrow();
   return Number((row as { n: unknown }).n);
+}
+
+/**
+ * Relays loopback connections to a real server, on a spare port: `cut` drops every connection and
+ * refuses new ones, `start('blackhole')` accepts connections and never answers. A network outage
+ * between the store and its server, while the server itself (and its data) stays up.
+ */
+export class Relay {
+  #server: Server | undefined;
+  #sockets = new Set<Socket>();
+  #mode: 'relay' | 'blackhole' = 'relay';
+  port = 0;
+
+  constructor(
+    private readonly host: string,
+    private readonly targetPort: number,
+  ) {}
+
+  async start(mode: 'relay' | 'blackhole' = 'relay'): Promise<void> {
+    this.#mode = mode;
+    const server = createServer((client) => {
+      this.#track(client);
+      if (this.#mode === 'blackhole') return; // accepted, never answered
+      const upstream = this.#track(new Socket());
+      upstream.connect(this.targetPort, this.host);
+      client.pipe(upstream).pipe(client);
+      client.on('error', () => upstream.destroy());
+      upstream.on('error', () => client.destroy());
+    });
+    await new Promise<void>((resolve, reject) => {
+      server.once('error', reject);
+      server.listen(this.port, '127.0.0.1', () => resolve());
+    });
+    this.port = (server.address() as { port: number }).port;
+    this.#server = server;
+  }
+
+  async cut(): Promise<void> {
+    const server = this.#server;
+    this.#server = undefined;
+    for (const socket of this.#sockets) socket.destroy();
+    this.#sockets.clear();
+    if (server) await new Promise<void>((resolve) => server.close(() => resolve()));
+  }
+
+  #track(socket: Socket): Socket {
+    this.#sockets.add(socket);
+    socket.on('close', () => this.#sockets.delete(socket));
+    return socket;
+  }
 }
