@@ -4,6 +4,8 @@ export default defineConfig({
   entry: ['src/index.ts'],
   format: 'esm',
   platform: 'node',
+  // `.js` and `.d.ts`, as package.json's exports name them (the package is "type": "module").
+  fixedExtension: false,
   dts: true,
   sourcemap: true,
   clean: true,

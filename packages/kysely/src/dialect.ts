@@ -33,7 +33,7 @@ export function configError(message: string): SessionError {
 export function validateTableName(table: string): string {
   if (typeof table !== 'string' || !TABLE_NAME.test(table)) {
     throw configError(
-      `table must be 1 to 48 ASCII letters, digits or underscores, not starting with a digit (got ${JSON.stringify(String(table)).slice(0, 80)}). Use db.withSchema() for another schema.`,
+      `table must be 1 to 48 ASCII letters, digits or underscores, not starting with a digit (got ${JSON.stringify(String(table)).slice(0, 80)}).`,
     );
   }
   return table;
