@@ -98,12 +98,14 @@ export function describeDemoSmoke(options: DemoSmokeOptions): void {
       expect(bad.status).toBe(400);
       expect(bad.body).toEqual({ error: expect.any(String) });
       expect((await phone.json(`${a.url}/api/cart`, 'POST', { item: 'x'.repeat(65) })).status).toBe(400);
+      // Parallel adds, alternating between the two processes: every one lands.
+      const items = ['apple', 'pear', 'plum', 'fig', 'kiwi', 'lime'];
       const adds = await Promise.all(
-        ['apple', 'pear', 'plum'].map((item) => phone.json(`${a.url}/api/cart`, 'POST', { item })),
+        items.map((item, i) => phone.json(`${i % 2 ? b.url : a.url}/api/cart`, 'POST', { item })),
       );
-      expect(adds.map((add) => add.status)).toEqual([200, 200, 200]);
+      expect(adds.map((add) => add.status)).toEqual(items.map(() => 200));
       const cart = (await phone.json(`${b.url}/api/session`)).body as { cart: string[] };
-      expect([...cart.cart].sort()).toEqual(['apple', 'pear', 'plum']);
+      expect([...cart.cart].sort()).toEqual([...items].sort());
 
       const wrong = await phone.json(`${a.url}/api/login`, 'POST', {
         username: 'alice',
