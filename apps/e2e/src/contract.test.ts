@@ -13,6 +13,7 @@ import {
   signIn,
   startOnSqlite,
   state,
+  storedSessions,
   tokens,
 } from './fixtures.ts';
 import { type RunningDemo, startDemo } from './harness.ts';
@@ -42,6 +43,24 @@ describeDemos('the issue 8 contract over HTTP (SQLite store)', (demo) => {
       const signedIn = await user.get('/healthz');
       expect(signedIn.status).toBe(200);
       expect(signedIn.setCookies).toEqual([]);
+    });
+  });
+
+  describe('requests that must not create a session', () => {
+    it('a flood without a cookie, refused writes and failed sign-ins store nothing and set no cookie', async () => {
+      const before = storedSessions(run.file);
+      const replies = await Promise.all([
+        ...Array.from({ length: 20 }, () => agent().get('/api/session')),
+        ...Array.from({ length: 5 }, () => agent().get('/healthz')),
+        agent().get('/api/sessions'),
+        agent().post('/api/sessions/revoke-others'),
+        agent().post('/api/logout'),
+        agent().post('/api/login', { json: { username: 'alice', password: 'nope' } }),
+        agent().post('/api/cart', { json: { item: '' } }),
+        agent().post('/api/count', { headers: { origin: FOREIGN } }),
+      ]);
+      for (const reply of replies) expect(reply.setCookies, `${reply.status} ${reply.text}`).toEqual([]);
+      expect(storedSessions(run.file)).toBe(before);
     });
   });
 
@@ -234,6 +253,7 @@ describeDemos('the issue 8 contract over HTTP (SQLite store)', (demo) => {
       await signIn(user);
       await user.post('/api/count');
       const old = user.snapshot();
+      const stored = storedSessions(run.file);
       const reply = await user.post('/api/logout');
       expect(reply.status, reply.text).toBe(204);
       expect(reply.text).toBe('');
@@ -247,6 +267,7 @@ describeDemos('the issue 8 contract over HTTP (SQLite store)', (demo) => {
       expect(tokens(reply, 'cache-control')).toContain('no-store');
       expect(user.jar.size).toBe(0);
       expect(await state(old)).toEqual(EMPTY);
+      expect(storedSessions(run.file), 'the record is deleted').toBe(stored - 1);
       expect((await old.get('/api/sessions')).status).toBe(401);
     });
   });

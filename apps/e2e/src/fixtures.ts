@@ -1,4 +1,5 @@
 import { join } from 'node:path';
+import { DatabaseSync } from 'node:sqlite';
 import type { ParsedSetCookie } from '@cloakroom/session-adapter-test';
 import { describe, expect, it } from 'vitest';
 import type { Agent, DemoState, Reply } from './client.ts';
@@ -107,5 +108,19 @@ export function describeDemos(title: string, body: (demo: Demo) => void): void {
         test.skip(note);
       });
     });
+  }
+}
+
+/** demo-kit's DEMO_TABLE: a rename fails the count loudly ("no such table"), never silently. */
+const SESSIONS_TABLE = 'cloakroom_demo_sessions';
+
+/** How many session records the demos' SQLite file holds, read as an operator would. */
+export function storedSessions(file: string): number {
+  const database = new DatabaseSync(file, { readOnly: true });
+  try {
+    const row = database.prepare(`SELECT COUNT(*) AS n FROM ${SESSIONS_TABLE}`).get() as { n: number };
+    return Number(row.n);
+  } finally {
+    database.close();
   }
 }
