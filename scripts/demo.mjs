@@ -128,6 +128,11 @@ if (failed.length > 0) {
 const urls = running.map(({ port }) => `http://localhost:${port}`);
 console.log(`\ndemo: ${running.length} instances, one ${env.SESSION_STORE} store, one session`);
 if (env.SESSION_STORE === 'sqlite') console.log(`      (${env.SESSION_SQLITE_FILE})`);
+if (env.SESSION_STORE === 'memory') {
+  console.log(
+    '      (memory is per process: here each demo has its own sessions, and a sign-in does not carry over)',
+  );
+}
 for (const [i, { name }] of running.entries()) console.log(`  ${name.padEnd(width)} ${urls[i]}`);
 for (const [name] of missing) console.log(`  ${name.padEnd(width)} not in this checkout yet`);
 
