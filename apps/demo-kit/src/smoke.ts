@@ -13,6 +13,9 @@ export interface DemoSmokeOptions {
   readonly dir: string;
 }
 
+// The suite runs on the store SESSION_STORE names (SQLite by default); Memcached keeps no per-user index,
+// so there the session list and revoke answer 501.
+const WITHOUT_USER_INDEX = process.env.SESSION_STORE === 'memcached';
 const SECRET = 'smoke-test-secret-that-is-long-enough-for-core';
 
 /** A loopback port nothing listens on (bound, then released). */
@@ -139,15 +142,21 @@ export function describeDemoSmoke(options: DemoSmokeOptions): void {
 
       const laptop = new DemoClient();
       await laptop.json(`${b.url}/api/login`, 'POST', { username: 'alice', password: 'alice-secret' });
-      const listed = await phone.json(`${a.url}/api/sessions`);
-      expect(listed.status).toBe(200);
-      const sessions = listed.body as Array<{ current: boolean; createdAt: string }>;
-      expect(sessions).toHaveLength(2);
-      expect(sessions.filter((s) => s.current)).toHaveLength(1);
-      for (const s of sessions) expect(new Date(s.createdAt).toISOString()).toBe(s.createdAt);
-
-      expect((await laptop.json(`${b.url}/api/sessions/revoke-others`, 'POST')).body).toEqual({ revoked: 1 });
-      expect((await phone.json(`${a.url}/api/session`)).body).toMatchObject({ user: null });
+      if (WITHOUT_USER_INDEX) {
+        expect((await phone.json(`${a.url}/api/sessions`)).status).toBe(501);
+        expect((await laptop.json(`${b.url}/api/sessions/revoke-others`, 'POST')).status).toBe(501);
+      } else {
+        const listed = await phone.json(`${a.url}/api/sessions`);
+        expect(listed.status).toBe(200);
+        const sessions = listed.body as Array<{ current: boolean; createdAt: string }>;
+        expect(sessions).toHaveLength(2);
+        expect(sessions.filter((s) => s.current)).toHaveLength(1);
+        for (const s of sessions) expect(new Date(s.createdAt).toISOString()).toBe(s.createdAt);
+        expect((await laptop.json(`${b.url}/api/sessions/revoke-others`, 'POST')).body).toEqual({
+          revoked: 1,
+        });
+        expect((await phone.json(`${a.url}/api/session`)).body).toMatchObject({ user: null });
+      }
       const out = await laptop.json(`${a.url}/api/logout`, 'POST');
       expect(out.status).toBe(204);
       expect(out.body).toBeNull();
@@ -159,7 +168,7 @@ export function describeDemoSmoke(options: DemoSmokeOptions): void {
       });
     });
 
-    it('keeps one session across two processes on one SQLite file', async () => {
+    it('keeps one session across two processes on one store', async () => {
       await expect(checkSharedSession([a.url, b.url, a.url])).resolves.toHaveLength(5);
     });
 

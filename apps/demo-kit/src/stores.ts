@@ -60,7 +60,9 @@ export async function createDemoStore(config: DemoConfig): Promise<DemoStore> {
         store,
         close: once(async () => {
           await store.close();
-          await client.quit().catch(() => client.disconnect());
+          // QUIT waits for a reply: only ask a server that is there.
+          if (client.status === 'ready') await client.quit().catch(() => client.disconnect());
+          else client.disconnect();
         }),
       };
     }
