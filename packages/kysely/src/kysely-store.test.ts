@@ -1,5 +1,6 @@
 import { SessionStoreError, type SessionWrite } from '@cloakroom/session-core';
-import type { KyselyPlugin, RootOperationNode } from 'kysely';
+import { Kysely, type KyselyPlugin, MysqlDialect, type RootOperationNode } from 'kysely';
+import { createPool } from 'mysql2';
 import { afterAll, afterEach, beforeAll, describe, expect, it, vi } from 'vitest';
 import type { AnyKysely } from './dialect.ts';
 import { type KyselySessionStore, kyselyStore } from './kysely-store.ts';
@@ -8,6 +9,7 @@ import {
   ALL_TARGETS,
   betterSqliteMemory,
   countRows,
+  MYSQL_URL,
   randomKey,
   randomTable,
   rowExpiry,
@@ -362,5 +364,28 @@ describe('cleanup scheduler', () => {
     expect(await store.deleteExpired()).toBe(1);
     await store.close();
     vi.useRealTimers();
+  });
+});
+
+describe('compareAndSet() on MariaDB without CLIENT_FOUND_ROWS', () => {
+  it('still counts an identical write, since the version always changes', async () => {
+    const db: AnyKysely = new Kysely({
+      dialect: new MysqlDialect({
+        pool: createPool({ uri: MYSQL_URL, connectionLimit: 1, flags: ['-FOUND_ROWS'] }),
+      }),
+    });
+    const table = randomTable();
+    try {
+      await createSessionTable(db, { table });
+      const store = kyselyStore({ db, table, cleanup: false });
+      const key = randomKey();
+      const expiresAt = Date.now() + HOUR;
+      const v1 = (await store.create(key, write('same', expiresAt)))!;
+      expect(await store.compareAndSet(key, v1, write('same', expiresAt))).toBe(String(Number(v1) + 1));
+      expect(await store.compareAndSet(key, v1, write('same', expiresAt))).toBeNull();
+    } finally {
+      await dropSessionTable(db, { table }).catch(() => {});
+      await db.destroy();
+    }
   });
 });
