@@ -77,7 +77,7 @@ export function renderPage(state: DemoState, options: PageOptions): string {
         ? `<section><h2>Your active sessions</h2><ul>${options.sessions
             .map(
               (s) =>
-                `<li class="${s.current ? 'current' : ''}" data-test="session">${escapeHtml(s.createdAt)}${s.current ? ' (this one)' : ''}</li>`,
+                `<li class="${s.current ? 'current' : ''}" data-test="session">Signed in <time datetime="${escapeHtml(s.createdAt)}">${escapeHtml(s.createdAt.slice(0, 16).replace('T', ' '))} UTC</time>${s.current ? ' (this one)' : ''}</li>`,
             )
             .join(
               '',
