@@ -17,7 +17,7 @@ export interface SqliteRun {
   close(): Promise<void>;
 }
 
-/** Starts `count` processes of a demo over one fresh SQLite file, with the same secret. */
+/** Starts `count` processes of a demo together over one fresh SQLite file, with the same secret. */
 export async function startOnSqlite(demo: Demo, count = 1, env: DemoEnv = {}): Promise<SqliteRun> {
   const dir = tempDir(demo.name);
   const file = join(dir.path, 'sessions.db');
@@ -35,13 +35,24 @@ export async function startOnSqlite(demo: Demo, count = 1, env: DemoEnv = {}): P
       SESSION_SECRET: randomSecret(),
       ...env,
     };
-    // One at a time: the first creates the table, the others find it.
-    for (let index = 0; index < count; index++) apps.push(await startDemo(demo, shared));
+    // All at once on a fresh file, as `pnpm demo` starts them: they race to create the table.
+    await startMany(demo, shared, count, apps);
   } catch (error) {
     await close();
     throw error;
   }
   return { apps, file, close };
+}
+
+/**
+ * Starts `count` processes of a demo at once into `into` (so whoever stops `into` stops every one that
+ * started, even when another failed). @throws the first start-up failure
+ */
+export async function startMany(demo: Demo, env: DemoEnv, count: number, into: RunningDemo[]): Promise<void> {
+  const results = await Promise.allSettled(Array.from({ length: count }, () => startDemo(demo, env)));
+  for (const result of results) if (result.status === 'fulfilled') into.push(result.value);
+  const failed = results.find((result) => result.status === 'rejected');
+  if (failed) throw failed.reason;
 }
 
 /** The one `Set-Cookie` a response carries. */

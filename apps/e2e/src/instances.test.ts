@@ -3,8 +3,8 @@
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import { Agent } from './client.ts';
 import type { Demo } from './demos.ts';
-import { describeDemos, type SqliteRun, signIn, startOnSqlite, state } from './fixtures.ts';
-import { type RunningDemo, randomSecret, redisUrl, startDemo } from './harness.ts';
+import { describeDemos, type SqliteRun, signIn, startMany, startOnSqlite, state } from './fixtures.ts';
+import { type RunningDemo, randomSecret, redisUrl } from './harness.ts';
 
 const EMPTY = { user: null, count: 0, cart: [], flash: [] };
 
@@ -70,14 +70,14 @@ function onSqlite(demo: Demo): void {
 }
 
 function onRedis(demo: Demo): void {
-  let apps: RunningDemo[] = [];
+  const apps: RunningDemo[] = [];
   beforeAll(async () => {
     const env = {
       SESSION_STORE: 'redis',
       REDIS_URL: await redisUrl(),
       SESSION_SECRET: randomSecret(),
     } as const;
-    apps = [await startDemo(demo, env), await startDemo(demo, env)];
+    await startMany(demo, env, 2, apps);
   }, 60_000);
   afterAll(async () => {
     await Promise.all(apps.map((app) => app.stop()));
@@ -86,7 +86,7 @@ function onRedis(demo: Demo): void {
 }
 
 function onMemory(demo: Demo): void {
-  let apps: RunningDemo[] = [];
+  const apps: RunningDemo[] = [];
   beforeAll(async () => {
     // A one-second idle timeout also lets one short real wait prove SESSION_IDLE_TIMEOUT ends a session.
     const env = {
@@ -95,7 +95,7 @@ function onMemory(demo: Demo): void {
       SESSION_IDLE_TIMEOUT: '1',
       SESSION_ABSOLUTE_TIMEOUT: '60',
     } as const;
-    apps = await Promise.all([startDemo(demo, env), startDemo(demo, env)]);
+    await startMany(demo, env, 2, apps);
   }, 60_000);
   afterAll(async () => {
     await Promise.all(apps.map((app) => app.stop()));

@@ -8,8 +8,8 @@ import {
   startRedisServer,
 } from '@cloakroom/session-adapter-test';
 import { it } from 'vitest';
-import { ABSOLUTE_TIMEOUT, describeDemos, IDLE_TIMEOUT } from './fixtures.ts';
-import { type RunningDemo, randomSecret, startDemo } from './harness.ts';
+import { ABSOLUTE_TIMEOUT, describeDemos, IDLE_TIMEOUT, startMany } from './fixtures.ts';
+import { type RunningDemo, randomSecret } from './harness.ts';
 
 describeDemos('the shared scenario suite', (demo) => {
   const prefix = demo.scenarioPrefix;
@@ -49,7 +49,7 @@ describeDemos('the shared scenario suite', (demo) => {
           SESSION_ABSOLUTE_TIMEOUT: String(ABSOLUTE_TIMEOUT),
           DEMO_SCENARIO_ROUTES: '1',
         } as const;
-        apps.push(await startDemo(demo, env), await startDemo(demo, env));
+        await startMany(demo, env, 2, apps);
       } catch (error) {
         await close();
         throw error;
