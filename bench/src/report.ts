@@ -1,0 +1,213 @@
+/** Renders results as the Markdown report and the SVG ratio chart. */
+import type { Results } from './results.ts';
+import { GROUPS, ROUTES, VARIANTS } from './variants.ts';
+
+const n0 = (n: number): string => Math.round(n).toLocaleString('en-US');
+const n2 = (n: number): string => n.toFixed(2);
+const ms = (n: number): string => (Number.isFinite(n) ? `${n < 10 ? n.toFixed(1) : Math.round(n)} ms` : '–');
+const pct = (n: number): string => `±${((n / 2) * 100).toFixed(0)} %`;
+
+function label(id: string): string {
+  const variant = VARIANTS.find((v) => v.id === id);
+  return variant ? variant.label : id;
+}
+
+function describeMachine(results: Results): string {
+  const m = results.machine;
+  return `${m.cpus} × ${m.model}, ${m.os}, Node ${m.node}; load average ${m.loadAverageStart.map(n2).join(' ')} at the start, ${m.loadAverageEnd.map(n2).join(' ')} at the end`;
+}
+
+export function markdown(results: Results): string {
+  const c = results.config;
+  const out: string[] = [];
+  out.push(`# Cloakroom benchmark (${results.mode} run)`, '');
+  out.push(`Run ${results.startedAt} → ${results.finishedAt} on ${describeMachine(results)}.`, '');
+  out.push(
+    `Each server is its own process${results.machine.pinned ? ' pinned to core 0, with the load generator (autocannon) pinned to core 1' : ' (taskset was not usable: nothing is pinned)'}; ` +
+      `${c.connections} connections, ${c.seconds} s per measurement, a ${c.warmupSeconds} s warm-up per route discarded, ` +
+      `${c.sweeps} interleaved sweep(s) (variants of one framework take turns, in a rotated order each sweep); medians are reported, ` +
+      `spread is (max − min) / median over the sweeps. Each connection has its own session and moves through ${c.sessions} sessions created beforehand.`,
+    '',
+  );
+  for (const note of results.notes) out.push(`> ${note}`, '');
+
+  out.push('## Targets', '');
+  out.push('| target | required | measured | |', '|---|---|---|---|');
+  for (const t of results.targets) {
+    out.push(
+      `| ${t.name} | ${t.required} | ${t.measured} | ${t.met === null ? 'not measured' : t.met ? 'met' : '**missed**'} |`,
+    );
+  }
+  out.push('');
+
+  out.push('## Throughput', '');
+  for (const group of GROUPS) {
+    const variants = VARIANTS.filter((v) => v.group === group);
+    out.push(`### ${group[0]!.toUpperCase()}${group.slice(1)}`, '');
+    out.push(
+      '| variant | route | req/s | spread | p50 | p99 | × bare | × peer |',
+      '|---|---|---:|---:|---:|---:|---:|---|',
+    );
+    for (const v of variants) {
+      const status = results.variants.find((s) => s.id === v.id);
+      if (!status?.ok) {
+        out.push(
+          `| ${v.label} | – | could not run: ${(status?.error ?? 'not run').replace(/\|/g, '/').replace(/\s+/g, ' ').slice(0, 200)} | | | | | |`,
+        );
+        continue;
+      }
+      for (const route of ROUTES) {
+        const cell = results.http[v.id]?.[route];
+        if (!cell) continue;
+        const row = results.ratios.find((r) => r.variant === v.id && r.route === route);
+        const bad = cell.non2xx + cell.errors > 0 ? ` (${cell.non2xx} non-2xx, ${cell.errors} errors)` : '';
+        out.push(
+          `| ${v.kind === 'cloakroom' ? `**${v.label}**` : v.label} | ${route} | ${n0(cell.rps)}${bad} | ${pct(cell.spread)} | ${ms(cell.p50)} | ${ms(cell.p99)} | ` +
+            `${row ? n2(row.toBare.value) : v.kind === 'bare' ? '1.00' : '–'} | ${row?.toPeer ? `${n2(row.toPeer.value)} (${label(row.peer!)})` : ''} |`,
+        );
+      }
+    }
+    out.push('');
+  }
+
+  out.push('## Contention: parallel `/write` on one session', '');
+  out.push(
+    `${c.contentionRequests} requests over ${c.contentionConnections} connections, all with the cookie of one session whose counter was 1. ` +
+      'Lost = 2xx answers whose increment is not in the final counter. (Cookie-stored sessions cannot keep a server-side count: every request starts from the cookie it was sent.)',
+    '',
+  );
+  out.push('| variant | 2xx | failed | final counter | lost updates |', '|---|---:|---:|---:|---:|');
+  for (const row of results.contention) {
+    out.push(
+      `| ${label(row.variant)} (${row.variant.split('-')[0]}) | ${row.ok} | ${row.failed} | ${row.finalCounter} | ${row.lost} |`,
+    );
+  }
+  out.push('');
+
+  out.push('## Store round trips per request (counting wrapper around the memory store)', '');
+  out.push('| request | store calls | total |', '|---|---|---:|');
+  for (const row of results.roundTrips) {
+    const calls = Object.entries(row.counts)
+      .map(([op, count]) => `${op} ×${count}`)
+      .join(', ');
+    out.push(`| ${row.scenario}: ${row.description} | ${calls || 'none'} | ${row.total} |`);
+  }
+  out.push('', 'Asserted by `pnpm --filter @cloakroom/bench test`.', '');
+
+  out.push('## Store micro-benchmarks', '');
+  const { redis, kysely, memory, cleanup } = results.micro;
+  const comparison = (title: string, rows: typeof redis, ours: string, raw: string): void => {
+    out.push(`### ${title}`, '');
+    if (!rows) out.push('Not run.', '');
+    else if (!Array.isArray(rows)) out.push(`Could not run: ${rows.error}`, '');
+    else {
+      out.push(`| operation | mode | ${ours} ops/s | ${raw} ops/s | ratio |`, '|---|---|---:|---:|---:|');
+      for (const r of rows)
+        out.push(`| ${r.operation} | ${r.mode} | ${n0(r.ours)} | ${n0(r.raw)} | ${n2(r.ratio)} |`);
+      out.push('');
+    }
+  };
+  comparison('Redis store vs raw ioredis (300-byte payload)', redis, 'store', 'raw GET/SET');
+  comparison('Kysely store on PostgreSQL vs a raw `pg` query of the same row', kysely, 'store', 'raw pg');
+  out.push('### Memory store', '');
+  if (!memory) out.push('Not run.', '');
+  else if ('error' in memory) out.push(`Could not run: ${memory.error}`, '');
+  else {
+    out.push(
+      `${n0(memory.sessions)} sessions of ${memory.payloadBytes} bytes each: ${n0(memory.bytesPerSession)} bytes of heap per session ` +
+        `(data included); get ${n0(memory.getOpsPerSecond)} ops/s, set ${n0(memory.setOpsPerSecond)} ops/s at that size.`,
+      '',
+    );
+  }
+  out.push('### SQL cleanup (Kysely store, PostgreSQL)', '');
+  if (!cleanup) out.push('Not run.', '');
+  else if ('error' in cleanup) out.push(`Could not run: ${cleanup.error}`, '');
+  else {
+    out.push(
+      `${n0(cleanup.expiredRows)} expired rows (generated in the database) deleted (${n0(cleanup.deleted)}) in ${cleanup.seconds.toFixed(1)} s by ` +
+        `\`deleteExpired()\` in batches; meanwhile ${n0(cleanup.liveReads)} live reads, p50 ${ms(cleanup.p50Ms)}, p99 ${ms(cleanup.p99Ms)} ` +
+        `(p99 ${ms(cleanup.idleP99Ms)} with no cleanup running).`,
+      '',
+    );
+  }
+
+  out.push('## Versions', '');
+  out.push(
+    Object.entries(results.versions)
+      .map(([name, version]) => `${name} ${version}`)
+      .join(' · '),
+    '',
+  );
+  return `${out.join('\n')}\n`;
+}
+
+const xml = (s: string): string => s.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;');
+
+/** A horizontal bar chart of every variant's ratio to its bare framework, per route. */
+export function svg(results: Results): string {
+  const colors: Record<string, string> = { '/none': '#8da0cb', '/read': '#66c2a5', '/write': '#fc8d62' };
+  const rows = VARIANTS.filter((v) => v.kind !== 'bare' && results.ratios.some((r) => r.variant === v.id));
+  const barH = 7;
+  const rowH = barH * 3 + 8;
+  const left = 330;
+  const width = 900;
+  const plotW = width - left - 40;
+  const top = 70;
+  const max = Math.max(1.2, ...results.ratios.map((r) => r.toBare.value));
+  const scale = (v: number): number => left + (Math.min(v, max) / max) * plotW;
+  let y = top;
+  const parts: string[] = [];
+  let lastGroup = '';
+  for (const v of rows) {
+    if (v.group !== lastGroup) {
+      if (lastGroup !== '') y += 10;
+      parts.push(`<text x="10" y="${y + 12}" font-weight="bold">${xml(v.group)}</text>`);
+      y += 18;
+      lastGroup = v.group;
+    }
+    const bold = v.kind === 'cloakroom' ? ' font-weight="bold" fill="#1a5fb4"' : '';
+    parts.push(`<text x="${left - 8}" y="${y + rowH / 2}" text-anchor="end"${bold}>${xml(v.label)}</text>`);
+    ROUTES.forEach((route, i) => {
+      const r = results.ratios.find((row) => row.variant === v.id && row.route === route);
+      if (!r) return;
+      const by = y + 2 + i * barH;
+      parts.push(
+        `<rect x="${left}" y="${by}" width="${Math.max(1, scale(r.toBare.value) - left).toFixed(1)}" height="${barH - 1}" fill="${colors[route]}"/>`,
+        `<text x="${(scale(r.toBare.value) + 3).toFixed(1)}" y="${by + barH - 1}" font-size="8">${r.toBare.value.toFixed(2)}</text>`,
+      );
+    });
+    y += rowH;
+  }
+  const bottom = y + 5;
+  const grid: string[] = [];
+  for (let t = 0; t <= max + 1e-9; t += 0.25) {
+    const x = scale(t).toFixed(1);
+    grid.push(
+      `<line x1="${x}" y1="${top - 5}" x2="${x}" y2="${bottom}" stroke="${Math.abs(t - 1) < 1e-9 ? '#333' : '#ddd'}"/>`,
+      `<text x="${x}" y="${bottom + 14}" text-anchor="middle" font-size="10">${t.toFixed(2)}</text>`,
+    );
+  }
+  const legend = ROUTES.map(
+    (route, i) =>
+      `<rect x="${left + i * 90}" y="36" width="12" height="10" fill="${colors[route]}"/><text x="${left + i * 90 + 16}" y="45">${route}</text>`,
+  );
+  const m = results.machine;
+  const versions = ['@cloakroom/session-core', 'express', 'koa', 'hono', 'fastify']
+    .filter((name) => results.versions[name])
+    .map((name) => `${name} ${results.versions[name]}`)
+    .join(', ');
+  const footer = [
+    `${results.mode} run ${results.startedAt.slice(0, 16).replace('T', ' ')} UTC · ${m.cpus} × ${m.model} · Node ${m.node} · ${results.config.connections} connections, median of ${results.config.sweeps} sweep(s) × ${results.config.seconds} s`,
+    versions,
+  ];
+  const height = bottom + 30 + footer.length * 14;
+  return `<svg xmlns="http://www.w3.org/2000/svg" width="${width}" height="${height}" viewBox="0 0 ${width} ${height}" font-family="system-ui, sans-serif" font-size="11">
+<rect width="100%" height="100%" fill="#fff"/>
+<text x="10" y="20" font-size="15" font-weight="bold">Throughput relative to the same framework with no session (1.00 = bare; higher is better)</text>
+${legend.join('\n')}
+${grid.join('\n')}
+${parts.join('\n')}
+${footer.map((line, i) => `<text x="10" y="${bottom + 34 + i * 14}" font-size="10" fill="#555">${xml(line)}</text>`).join('\n')}
+</svg>
+`;
+}

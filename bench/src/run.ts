@@ -1,0 +1,365 @@
+/**
+ * `pnpm bench` (full, about 20 minutes on 2 cores) and `pnpm bench --quick` (about a minute).
+ * Options: `--only <regex>` runs only the HTTP variants whose id matches; `--no-micro` and `--no-http`
+ * skip a part. Writes results/latest.json, results/latest.md and ../docs/bench.svg.
+ */
+import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { connect } from 'node:net';
+import { cpus, loadavg, release, type } from 'node:os';
+import { fileURLToPath } from 'node:url';
+import { parseArgs } from 'node:util';
+import { Redis } from 'ioredis';
+import pg from 'pg';
+import { contention, type LoadResult, throughput } from './load.ts';
+import { cleanupMicro, deleteByPrefix, kyselyMicro, memoryMicro, redisMicro } from './micro.ts';
+import { markdown, svg } from './report.ts';
+import { type ContentionResult, cellOf, computeRatios, computeTargets, type Results } from './results.ts';
+import { measureRoundTrips } from './round-trips.ts';
+import {
+  canPin,
+  createSessions,
+  get,
+  pinSelf,
+  type RunningServer,
+  startServer,
+  stopServer,
+} from './servers.ts';
+import { GROUPS, ROUTES, VARIANTS, type Variant } from './variants.ts';
+
+const { values: args } = parseArgs({
+  options: {
+    quick: { type: 'boolean', default: false },
+    only: { type: 'string' },
+    'no-micro': { type: 'boolean', default: false },
+    'no-http': { type: 'boolean', default: false },
+  },
+});
+
+const REDIS_URL = process.env.REDIS_URL ?? 'redis://127.0.0.1:6379';
+const PG_URL = process.env.PG_URL ?? 'postgres://postgres@127.0.0.1:5432/test';
+const RUN_ID = `${Date.now().toString(36)}${process.pid}`;
+const PREFIX = `bench:${RUN_ID}:`;
+const PG_TABLE = `bench_sessions_${RUN_ID}`;
+const SERVER_CORE = 0;
+const LOAD_CORE = 1;
+
+const config = args.quick
+  ? {
+      seconds: 0.5,
+      warmupSeconds: 0.25,
+      sweeps: 1,
+      connections: 16,
+      sessions: 250,
+      contentionRequests: 200,
+      contentionConnections: 16,
+    }
+  : {
+      seconds: 2,
+      warmupSeconds: 1,
+      sweeps: 5,
+      connections: 16,
+      sessions: 1000,
+      contentionRequests: 2000,
+      contentionConnections: 32,
+    };
+const micro = args.quick
+  ? { seconds: 0.2, repeats: 1, memorySessions: 50_000, cleanupRows: 20_000 }
+  : { seconds: 1.5, repeats: 3, memorySessions: 1_000_000, cleanupRows: 1_000_000 };
+
+const only = args.only ? new RegExp(args.only) : null;
+const variants = VARIANTS.filter((v) => !only || only.test(v.id) || v.kind === 'bare');
+const started = performance.now();
+const pinned = canPin() && pinSelf(LOAD_CORE);
+
+const bench = fileURLToPath(new URL('../', import.meta.url));
+function versionOf(name: string, from = bench): string {
+  try {
+    return (
+      JSON.parse(readFileSync(`${from}node_modules/${name}/package.json`, 'utf8')) as { version: string }
+    ).version;
+  } catch {
+    return 'unknown';
+  }
+}
+
+const versionNames = [
+  ...new Set([
+    '@cloakroom/session-core',
+    'autocannon',
+    ...VARIANTS.flatMap((v) => v.packages),
+    'ioredis',
+    'kysely',
+    'pg',
+  ]),
+];
+const results: Results = {
+  mode: args.quick ? 'quick' : 'full',
+  startedAt: new Date().toISOString(),
+  finishedAt: '',
+  machine: {
+    cpus: cpus().length,
+    model: cpus()[0]?.model.trim() ?? 'unknown',
+    node: process.versions.node,
+    os: `${type()} ${release()}`,
+    pinned,
+    loadAverageStart: loadavg(),
+    loadAverageEnd: [],
+  },
+  config,
+  versions: Object.fromEntries(versionNames.map((name) => [name, versionOf(name)])),
+  variants: [],
+  http: {},
+  ratios: [],
+  contention: [],
+  roundTrips: [],
+  micro: {},
+  targets: [],
+  notes: [],
+};
+if (!pinned)
+  results.notes.push('taskset could not pin processes here: server and load generator share the cores.');
+if (cpus().length < 2) results.notes.push('Fewer than 2 cores: the load generator competes with the server.');
+
+let step = 0;
+const totalSteps =
+  (args['no-http']
+    ? 0
+    : variants.length * ROUTES.length * config.sweeps + variants.filter((v) => v.kind !== 'bare').length) +
+  (args['no-micro'] ? 0 : 4) +
+  1;
+function progress(message: string): void {
+  step++;
+  const elapsed = ((performance.now() - started) / 1000).toFixed(0).padStart(4);
+  process.stdout.write(`[${String(step).padStart(3)}/${totalSteps}] ${elapsed} s  ${message}\n`);
+}
+const fmt = (r: LoadResult): string =>
+  `${Math.round(r.rps).toLocaleString('en-US').padStart(7)} req/s  p50 ${r.p50} ms  p99 ${r.p99} ms${r.non2xx + r.errors > 0 ? `  (${r.non2xx} non-2xx, ${r.errors} errors)` : ''}`;
+
+function reachable(url: string, fallbackPort: number): Promise<boolean> {
+  const { hostname, port } = new URL(url);
+  return new Promise((resolve) => {
+    const socket = connect({ host: hostname, port: Number(port || fallbackPort) });
+    socket.setTimeout(1000);
+    socket.once('connect', () => {
+      socket.destroy();
+      resolve(true);
+    });
+    socket.once('error', () => resolve(false));
+    socket.once('timeout', () => {
+      socket.destroy();
+      resolve(false);
+    });
+  });
+}
+const servers = { redis: await reachable(REDIS_URL, 6379), postgres: await reachable(PG_URL, 5432) };
+const unavailable = (v: Variant): string | null => {
+  if (v.store === 'redis' && !servers.redis) return `Redis is not reachable at ${REDIS_URL} (set REDIS_URL)`;
+  if (v.store === 'postgres' && !servers.postgres)
+    return `PostgreSQL is not reachable at ${PG_URL} (set PG_URL)`;
+  return null;
+};
+
+const rotate = <T>(list: readonly T[], by: number): T[] => list.map((_, i) => list[(i + by) % list.length]!);
+
+async function runGroup(group: (typeof GROUPS)[number]): Promise<void> {
+  const members = variants.filter((v) => v.group === group);
+  if (members.length === 0) return;
+  const running = new Map<string, RunningServer>();
+  const cookies = new Map<string, string[]>();
+  try {
+    // Servers start and create their sessions side by side; measurements below run one at a time.
+    await Promise.all(
+      members.map(async (v) => {
+        const missing = unavailable(v);
+        if (missing) {
+          results.variants.push({ id: v.id, ok: false, error: missing });
+          return;
+        }
+        try {
+          const server = await startServer(v.id, {
+            core: pinned ? SERVER_CORE : null,
+            env: { BENCH_PREFIX: `${PREFIX}${v.id}:`, BENCH_PG_TABLE: PG_TABLE, REDIS_URL, PG_URL },
+            timeoutMs: 60_000,
+          });
+          running.set(v.id, server);
+          if (v.kind !== 'bare') {
+            const list = await createSessions(server.port, config.sessions);
+            const check = await get(server.port, '/read', list[0]);
+            if (check.status !== 200 || check.body !== '1') {
+              throw new Error(
+                `a session created by /write reads back ${check.status} "${check.body}", not 1`,
+              );
+            }
+            cookies.set(v.id, list);
+          }
+          results.variants.push({ id: v.id, ok: true });
+        } catch (error) {
+          const server = running.get(v.id);
+          running.delete(v.id);
+          if (server) await stopServer(server);
+          results.variants.push({ id: v.id, ok: false, error: (error as Error).message });
+          process.stdout.write(`      ${v.id}: could not run: ${(error as Error).message.slice(0, 300)}\n`);
+        }
+      }),
+    );
+    const live = members.filter((v) => running.has(v.id));
+    // The bare framework gets the same Cookie headers as a session variant, so header parsing costs alike.
+    const anyCookies = [...cookies.values()][0] ?? [];
+    const cookiesOf = (v: Variant): string[] => cookies.get(v.id) ?? anyCookies;
+    const samples = new Map<string, LoadResult[]>();
+    for (const v of live) {
+      for (const route of ROUTES) {
+        await throughput({
+          port: running.get(v.id)!.port,
+          route,
+          seconds: config.warmupSeconds,
+          connections: config.connections,
+          cookies: cookiesOf(v),
+        });
+      }
+    }
+    for (let sweep = 0; sweep < config.sweeps; sweep++) {
+      for (const route of ROUTES) {
+        for (const v of rotate(live, sweep)) {
+          const result = await throughput({
+            port: running.get(v.id)!.port,
+            route,
+            seconds: config.seconds,
+            connections: config.connections,
+            cookies: cookiesOf(v),
+          });
+          const key = `${v.id} ${route}`;
+          samples.set(key, [...(samples.get(key) ?? []), result]);
+          progress(
+            `${v.id.padEnd(28)} ${route.padEnd(6)} sweep ${sweep + 1}/${config.sweeps}  ${fmt(result)}`,
+          );
+        }
+      }
+    }
+    for (const v of live) {
+      results.http[v.id] = Object.fromEntries(
+        ROUTES.map((route) => [route, cellOf(samples.get(`${v.id} ${route}`) ?? [])]),
+      );
+    }
+    for (const v of live.filter((v) => v.kind !== 'bare')) {
+      const port = running.get(v.id)!.port;
+      const [cookie] = await createSessions(port, 1, 1);
+      const run = await contention({
+        port,
+        cookie: cookie!,
+        amount: config.contentionRequests,
+        connections: config.contentionConnections,
+      });
+      const read = await get(port, '/read', cookie);
+      const finalCounter = Number(read.body);
+      const row: ContentionResult = {
+        variant: v.id,
+        requests: config.contentionRequests,
+        ok: run.ok,
+        failed: run.failed,
+        finalCounter,
+        lost: Math.max(0, run.ok - (finalCounter - 1)),
+      };
+      results.contention.push(row);
+      progress(
+        `${v.id.padEnd(28)} contention: ${row.ok} 2xx, final counter ${row.finalCounter}, ${row.lost} lost`,
+      );
+    }
+  } finally {
+    await Promise.all([...running.values()].map(stopServer));
+  }
+}
+
+async function cleanUp(): Promise<void> {
+  if (servers.redis) {
+    const client = new Redis(REDIS_URL, { lazyConnect: true, maxRetriesPerRequest: 1 });
+    await client.connect();
+    await deleteByPrefix(client, PREFIX);
+    await client.quit();
+  }
+  if (servers.postgres) {
+    const client = new pg.Client({ connectionString: PG_URL });
+    await client.connect();
+    await client.query(`DROP TABLE IF EXISTS "${PG_TABLE}"`);
+    await client.end();
+  }
+}
+
+async function attempt<T>(name: string, run: () => Promise<T>): Promise<T | { error: string }> {
+  try {
+    return await run();
+  } catch (error) {
+    const message = (error as Error).message.split('\n')[0]!.slice(0, 300);
+    process.stdout.write(`      ${name}: could not run: ${message}\n`);
+    return { error: message };
+  }
+}
+
+try {
+  results.roundTrips = await measureRoundTrips();
+  progress(`round trips: ${results.roundTrips.map((r) => `${r.scenario} ${r.total}`).join(', ')}`);
+  if (!args['no-http']) for (const group of GROUPS) await runGroup(group);
+  if (!args['no-micro']) {
+    const needs = (ok: boolean, what: string, url: string, variable: string): void => {
+      if (!ok) throw new Error(`${what} is not reachable at ${url} (set ${variable})`);
+    };
+    results.micro.redis = await attempt('redis', async () => {
+      needs(servers.redis, 'Redis', REDIS_URL, 'REDIS_URL');
+      return redisMicro({
+        url: REDIS_URL,
+        prefix: `${PREFIX}micro:`,
+        seconds: micro.seconds,
+        repeats: micro.repeats,
+      });
+    });
+    progress(
+      `Redis store vs raw ioredis: ${Array.isArray(results.micro.redis) ? results.micro.redis.map((r) => `${r.operation} ${r.mode} ${r.ratio.toFixed(2)}×`).join(', ') : 'failed'}`,
+    );
+    results.micro.kysely = await attempt('kysely', async () => {
+      needs(servers.postgres, 'PostgreSQL', PG_URL, 'PG_URL');
+      return kyselyMicro({
+        url: PG_URL,
+        table: `bench_micro_${RUN_ID}`,
+        seconds: micro.seconds,
+        repeats: micro.repeats,
+      });
+    });
+    progress(
+      `Kysely store vs raw pg: ${Array.isArray(results.micro.kysely) ? results.micro.kysely.map((r) => `${r.mode} ${r.ratio.toFixed(2)}×`).join(', ') : 'failed'}`,
+    );
+    results.micro.memory = await attempt('memory', () => memoryMicro(micro.memorySessions, micro.seconds));
+    progress(
+      `memory store at ${micro.memorySessions.toLocaleString('en-US')} sessions: ${'error' in results.micro.memory ? 'failed' : `${Math.round(results.micro.memory.bytesPerSession)} bytes/session`}`,
+    );
+    results.micro.cleanup = await attempt('cleanup', async () => {
+      needs(servers.postgres, 'PostgreSQL', PG_URL, 'PG_URL');
+      return cleanupMicro({ url: PG_URL, table: `bench_cleanup_${RUN_ID}`, rows: micro.cleanupRows });
+    });
+    progress(
+      `SQL cleanup of ${micro.cleanupRows.toLocaleString('en-US')} rows: ${'error' in results.micro.cleanup ? 'failed' : `${results.micro.cleanup.seconds.toFixed(1)} s, live p99 ${results.micro.cleanup.p99Ms.toFixed(1)} ms`}`,
+    );
+  }
+} finally {
+  await cleanUp();
+}
+
+results.finishedAt = new Date().toISOString();
+results.machine.loadAverageEnd = loadavg();
+if (Math.max(...results.machine.loadAverageStart, ...results.machine.loadAverageEnd) > results.machine.cpus) {
+  results.notes.push(
+    `The machine was busy with other work (load average above ${results.machine.cpus}, the number of cores): absolute numbers are low and noisy; interleaving spreads the noise over all variants alike, but ratios near 1.0 are within noise when their spread overlaps.`,
+  );
+}
+results.ratios = computeRatios(results);
+results.targets = computeTargets(results);
+const out = fileURLToPath(new URL('../results/', import.meta.url));
+mkdirSync(out, { recursive: true });
+mkdirSync(fileURLToPath(new URL('../../docs/', import.meta.url)), { recursive: true });
+writeFileSync(`${out}latest.json`, `${JSON.stringify(results, null, 2)}\n`);
+writeFileSync(`${out}latest.md`, markdown(results));
+writeFileSync(fileURLToPath(new URL('../../docs/bench.svg', import.meta.url)), svg(results));
+const met = results.targets.filter((t) => t.met === true).length;
+const missed = results.targets.filter((t) => t.met === false).length;
+process.stdout.write(
+  `done in ${((performance.now() - started) / 1000).toFixed(0)} s: targets ${met} met, ${missed} missed; wrote bench/results/latest.{json,md} and docs/bench.svg\n`,
+);

@@ -1,0 +1,131 @@
+/** Starts variant servers as their own processes, pinned to one core, and creates their sessions. */
+import { type ChildProcess, spawn, spawnSync } from 'node:child_process';
+import { fileURLToPath } from 'node:url';
+
+const SERVERS = fileURLToPath(new URL('../servers/', import.meta.url));
+
+export interface RunningServer {
+  readonly id: string;
+  readonly port: number;
+  readonly child: ChildProcess;
+  /** What the server wrote to stderr (the last few kilobytes). */
+  readonly errors: () => string;
+}
+
+/** Whether `taskset` can pin processes here. */
+export function canPin(): boolean {
+  return spawnSync('taskset', ['-p', String(process.pid)], { stdio: 'ignore' }).status === 0;
+}
+
+/** Pins every thread of this process (the load generator) to `core`. */
+export function pinSelf(core: number): boolean {
+  return (
+    spawnSync('taskset', ['-a', '-cp', String(core), String(process.pid)], { stdio: 'ignore' }).status === 0
+  );
+}
+
+/**
+ * Starts `servers/<id>.ts` on a free loopback port, pinned to `core` when `pin` is set, and waits for its
+ * `ready <port>` line.
+ * @throws Error naming the server and quoting its stderr when it exits or is not ready in time
+ */
+export function startServer(
+  id: string,
+  options: { core: number | null; env: Record<string, string>; timeoutMs?: number },
+): Promise<RunningServer> {
+  const node = [process.execPath, `${SERVERS}${id}.ts`];
+  const [command, ...args] = options.core === null ? node : ['taskset', '-c', String(options.core), ...node];
+  const child = spawn(command!, args, {
+    env: { ...process.env, ...options.env, PORT: '0', NODE_ENV: 'production' },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  let stderr = '';
+  child.stderr!.setEncoding('utf8').on('data', (chunk: string) => {
+    stderr = (stderr + chunk).slice(-4000);
+  });
+  const errors = (): string => stderr.trim();
+  return new Promise((resolve, reject) => {
+    let stdout = '';
+    const timer = setTimeout(() => {
+      child.kill('SIGKILL');
+      reject(new Error(`${id}: not ready within ${options.timeoutMs ?? 20_000} ms. ${errors()}`));
+    }, options.timeoutMs ?? 20_000);
+    child.on('exit', (code, signal) => {
+      clearTimeout(timer);
+      reject(new Error(`${id}: exited (${signal ?? code}) before it was ready. ${errors()}`));
+    });
+    child.stdout!.setEncoding('utf8').on('data', (chunk: string) => {
+      stdout += chunk;
+      const match = /ready (\d+)/.exec(stdout);
+      if (match) {
+        clearTimeout(timer);
+        child.removeAllListeners('exit');
+        resolve({ id, port: Number(match[1]), child, errors });
+      }
+    });
+  });
+}
+
+/** Stops a server with SIGTERM (it closes its clients), then SIGKILL after two seconds. */
+export async function stopServer(server: RunningServer): Promise<void> {
+  if (server.child.exitCode !== null || server.child.signalCode !== null) return;
+  await new Promise<void>((resolve) => {
+    const kill = setTimeout(() => server.child.kill('SIGKILL'), 2000);
+    server.child.once('exit', () => {
+      clearTimeout(kill);
+      resolve();
+    });
+    server.child.kill('SIGTERM');
+  });
+}
+
+/**
+ * Turns a response's `Set-Cookie` headers into the `Cookie` header a browser would send back: for a name
+ * set twice the last one wins, and an empty value (a deletion) is dropped.
+ */
+export function cookieHeader(setCookies: readonly string[]): string {
+  const jar = new Map<string, string>();
+  for (const line of setCookies) {
+    const pair = line.split(';', 1)[0]!.trim();
+    const equals = pair.indexOf('=');
+    if (equals <= 0) continue;
+    const name = pair.slice(0, equals);
+    jar.delete(name);
+    if (equals < pair.length - 1) jar.set(name, pair);
+  }
+  return [...jar.values()].join('; ');
+}
+
+/**
+ * Creates `count` sessions by calling `/write` without a cookie, `concurrency` at a time.
+ * @returns the `Cookie` header of each session
+ * @throws Error when a response fails or sets no cookie
+ */
+export async function createSessions(port: number, count: number, concurrency = 16): Promise<string[]> {
+  const cookies: string[] = [];
+  let next = 0;
+  const worker = async (): Promise<void> => {
+    while (next < count) {
+      next++;
+      const response = await fetch(`http://127.0.0.1:${port}/write`);
+      await response.text();
+      const cookie = cookieHeader(response.headers.getSetCookie());
+      if (response.status !== 200 || cookie === '') {
+        throw new Error(`/write answered ${response.status} with no session cookie`);
+      }
+      cookies.push(cookie);
+    }
+  };
+  await Promise.all(Array.from({ length: concurrency }, worker));
+  return cookies;
+}
+
+/** GETs a route with a cookie and returns the status and body. */
+export async function get(
+  port: number,
+  route: string,
+  cookie?: string,
+): Promise<{ status: number; body: string }> {
+  const response = await fetch(`http://127.0.0.1:${port}${route}`, cookie ? { headers: { cookie } } : {});
+  return { status: response.status, body: await response.text() };
+}
