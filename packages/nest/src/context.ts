@@ -7,7 +7,7 @@ import type {
   SessionHandle,
   SessionManager,
 } from '@cloakroom/session-core';
-import { NestSession } from './nest-session.ts';
+import { nestSession } from './nest-session.ts';
 
 /**
  * The session slot of one request. The handle is opened on first use, so a request that never touches
@@ -18,7 +18,7 @@ export class RequestSlot {
   readonly #manager: SessionManager<SessionData>;
   readonly #cookie: string | undefined;
   #handle: SessionHandle<SessionData> | undefined;
-  #session: NestSession | undefined;
+  #session: Session<SessionData> | undefined;
   /** Whether the request arrived over TLS; settled before the handle opens. */
   secure: boolean;
   /** Set by Fastify's onSend hook: the head Fastify writes next already carries the commit. */
@@ -38,7 +38,7 @@ export class RequestSlot {
   get session(): Session<SessionData> {
     if (this.#session === undefined) {
       this.#handle = this.#manager.open({ cookie: this.#cookie, secure: this.secure });
-      this.#session = new NestSession(this.#handle.session);
+      this.#session = nestSession(this.#handle.session);
     }
     return this.#session;
   }

@@ -1,7 +1,7 @@
 import type { Session, SessionData, SessionManager } from '@cloakroom/session-core';
 import { Inject, Injectable } from '@nestjs/common';
 import { currentSession, requireCurrentSession } from './access.ts';
-import { NestSession } from './nest-session.ts';
+import { nestSession } from './nest-session.ts';
 import { SESSION_MANAGER } from './tokens.ts';
 
 /** The reading half of a session: what code that cannot write a response (a WebSocket gateway) may use. */
@@ -54,6 +54,6 @@ export class SessionService<Data extends SessionData = SessionData> {
    */
   readOnly(cookie: string | readonly string[] | null | undefined): ReadonlySession<Data> {
     const header = typeof cookie === 'string' ? cookie : cookie ? cookie.join('; ') : undefined;
-    return new NestSession(this.manager.open({ cookie: header }).session);
+    return nestSession(this.manager.open({ cookie: header }).session);
   }
 }
