@@ -927,8 +927,9 @@ class RequestSession<Data extends SessionData> implements Session<Data>, Session
   #readonly(what: string): never {
     throw new SessionError(
       'SESSION_COOKIE_READONLY',
-      `${what} needs to set the session cookie, which this response cannot do (in Next.js, Server Components ` +
-        'cannot set cookies): do it in a Route Handler, a Server Action or the proxy.',
+      `${what} needs to set the session cookie, which this response can no longer carry (its head was sent, ` +
+        'or, in Next.js, it is a Server Component): make the change before the response starts, or in ' +
+        'Next.js in a Route Handler, a Server Action or the proxy.',
     );
   }
 
