@@ -1,6 +1,6 @@
 /** Every HTTP variant the bench runs: one server file each, under ../servers/. */
 
-export type Group = 'express' | 'koa' | 'hono' | 'fastify';
+export type Group = 'express' | 'koa' | 'hono' | 'fastify' | 'nest';
 export type Route = '/none' | '/read' | '/write';
 export const ROUTES: readonly Route[] = ['/none', '/read', '/write'];
 
@@ -171,9 +171,33 @@ export const VARIANTS: readonly Variant[] = [
     store: 'memory',
     packages: ['@fastify/session', '@fastify/cookie'],
   },
+  {
+    id: 'nest-bare',
+    group: 'nest',
+    label: 'NestJS (Express platform), no session',
+    kind: 'bare',
+    store: 'none',
+    packages: ['@nestjs/core', '@nestjs/platform-express'],
+  },
+  {
+    id: 'nest-cloakroom-memory',
+    group: 'nest',
+    label: 'Cloakroom, memory store',
+    kind: 'cloakroom',
+    store: 'memory',
+    packages: ['@cloakroom/session-nest'],
+  },
+  {
+    id: 'nest-cloakroom-redis',
+    group: 'nest',
+    label: 'Cloakroom, Redis',
+    kind: 'cloakroom',
+    store: 'redis',
+    packages: ['@cloakroom/session-nest', '@cloakroom/session-redis', 'ioredis'],
+  },
 ];
 
-export const GROUPS: readonly Group[] = ['express', 'koa', 'hono', 'fastify'];
+export const GROUPS: readonly Group[] = ['express', 'koa', 'hono', 'fastify', 'nest'];
 
 /** The bare variant of a group. */
 export function bareOf(group: Group): Variant {
