@@ -17,6 +17,7 @@ export interface ListeningServer {
   address(): AddressInfo | string | null;
   close(callback?: (error?: Error) => void): unknown;
   once(event: 'listening', listener: () => void): unknown;
+  once(event: 'error', listener: (error: Error) => void): unknown;
 }
 
 /**
@@ -56,7 +57,8 @@ export async function setUpDemo(
  * Prints `listening on http://<host>:<port>` once the server listens (the line scripts and tests wait
  * for; with `PORT=0` it carries the port picked), and on SIGTERM or SIGINT stops accepting connections,
  * lets requests in flight finish, then runs `close` (the session manager, then the store and its clients),
- * so the process exits by itself. A shutdown that hangs for 10 s exits with status 1.
+ * so the process exits by itself. A shutdown that hangs for 10 s exits with status 1, and so does a server
+ * that cannot listen (the port is taken), after one line that says why.
  * @example
  * serveUntilSignal(app.listen(config.port, config.host), async () => {
  *   await sessions.manager.close();
@@ -75,6 +77,11 @@ export function serveUntilSignal(server: ListeningServer, close: () => Promise<v
   };
   if (server.listening) announce();
   else server.once('listening', announce);
+  server.once('error', (error) => {
+    // EADDRINUSE and the like: one clear line, not a stack trace.
+    console.error(`demo: cannot listen: ${error.message}`);
+    void close().finally(() => process.exit(1));
+  });
 
   let stopping = false;
   const stop = (signal: NodeJS.Signals): void => {

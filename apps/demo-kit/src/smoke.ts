@@ -261,6 +261,14 @@ export function describeDemoSmoke(options: DemoSmokeOptions): void {
       }
     });
 
+    it('exits 1 with one clear line when its port is taken', async () => {
+      const port = new URL(a.url).port;
+      const attempt = startDemo({ dir: options.dir, env: { ...env, PORT: port } });
+      await expect(attempt).rejects.toThrow(
+        /exited \(1\) before listening[\s\S]*demo: cannot listen: .*EADDRINUSE/,
+      );
+    });
+
     it('closes the server and the store on SIGTERM and exits 0', async () => {
       const demo = await startDemo({ dir: options.dir, env });
       expect((await new DemoClient().json(`${demo.url}/api/count`, 'POST')).status).toBe(200);
