@@ -105,8 +105,14 @@ describe('tieredStore()', () => {
     vi.useRealTimers();
   });
 
-  const build = (options: { cacheTtlMs?: number; retryMs?: number; maxPendingRemovals?: number } = {}) =>
-    tieredStore({ cache, durable, onError: (error) => errors.push(error), ...options });
+  const build = (
+    options: {
+      cacheTtlMs?: number;
+      retryMs?: number;
+      maxPendingRemovals?: number;
+      cacheTimeoutMs?: number;
+    } = {},
+  ) => tieredStore({ cache, durable, onError: (error) => errors.push(error), ...options });
 
   describe('get()', () => {
     it('reads the durable store once, then serves from the cache', async () => {
@@ -413,6 +419,24 @@ describe('tieredStore()', () => {
       expect(durable.reads).toBe(reads + 2); // refilled once, then served by the cache again
     });
 
+    it('gives up on a cache that does not answer after cacheTimeoutMs', async () => {
+      const hanging = { ...cache, get: () => new Promise<never>(() => {}) };
+      const store = tieredStore({
+        cache: hanging,
+        durable,
+        cacheTimeoutMs: 100,
+        onError: (e) => errors.push(e),
+      });
+      const key = newKey();
+      await rawDurable.set(key, write('a'));
+      const read = store.get(key);
+      await vi.advanceTimersByTimeAsync(100);
+      expect((await read)?.data).toBe('a');
+      expect(errors.map((e) => e.operation)).toEqual(['cache.get']);
+      expect(String((errors[0]?.cause as Error).message)).toContain('timed out after 100 ms');
+      expect(vi.getTimerCount()).toBe(0);
+    });
+
     it('keeps serving when the onError hook throws', async () => {
       const store = tieredStore({
         cache,
@@ -449,5 +473,7 @@ describe('tieredStore()', () => {
     expect(() => tieredStore({ cache: durable, durable })).toThrow(/two different stores/);
     expect(() => tieredStore({ cache, durable, cacheTtlMs: 0 })).toThrow(/cacheTtlMs/);
     expect(() => tieredStore({ cache, durable, retryMs: Number.NaN })).toThrow(/retryMs/);
+    expect(() => tieredStore({ cache, durable, cacheTimeoutMs: -1 })).toThrow(/cacheTimeoutMs/);
+    expect(() => tieredStore({ cache, durable, cacheTimeoutMs: 0 })).not.toThrow();
   });
 });

@@ -25,6 +25,13 @@ export interface TieredStoreOptions<D extends AnySessionStore = AnySessionStore>
    */
   readonly cacheTtlMs?: number;
   /**
+   * Longest wait for one cache operation, in milliseconds, before it counts as a failure and the
+   * request goes on with the durable store alone (`0`: only the cache store's own timeout applies).
+   * A cache that hangs then costs a request at most this long, and only once per `retryMs`.
+   * @default 1_000
+   */
+  readonly cacheTimeoutMs?: number;
+  /**
    * After a cache failure, how long the cache is left alone before it is tried again, in
    * milliseconds (requests meanwhile use the durable store only, without waiting on the cache).
    * Removals that could not reach the cache are retried on this period too.
@@ -58,6 +65,7 @@ export type TieredSessionStore<D extends AnySessionStore = AnySessionStore> = Se
 
 const DEFAULT_CACHE_TTL = 60_000;
 const DEFAULT_RETRY = 5_000;
+const DEFAULT_CACHE_TIMEOUT = 1_000;
 const DEFAULT_MAX_PENDING = 10_000;
 /** Marks a cache value written by this store, so anything else in the cache reads as a miss. */
 const ENVELOPE = 'ct1';
@@ -156,6 +164,7 @@ class TieredStore {
   readonly #durable: AnySessionStore;
   readonly #cacheTtl: number;
   readonly #retry: number;
+  readonly #cacheTimeout: number;
   readonly #maxPending: number;
   readonly #onError: (error: SessionStoreError) => void;
   readonly #now: () => number;
@@ -186,6 +195,10 @@ class TieredStore {
     this.#durable = options.durable;
     this.#cacheTtl = positive('cacheTtlMs', options.cacheTtlMs, DEFAULT_CACHE_TTL);
     this.#retry = positive('retryMs', options.retryMs, DEFAULT_RETRY);
+    this.#cacheTimeout =
+      options.cacheTimeoutMs === 0
+        ? 0
+        : positive('cacheTimeoutMs', options.cacheTimeoutMs, DEFAULT_CACHE_TIMEOUT);
     this.#maxPending = positive('maxPendingRemovals', options.maxPendingRemovals, DEFAULT_MAX_PENDING);
     this.#onError =
       options.onError ??
@@ -376,8 +389,19 @@ class TieredStore {
   }
 
   async #cacheCall<T>(operation: string, call: () => Promise<T>): Promise<T | typeof FAILED> {
+    let timer: ReturnType<typeof setTimeout> | undefined;
     try {
-      return await call();
+      const pending = call();
+      if (this.#cacheTimeout === 0) return await pending;
+      // Settles later, unobserved, when the timeout wins: never an unhandled rejection.
+      pending.catch(() => {});
+      const ms = this.#cacheTimeout;
+      return await Promise.race([
+        pending,
+        new Promise<never>((_, reject) => {
+          timer = setTimeout(() => reject(new Error(`timed out after ${ms} ms`)), ms);
+        }),
+      ]);
     } catch (error) {
       this.#bypassUntil = this.#now() + this.#retry;
       try {
@@ -392,6 +416,8 @@ class TieredStore {
         // A throwing error hook must not turn a cache failure into a failed request.
       }
       return FAILED;
+    } finally {
+      if (timer !== undefined) clearTimeout(timer);
     }
   }
 }
