@@ -433,7 +433,7 @@ describe('tieredStore()', () => {
       await vi.advanceTimersByTimeAsync(100);
       expect((await read)?.data).toBe('a');
       expect(errors.map((e) => e.operation)).toEqual(['cache.get']);
-      expect(String((errors[0]?.cause as Error).message)).toContain('timed out after 100 ms');
+      expect(String((errors[0]?.cause as Error | undefined)?.message)).toContain('timed out after 100 ms');
       expect(vi.getTimerCount()).toBe(0);
     });
 
