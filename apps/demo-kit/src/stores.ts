@@ -91,7 +91,11 @@ async function createSqlStore(config: DemoConfig): Promise<DemoStore> {
     dialect = new MysqlDialect({ pool: createPool({ uri: config.mysqlUrl, connectionLimit: 10 }) });
   } else {
     const [{ DatabaseSync }, { mkdirSync }, { dirname }] = await Promise.all([
-      import('node:sqlite'),
+      import('node:sqlite').catch(() => {
+        throw new Error(
+          `demo: the SQLite store needs node:sqlite (Node 22.5 or newer; this is ${process.version})`,
+        );
+      }),
       import('node:fs'),
       import('node:path'),
     ]);
