@@ -44,6 +44,11 @@ export async function startApp(env: Record<string, string> = {}): Promise<AppSer
       stdio: ['ignore', 'pipe', 'pipe'],
     },
   );
+  // Never outlive the test run, even when it is interrupted.
+  const killOnExit = (): void => {
+    child.kill('SIGKILL');
+  };
+  process.once('exit', killOnExit);
   let output = '';
   child.stdout?.on('data', (chunk: Buffer) => {
     output += chunk.toString('utf8');
@@ -71,6 +76,7 @@ export async function startApp(env: Record<string, string> = {}): Promise<AppSer
     baseUrl,
     output: () => output,
     async close() {
+      process.removeListener('exit', killOnExit);
       if (child.exitCode !== null) return;
       const exited = once(child, 'exit');
       child.kill('SIGTERM');
