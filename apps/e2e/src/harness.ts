@@ -197,7 +197,11 @@ async function startOnce(demo: Demo, env: DemoEnv, timeoutMs: number, port: numb
       const message =
         `e2e: ${demo.name} exited (${signal ?? `code ${code}`}) before it was ready. ` +
         `Is it built? (pnpm --filter ${demo.name} build)\n--- its output ---\n${output}`;
-      reject(output.includes('EADDRINUSE') ? new PortTaken(message) : new Error(message));
+      reject(
+        /EADDRINUSE|address already in use|port \d+ is (?:already )?in use/i.test(output)
+          ? new PortTaken(message)
+          : new Error(message),
+      );
     });
   });
   let timer: NodeJS.Timeout | undefined;
