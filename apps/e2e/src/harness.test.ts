@@ -24,7 +24,7 @@ import { createServer } from 'node:http';
 const port = Number(process.env.PORT);
 const server = createServer((req, res) => res.end(JSON.stringify({
   store: process.env.SESSION_STORE ?? null, secure: process.env.SESSION_COOKIE_SECURE, nodeEnv: process.env.NODE_ENV,
-  secretLength: (process.env.SESSION_SECRET ?? '').length,
+  secretLength: (process.env.SESSION_SECRET ?? '').length, node: process.execPath,
 })));
 server.listen(port, '127.0.0.1', () => console.log('listening on http://127.0.0.1:' + port));
 `;
@@ -49,7 +49,13 @@ describe('startDemo()', () => {
     const app = await startDemo(demo, { SESSION_STORE: 'memory' });
     expect(app.baseUrl).toBe(`http://127.0.0.1:${app.port}`);
     const seen = (await (await fetch(app.baseUrl)).json()) as Record<string, unknown>;
-    expect(seen).toEqual({ store: 'memory', secure: 'false', nodeEnv: 'production', secretLength: 43 });
+    expect(seen).toEqual({
+      store: 'memory',
+      secure: 'false',
+      nodeEnv: 'production',
+      secretLength: 43,
+      node: process.execPath, // the Node that runs the tests, whatever else is on PATH
+    });
     expect(app.output()).toContain('listening on');
     expect(await app.stop()).toEqual({ code: 0, signal: null, forced: false });
     expect(await refused(app.port), 'nothing listens any more').toBe(true);

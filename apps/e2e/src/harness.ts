@@ -3,7 +3,7 @@ import { randomBytes } from 'node:crypto';
 import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { createServer, Socket } from 'node:net';
 import { tmpdir } from 'node:os';
-import { delimiter, join } from 'node:path';
+import { delimiter, dirname, join } from 'node:path';
 import { type Demo, demoDir } from './demos.ts';
 
 /** Environment a demo honours (issue 8); every value is a string, as in `process.env`. */
@@ -148,7 +148,10 @@ async function startOnce(demo: Demo, env: DemoEnv, timeoutMs: number, port: numb
   const dir = demoDir(demo);
   const script = startScript(demo);
   const processEnv = childEnv(port, env);
-  processEnv.PATH = [join(dir, 'node_modules/.bin'), process.env.PATH ?? ''].join(delimiter);
+  // The demo's own bins, then the Node running these tests (`node` in a start script is that one).
+  processEnv.PATH = [join(dir, 'node_modules/.bin'), dirname(process.execPath), process.env.PATH ?? ''].join(
+    delimiter,
+  );
   // A plain command replaces the shell (`exec`), so the child is the demo itself and its exit status is
   // the demo's; a compound script keeps its shell. Either way the group is what stop() waits for.
   const command = /[;&|]/.test(script) ? script : `exec ${script}`;
