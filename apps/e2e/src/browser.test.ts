@@ -18,6 +18,9 @@ const ARGS = [
 
 let browser: Browser | undefined;
 
+/** Waits for what a click changes (a redirect and a new page, or a Server Action's refresh). */
+const poll = <T>(read: () => Promise<T>) => expect.poll(read, { timeout: 10_000, interval: 50 });
+
 /** One Chromium for the file (playwright gives it a fresh temporary profile); contexts per demo. */
 async function launch(): Promise<Browser> {
   if (browser !== undefined) return browser;
@@ -66,6 +69,13 @@ describeDemos('in Chromium (SQLite store)', (demo) => {
     expect(await page.title()).toContain(demo.framework);
     await page.getByTestId('user-none').waitFor();
 
+    // A wrong password: the page says so and nobody is signed in.
+    await page.getByPlaceholder('username').fill('alice');
+    await page.getByPlaceholder('password').fill('not-her-password');
+    await page.getByTestId('login').click();
+    await poll(() => page.getByTestId('flash').textContent()).toMatch(/wrong username or password/i);
+    await page.getByTestId('user-none').waitFor();
+
     // Sign in: the welcome shows once, on the page the sign-in lands on.
     await signIn(page, 'alice', 'alice-secret');
     expect(await page.getByTestId('user').textContent()).toBe('alice');
@@ -76,14 +86,14 @@ describeDemos('in Chromium (SQLite store)', (demo) => {
     expect(cookie!.sameSite).toBe('Lax');
 
     await page.getByTestId('increment').click();
-    await expect.poll(() => page.getByTestId('count').textContent()).toBe('1');
+    await poll(() => page.getByTestId('count').textContent()).toBe('1');
     expect(await page.getByTestId('flash').count(), 'the flash is gone after one showing').toBe(0);
     await page.getByTestId('increment').click();
-    await expect.poll(() => page.getByTestId('count').textContent()).toBe('2');
+    await poll(() => page.getByTestId('count').textContent()).toBe('2');
 
     await page.getByPlaceholder('item').fill('scarf');
     await page.getByTestId('add').click();
-    await expect.poll(() => page.getByTestId('cart').textContent()).toContain('scarf');
+    await poll(() => page.getByTestId('cart').textContent()).toContain('scarf');
     await page.getByPlaceholder('item').fill('umbrella');
     await page.getByTestId('add').click();
     await expect
@@ -95,9 +105,9 @@ describeDemos('in Chromium (SQLite store)', (demo) => {
     await signIn(other, 'alice', 'alice-secret');
     await page.reload();
     expect(await page.getByTestId('session').count(), 'the laptop sees both sessions').toBe(2);
-    await expect.poll(() => other.getByTestId('session').count()).toBe(2);
+    await poll(() => other.getByTestId('session').count()).toBe(2);
     await other.getByTestId('revoke').click();
-    await expect.poll(() => other.getByTestId('session').count()).toBe(1);
+    await poll(() => other.getByTestId('session').count()).toBe(1);
     expect(await other.getByTestId('user').textContent()).toBe('alice');
     await page.reload();
     await page.getByTestId('user-none').waitFor();
