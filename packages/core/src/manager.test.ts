@@ -189,6 +189,19 @@ describe('lazy sessions', () => {
     expect(h.memory.size).toBe(0);
   });
 
+  it('delete(), clear() or regenerate() on a request without a session write nothing and set no cookie', async () => {
+    const h = setup();
+    for (let i = 0; i < 100; i++) {
+      const handle = h.manager.open({ cookie: null });
+      handle.session.delete('a');
+      handle.session.clear();
+      handle.session.regenerate();
+      expect((await handle.commit({ status: 200 })).setCookie).toBeNull();
+    }
+    expect(h.memory.size).toBe(0);
+    expect(h.calls.create ?? 0).toBe(0);
+  });
+
   it('concurrent reads in one request share one store load', async () => {
     const h = setup();
     const { cookie } = await write(h.manager, null, (s) => s.set('a', 1));

@@ -232,6 +232,10 @@ const CACHE_HEADERS: ReadonlyArray<readonly [string, string]> = [
 const VARY_ONLY: ReadonlyArray<readonly [string, string]> = [['Vary', 'Cookie']];
 const encoder = new TextEncoder();
 
+function isEmpty(record: SessionRecord): boolean {
+  return record.data.size === 0 && record.flash.size === 0 && record.userId === null && record.csrf === null;
+}
+
 function seconds(name: string, value: number | undefined, fallback: number): number {
   const result = value ?? fallback;
   if (!Number.isFinite(result) || result <= 0)
@@ -899,8 +903,10 @@ class RequestSession<Data extends SessionData> implements Session<Data>, Session
     }
 
     const loaded = await this.#load();
-    if (loaded === null && this.#ops.length === 0) {
-      // regenerate() on a session that holds nothing: still nothing to save.
+    if (loaded === null && isEmpty(this.#view!)) {
+      // A new session whose changes leave it empty (delete, clear, regenerate on nothing): nothing to
+      // save, no cookie; a flood of such requests writes nothing.
+      this.#ops = [];
       this.#regenerate = false;
       return this.#result();
     }
@@ -929,7 +935,7 @@ class RequestSession<Data extends SessionData> implements Session<Data>, Session
       'SESSION_COOKIE_READONLY',
       `${what} needs to set the session cookie, which this response can no longer carry (its head was sent, ` +
         'or, in Next.js, it is a Server Component): make the change before the response starts, or in ' +
-        'Next.js in a Route Handler, a Server Action or the proxy.',
+        'Next.js in a Route Handler or a Server Action.',
     );
   }
 
