@@ -1,0 +1,64 @@
+// A bounded load run on loopback: workers, each one browser with its own session, adding unique items to
+// its cart as fast as the app answers, while a script moves the fault proxy through its phases.
+import { Client } from './http.ts';
+
+/** One request of the run, timed against the run's start. */
+export interface Sample {
+  readonly worker: number;
+  readonly item: string;
+  readonly start: number;
+  readonly end: number;
+  /** The status, or 0 when the request itself failed (connection reset by the app: it died). */
+  readonly status: number;
+}
+
+/** The outcome of {@link runLoad}. */
+export interface LoadRun {
+  readonly samples: Sample[];
+  /** The workers' clients, holding their session cookies. */
+  readonly clients: Client[];
+}
+
+/**
+ * Runs `workers` loops of `POST /api/cart` against `baseUrl` for `durationMs`, calling `script(t)` with the
+ * elapsed time every few milliseconds (to switch faults). Stops early after `maxRequests`.
+ */
+export async function runLoad(options: {
+  baseUrl: string;
+  workers: number;
+  durationMs: number;
+  maxRequests: number;
+  script: (elapsedMs: number) => void;
+}): Promise<LoadRun> {
+  const clients = Array.from({ length: options.workers }, () => new Client(options.baseUrl));
+  // Each worker starts with a session holding one acknowledged item.
+  await Promise.all(clients.map((client, w) => client.post('/api/cart', { item: `w${w}-start` })));
+  const samples: Sample[] = [];
+  const t0 = performance.now();
+  const elapsed = (): number => performance.now() - t0;
+  const ticker = setInterval(() => options.script(elapsed()), 5);
+  let count = 0;
+  const loops = clients.map(async (client, worker) => {
+    for (let n = 0; elapsed() < options.durationMs && count < options.maxRequests; n++) {
+      count++;
+      const item = `w${worker}-${n}`;
+      const start = elapsed();
+      let status = 0;
+      try {
+        status = (await client.post('/api/cart', { item })).status;
+      } catch {
+        status = 0;
+      }
+      samples.push({ worker, item, start, end: elapsed(), status });
+      // A 503 is answered at once: pace retries a little, as a browser would, so the outage phase is not
+      // just a busy loop.
+      if (status !== 200) await new Promise((resolve) => setTimeout(resolve, 2));
+    }
+  });
+  try {
+    await Promise.all(loops);
+  } finally {
+    clearInterval(ticker);
+  }
+  return { samples, clients };
+}
