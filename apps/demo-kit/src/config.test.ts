@@ -23,6 +23,7 @@ describe('loadConfig()', () => {
       idleTimeout: 1800,
       absoluteTimeout: 86_400,
       cookieSecure: true,
+      scenarioRoutes: false,
     });
   });
 
@@ -40,6 +41,7 @@ describe('loadConfig()', () => {
       SESSION_IDLE_TIMEOUT: '60',
       SESSION_ABSOLUTE_TIMEOUT: '120',
       SESSION_COOKIE_SECURE: 'false',
+      DEMO_SCENARIO_ROUTES: '1',
     });
     expect(config).toEqual({
       port: 0,
@@ -54,6 +56,7 @@ describe('loadConfig()', () => {
       idleTimeout: 60,
       absoluteTimeout: 120,
       cookieSecure: false,
+      scenarioRoutes: true,
     });
   });
 

@@ -29,7 +29,16 @@ export interface DemoConfig {
   readonly absoluteTimeout: number;
   /** `SESSION_COOKIE_SECURE`: `false` (or `0`) only for plain-HTTP local use. @default true */
   readonly cookieSecure: boolean;
+  /**
+   * `DEMO_SCENARIO_ROUTES=1`: also serve the shared scenario app's routes (packages/adapter-test) under
+   * {@link SCENARIO_PREFIX}, so apps/e2e can run the adapters' scenario suite against the demo. Tests only.
+   * @default false
+   */
+  readonly scenarioRoutes: boolean;
 }
+
+/** Where a demo serves the scenario app's routes when `DEMO_SCENARIO_ROUTES=1`. */
+export const SCENARIO_PREFIX = '/__scenarios';
 
 const STORES: readonly StoreKind[] = ['sqlite', 'memory', 'redis', 'memcached', 'postgres', 'mysql'];
 const DEVELOPMENT_SECRET = 'cloakroom-demo-development-secret-do-not-deploy';
@@ -60,7 +69,7 @@ function port(env: NodeJS.ProcessEnv, fallback: number): number {
 /**
  * Reads the demo configuration from the environment: `PORT`, `HOST`, `SESSION_SECRET`, `SESSION_STORE`,
  * `SESSION_SQLITE_FILE`, `REDIS_URL`, `MEMCACHED_URL`, `PG_URL`, `MYSQL_URL`, `SESSION_IDLE_TIMEOUT`,
- * `SESSION_ABSOLUTE_TIMEOUT`, `SESSION_COOKIE_SECURE`. Empty variables count as unset.
+ * `SESSION_ABSOLUTE_TIMEOUT`, `SESSION_COOKIE_SECURE`, `DEMO_SCENARIO_ROUTES`. Empty variables count as unset.
  * @param env the environment. @default process.env
  * @param defaultPort the port when `PORT` is unset. @default 3000
  * @throws Error naming the variable when a value is invalid (unknown store, bad number).
@@ -91,5 +100,6 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, defaultPort = 3
     idleTimeout: seconds(env, 'SESSION_IDLE_TIMEOUT', 1800),
     absoluteTimeout: seconds(env, 'SESSION_ABSOLUTE_TIMEOUT', 86_400),
     cookieSecure: secure !== 'false' && secure !== '0',
+    scenarioRoutes: env.DEMO_SCENARIO_ROUTES === '1',
   };
 }

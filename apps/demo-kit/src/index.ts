@@ -13,7 +13,7 @@ export {
   readState,
   revokeOthers,
 } from './actions.ts';
-export { type DemoConfig, loadConfig, type StoreKind } from './config.ts';
+export { type DemoConfig, loadConfig, SCENARIO_PREFIX, type StoreKind } from './config.ts';
 export { type DemoAction, errorOutcome, isFormPost, NOT_FOUND, type Outcome, perform } from './outcome.ts';
 export { escapeHtml, type PageOptions, renderDemoPage, renderPage } from './page.ts';
 export {

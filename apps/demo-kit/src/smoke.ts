@@ -269,6 +269,23 @@ export function describeDemoSmoke(options: DemoSmokeOptions): void {
       );
     });
 
+    it('serves the scenario app only with DEMO_SCENARIO_ROUTES=1', async () => {
+      expect((await fetch(`${a.url}/__scenarios/none`)).status).toBe(404);
+      const demo = await startDemo({ dir: options.dir, env: { ...env, DEMO_SCENARIO_ROUTES: '1' } });
+      try {
+        const none = await fetch(`${demo.url}/__scenarios/none`);
+        expect(none.status).toBe(200);
+        expect(await none.text()).toBe('none');
+        const client = new DemoClient();
+        expect((await client.json(`${demo.url}/__scenarios/increment?key=n`, 'POST')).body).toEqual({
+          value: 1,
+        });
+        expect((await client.json(`${demo.url}/__scenarios/get?key=n`)).body).toEqual({ value: 1 });
+      } finally {
+        await demo.stop();
+      }
+    });
+
     it('closes the server and the store on SIGTERM and exits 0', async () => {
       const demo = await startDemo({ dir: options.dir, env });
       expect((await new DemoClient().json(`${demo.url}/api/count`, 'POST')).status).toBe(200);

@@ -14,8 +14,10 @@ import {
   readState,
   renderDemoPage,
   revokeOthers,
+  SCENARIO_PREFIX,
 } from 'demo-kit';
 import express, { type ErrorRequestHandler, type Express, type RequestHandler, type Response } from 'express';
+import { scenarioRoutes } from './scenario-routes.ts';
 
 // Types req.session: req.session.get('cart') is a Promise<string[] | undefined>.
 declare module '@cloakroom/session-express' {
@@ -35,8 +37,14 @@ const api =
     send(res, await perform(action, req.session, req.body, req.get('content-type')));
   };
 
-/** The demo app: the page, the JSON API and /healthz, with sessions in `options.store`. */
-export function createApp(options: Parameters<typeof session>[0]): {
+/**
+ * The demo app: the page, the JSON API and /healthz, with sessions in `options.store`; with
+ * `scenarios`, also the shared scenario app's routes under SCENARIO_PREFIX (for apps/e2e).
+ */
+export function createApp(
+  options: Parameters<typeof session>[0],
+  scenarios = false,
+): {
   app: Express;
   sessions: ReturnType<typeof session>;
 } {
@@ -68,6 +76,8 @@ export function createApp(options: Parameters<typeof session>[0]): {
   app.post('/api/login', api(login));
   app.post('/api/logout', api(logout));
   app.post('/api/sessions/revoke-others', api(revokeOthers));
+
+  if (scenarios) app.use(SCENARIO_PREFIX, scenarioRoutes());
 
   app.use((_req, res) => send(res, NOT_FOUND));
   // Express 5 hands rejected async handlers here: 503 for a store outage, 403 for CSRF, 400 for bad JSON.

@@ -21,11 +21,13 @@ import {
   readState,
   renderDemoPage,
   revokeOthers,
+  SCENARIO_PREFIX,
 } from 'demo-kit';
 import { type Context, Hono } from 'hono';
 import { bodyLimit } from 'hono/body-limit';
 import { HTTPException } from 'hono/http-exception';
 import type { ContentfulStatusCode, RedirectStatusCode } from 'hono/utils/http-status';
+import { scenarioRoutes } from './scenario-routes.ts';
 
 type DemoEnv = SessionEnv<DemoData>;
 
@@ -52,8 +54,14 @@ async function body(c: Context): Promise<unknown> {
 const api = (action: DemoAction) => async (c: Context<DemoEnv>) =>
   send(c, await perform(action, c.get('session'), await body(c), c.req.header('content-type')));
 
-/** The demo app: the page, the JSON API and /healthz, with sessions in `options.store`. */
-export function createApp(options: SessionOptions): {
+/**
+ * The demo app: the page, the JSON API and /healthz, with sessions in `options.store`; with
+ * `scenarios`, also the shared scenario app's routes under SCENARIO_PREFIX (for apps/e2e).
+ */
+export function createApp(
+  options: SessionOptions,
+  scenarios = false,
+): {
   app: Hono<DemoEnv>;
   sessions: SessionMiddleware<DemoData>;
 } {
@@ -80,6 +88,8 @@ export function createApp(options: SessionOptions): {
   app.post('/api/login', api(login));
   app.post('/api/logout', api(logout));
   app.post('/api/sessions/revoke-others', api(revokeOthers));
+
+  if (scenarios) app.route(SCENARIO_PREFIX, scenarioRoutes());
 
   app.notFound((c) => send(c, NOT_FOUND));
   // 503 for a store outage (an HTTPException around the SessionStoreError), 403 for CSRF, DemoError's own.

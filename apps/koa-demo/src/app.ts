@@ -18,6 +18,7 @@ import {
   revokeOthers,
 } from 'demo-kit';
 import Koa, { type Context } from 'koa';
+import { scenarioRoutes } from './scenario-routes.ts';
 
 // Types ctx.session: ctx.session.get('cart') is a Promise<string[] | undefined>.
 declare module '@cloakroom/session-koa' {
@@ -35,8 +36,14 @@ const api = (action: DemoAction) => async (ctx: Context) => {
   send(ctx, await perform(action, ctx.session, ctx.request.body, ctx.get('content-type')));
 };
 
-/** The demo app: the page, the JSON API and /healthz, with sessions in `options.store`. */
-export function createApp(options: Parameters<typeof session>[0]): {
+/**
+ * The demo app: the page, the JSON API and /healthz, with sessions in `options.store`; with
+ * `scenarios`, also the shared scenario app's routes under SCENARIO_PREFIX (for apps/e2e).
+ */
+export function createApp(
+  options: Parameters<typeof session>[0],
+  scenarios = false,
+): {
   app: Koa;
   sessions: ReturnType<typeof session>;
 } {
@@ -85,6 +92,7 @@ export function createApp(options: Parameters<typeof session>[0]): {
   router.post('/api/logout', api(logout));
   router.post('/api/sessions/revoke-others', api(revokeOthers));
   app.use(router.routes());
+  if (scenarios) app.use(scenarioRoutes().routes());
 
   app.use((ctx) => send(ctx, NOT_FOUND));
   return { app, sessions };
