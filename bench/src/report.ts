@@ -50,9 +50,13 @@ export function markdown(results: Results): string {
     );
     for (const v of variants) {
       const status = results.variants.find((s) => s.id === v.id);
-      if (!status?.ok) {
+      if (!status) {
+        out.push(`| ${v.label} | – | not run (left out by --only) | | | | | |`);
+        continue;
+      }
+      if (!status.ok) {
         out.push(
-          `| ${v.label} | – | could not run: ${(status?.error ?? 'not run').replace(/\|/g, '/').replace(/\s+/g, ' ').slice(0, 200)} | | | | | |`,
+          `| ${v.label} | – | could not run: ${status.error ?? 'unknown error'.replace(/\|/g, '/').replace(/\s+/g, ' ').slice(0, 200)} | | | | | |`,
         );
         continue;
       }
@@ -153,7 +157,8 @@ export function svg(results: Results): string {
   const width = 900;
   const plotW = width - left - 40;
   const top = 70;
-  const max = Math.max(1.2, ...results.ratios.map((r) => r.toBare.value));
+  // Bars past 2.0 (noise on a busy machine) stop at the edge; their label keeps the value.
+  const max = Math.min(2, Math.max(1.2, ...results.ratios.map((r) => r.toBare.value)));
   const scale = (v: number): number => left + (Math.min(v, max) / max) * plotW;
   let y = top;
   const parts: string[] = [];

@@ -3,7 +3,8 @@
  * Options: `--only <regex>` runs only the HTTP variants whose id matches; `--no-micro` and `--no-http`
  * skip a part. Writes results/latest.json, results/latest.md and ../docs/bench.svg.
  */
-import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { spawnSync } from 'node:child_process';
+import { existsSync, mkdirSync, readdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import { connect } from 'node:net';
 import { cpus, loadavg, release, type } from 'node:os';
 import { fileURLToPath } from 'node:url';
@@ -15,15 +16,7 @@ import { cleanupMicro, deleteByPrefix, kyselyMicro, memoryMicro, redisMicro } fr
 import { markdown, svg } from './report.ts';
 import { type ContentionResult, cellOf, computeRatios, computeTargets, type Results } from './results.ts';
 import { measureRoundTrips } from './round-trips.ts';
-import {
-  canPin,
-  createSessions,
-  get,
-  pinSelf,
-  type RunningServer,
-  startServer,
-  stopServer,
-} from './servers.ts';
+import { canPin, createSessions, get, pin, type RunningServer, startServer, stopServer } from './servers.ts';
 import { GROUPS, ROUTES, VARIANTS, type Variant } from './variants.ts';
 
 const { values: args } = parseArgs({
@@ -69,7 +62,7 @@ const micro = args.quick
 const only = args.only ? new RegExp(args.only) : null;
 const variants = VARIANTS.filter((v) => !only || only.test(v.id) || v.kind === 'bare');
 const started = performance.now();
-const pinned = canPin() && pinSelf(LOAD_CORE);
+const pinned = canPin() && pin(process.pid, LOAD_CORE);
 
 const bench = fileURLToPath(new URL('../', import.meta.url));
 function versionOf(name: string, from = bench): string {
@@ -161,9 +154,51 @@ const unavailable = (v: Variant): string | null => {
 
 const rotate = <T>(list: readonly T[], by: number): T[] => list.map((_, i) => list[(i + by) % list.length]!);
 
+/** Newest modification time of the files under a directory (build output and dependencies left out). */
+function newest(dir: string): number {
+  let latest = 0;
+  for (const entry of readdirSync(dir, { withFileTypes: true, recursive: true })) {
+    const path = `${entry.parentPath}/${entry.name}`;
+    if (!entry.isFile() || path.includes('/.next/') || path.includes('/node_modules/')) continue;
+    latest = Math.max(latest, statSync(path).mtimeMs);
+  }
+  return latest;
+}
+
+/**
+ * Builds servers/next-app (next build) unless its build is newer than its sources and than
+ * @cloakroom/session-next's dist. Throws with the build's output when it fails.
+ */
+function buildNextApp(): void {
+  const app = `${bench}servers/next-app`;
+  const buildId = `${app}/.next/BUILD_ID`;
+  const adapter = `${bench}node_modules/@cloakroom/session-next/dist`;
+  if (existsSync(buildId)) {
+    const built = statSync(buildId).mtimeMs;
+    if (built > newest(app) && (!existsSync(adapter) || built > newest(adapter))) return;
+  }
+  process.stdout.write('      building servers/next-app (next build) ...\n');
+  const build = spawnSync(process.execPath, [`${bench}node_modules/next/dist/bin/next`, 'build', app], {
+    encoding: 'utf8',
+    env: { ...process.env, NEXT_TELEMETRY_DISABLED: '1' },
+    timeout: 300_000,
+  });
+  if (build.status !== 0)
+    throw new Error(`next build failed: ${`${build.stdout}${build.stderr}`.slice(-600)}`);
+}
+
 async function runGroup(group: (typeof GROUPS)[number]): Promise<void> {
   const members = variants.filter((v) => v.group === group);
   if (members.length === 0) return;
+  if (group === 'next') {
+    try {
+      buildNextApp();
+    } catch (error) {
+      for (const v of members)
+        results.variants.push({ id: v.id, ok: false, error: (error as Error).message });
+      return;
+    }
+  }
   const running = new Map<string, RunningServer>();
   const cookies = new Map<string, string[]>();
   try {

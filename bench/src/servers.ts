@@ -17,25 +17,21 @@ export function canPin(): boolean {
   return spawnSync('taskset', ['-p', String(process.pid)], { stdio: 'ignore' }).status === 0;
 }
 
-/** Pins every thread of this process (the load generator) to `core`. */
-export function pinSelf(core: number): boolean {
-  return (
-    spawnSync('taskset', ['-a', '-cp', String(core), String(process.pid)], { stdio: 'ignore' }).status === 0
-  );
+/** Pins every thread of a process to `core`; threads it starts later inherit the pinning. */
+export function pin(pid: number, core: number): boolean {
+  return spawnSync('taskset', ['-a', '-cp', String(core), String(pid)], { stdio: 'ignore' }).status === 0;
 }
 
 /**
- * Starts `servers/<id>.ts` on a free loopback port, pinned to `core` when `pin` is set, and waits for its
- * `ready <port>` line.
+ * Starts `servers/<id>.ts` on a free loopback port and waits for its `ready <port>` line, then pins all
+ * its threads to `core` (unless null). Start-up runs unpinned, so servers of a group start side by side.
  * @throws Error naming the server and quoting its stderr when it exits or is not ready in time
  */
 export function startServer(
   id: string,
   options: { core: number | null; env: Record<string, string>; timeoutMs?: number },
 ): Promise<RunningServer> {
-  const node = [process.execPath, `${SERVERS}${id}.ts`];
-  const [command, ...args] = options.core === null ? node : ['taskset', '-c', String(options.core), ...node];
-  const child = spawn(command!, args, {
+  const child = spawn(process.execPath, [`${SERVERS}${id}.ts`], {
     env: { ...process.env, ...options.env, PORT: '0', NODE_ENV: 'production' },
     stdio: ['ignore', 'pipe', 'pipe'],
   });
@@ -60,7 +56,11 @@ export function startServer(
       if (match) {
         clearTimeout(timer);
         child.removeAllListeners('exit');
-        resolve({ id, port: Number(match[1]), child, errors });
+        const server = { id, port: Number(match[1]), child, errors };
+        if (options.core !== null && !pin(child.pid!, options.core)) {
+          child.kill('SIGKILL');
+          reject(new Error(`${id}: taskset could not pin it to core ${options.core}`));
+        } else resolve(server);
       }
     });
   });

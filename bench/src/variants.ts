@@ -1,6 +1,6 @@
 /** Every HTTP variant the bench runs: one server file each, under ../servers/. */
 
-export type Group = 'express' | 'koa' | 'hono' | 'fastify' | 'nest';
+export type Group = 'express' | 'koa' | 'hono' | 'fastify' | 'nest' | 'next';
 export type Route = '/none' | '/read' | '/write';
 export const ROUTES: readonly Route[] = ['/none', '/read', '/write'];
 
@@ -195,9 +195,33 @@ export const VARIANTS: readonly Variant[] = [
     store: 'redis',
     packages: ['@cloakroom/session-nest', '@cloakroom/session-redis', 'ioredis'],
   },
+  {
+    id: 'next-bare',
+    group: 'next',
+    label: 'Next.js Route Handlers, no session',
+    kind: 'bare',
+    store: 'none',
+    packages: ['next'],
+  },
+  {
+    id: 'next-cloakroom-memory',
+    group: 'next',
+    label: 'Cloakroom, memory store',
+    kind: 'cloakroom',
+    store: 'memory',
+    packages: ['@cloakroom/session-next'],
+  },
+  {
+    id: 'next-cloakroom-redis',
+    group: 'next',
+    label: 'Cloakroom, Redis',
+    kind: 'cloakroom',
+    store: 'redis',
+    packages: ['@cloakroom/session-next', '@cloakroom/session-redis', 'ioredis'],
+  },
 ];
 
-export const GROUPS: readonly Group[] = ['express', 'koa', 'hono', 'fastify', 'nest'];
+export const GROUPS: readonly Group[] = ['express', 'koa', 'hono', 'fastify', 'nest', 'next'];
 
 /** The bare variant of a group. */
 export function bareOf(group: Group): Variant {

@@ -1,0 +1,7 @@
+import { sessions, text } from '../../lib/session';
+
+export const dynamic = 'force-dynamic';
+
+export const GET = sessions
+  ? sessions.withSession(async (_request, _context, session) => text(await session.get('n')))
+  : () => text(0);
