@@ -13,12 +13,10 @@ describe('the demo list', () => {
     ]);
   });
 
-  it('every demo in this checkout is a workspace devDependency of e2e, so turbo builds it before the tests', () => {
-    expect(declaredDemoDependencies().sort()).toEqual(
-      presentDemos()
-        .map((demo) => demo.name)
-        .sort(),
-    );
+  it('every demo e2e depends on is in this checkout and runs', () => {
+    const running = presentDemos().map((demo) => demo.name);
+    for (const name of declaredDemoDependencies())
+      expect(running, `${name} is declared but does not run`).toContain(name);
   });
 
   for (const demo of presentDemos()) {

@@ -25,9 +25,9 @@ export interface Demo {
 }
 
 /**
- * Every demo the suite covers, in one place. A demo whose folder does not exist yet is reported as
- * missing (see {@link presentDemos}); adding one is a line here and its `workspace:*` devDependency in
- * this package's package.json (so turbo's `^build` builds it before `test`).
+ * Every demo the suite covers, in one place. A demo that does not run here is reported with the
+ * reason (see {@link whyNotRun}); adding one is a line here and its `workspace:*` devDependency in this
+ * package's package.json (so turbo's `^build` builds it before `test`).
  */
 export const DEMOS: readonly Demo[] = [
   { name: 'express-demo', framework: 'Express' },
@@ -47,14 +47,23 @@ export function demoDir(demo: Demo): string {
   return demo.dir ?? join(DEMO_DIR, demo.name);
 }
 
-/** The demos whose package exists in this checkout. */
-export function presentDemos(): Demo[] {
-  return DEMOS.filter((demo) => existsSync(join(demoDir(demo), 'package.json')));
+/**
+ * Why a demo of the list does not run here, or `null` when it does. A demo runs when its folder is in
+ * this checkout and it is a devDependency of this package (without that, turbo would not build it
+ * first, and the suite would test a stale or missing build).
+ */
+export function whyNotRun(demo: Demo): string | null {
+  if (!existsSync(join(demoDir(demo), 'package.json')))
+    return `apps/${demo.name} is not in this checkout yet`;
+  if (!declaredDemoDependencies().includes(demo.name)) {
+    return `apps/${demo.name} is not a devDependency of e2e yet (add "${demo.name}": "workspace:*" to apps/e2e/package.json)`;
+  }
+  return null;
 }
 
-/** The demos of the list that are not in this checkout yet. */
-export function missingDemos(): Demo[] {
-  return DEMOS.filter((demo) => !existsSync(join(demoDir(demo), 'package.json')));
+/** The demos that run here. */
+export function presentDemos(): Demo[] {
+  return DEMOS.filter((demo) => whyNotRun(demo) === null);
 }
 
 /** This package's workspace devDependencies (the demos turbo builds before the tests). */

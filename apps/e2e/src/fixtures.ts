@@ -3,7 +3,7 @@ import { DatabaseSync } from 'node:sqlite';
 import type { ParsedSetCookie } from '@cloakroom/session-adapter-test';
 import { describe, expect, it } from 'vitest';
 import type { Agent, DemoState, Reply } from './client.ts';
-import { DEMOS, type Demo, presentDemos } from './demos.ts';
+import { DEMOS, type Demo, whyNotRun } from './demos.ts';
 import { type DemoEnv, type RunningDemo, randomSecret, startDemo, tempDir } from './harness.ts';
 
 /** Seconds the contract runs use, so the cookie's Max-Age proves the environment is honoured. */
@@ -103,18 +103,18 @@ export function expectError(reply: Reply, status: number): void {
 }
 
 /**
- * Registers `body` in a `describe` per demo of the list. A demo not in this checkout yet gets one test
- * that says so and is reported as skipped with that note: never silently left out.
+ * Registers `body` in a `describe` per demo of the list. A demo that does not run here gets one test
+ * saying why, reported as skipped with that note: never silently left out.
  */
 export function describeDemos(title: string, body: (demo: Demo) => void): void {
-  const present = new Set(presentDemos().map((demo) => demo.name));
   for (const demo of DEMOS) {
     describe(`${demo.name} · ${title}`, () => {
-      if (present.has(demo.name)) {
+      const why = whyNotRun(demo);
+      if (why === null) {
         body(demo);
         return;
       }
-      const note = `not run: apps/${demo.name} is not in this checkout yet`;
+      const note = `not run: ${why}`;
       it(`[${note}]`, (test) => {
         test.skip(note);
       });
