@@ -6,11 +6,13 @@ import { ApiController } from './api.controller.ts';
 import { DemoExceptionFilter } from './demo-exception.filter.ts';
 import { DEMO_CONFIG, DEMO_STORE, DemoStoreModule } from './demo-store.module.ts';
 import { PageController } from './page.controller.ts';
+import { ScenarioController } from './scenario.controller.ts';
 
 /**
  * The demo app: sessions from `SessionModule` (store, secret, timeouts and cookie security from the
  * environment, through {@link DemoStoreModule}), the page and `/healthz`, the JSON API, and one exception
- * filter that answers every error as `{ "error": "..." }`.
+ * filter that answers every error as `{ "error": "..." }`; with `config.scenarioRoutes`, also the shared
+ * scenario app's routes (for apps/e2e).
  * @example
  * const app = await NestFactory.create(AppModule.forRoot(loadConfig()));
  */
@@ -37,7 +39,8 @@ export class AppModule {
           global: false,
         }),
       ],
-      controllers: [PageController, ApiController],
+      // DEMO_SCENARIO_ROUTES=1 (tests only): the shared scenario app's routes under /__scenarios as well.
+      controllers: [PageController, ApiController, ...(config.scenarioRoutes ? [ScenarioController] : [])],
       providers: [{ provide: APP_FILTER, useClass: DemoExceptionFilter }],
     };
   }
