@@ -1,0 +1,7 @@
+import { listSessions } from 'demo-kit';
+import { get } from '@/lib/api';
+
+export const dynamic = 'force-dynamic';
+
+/** `[{ current, createdAt }]` for the signed-in user; 401 when signed out. */
+export const GET = get(listSessions);

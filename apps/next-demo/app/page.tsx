@@ -1,0 +1,131 @@
+// The demo page, a Server Component: it reads the session (consuming the flash messages, saved after the
+// response with after()) and renders demo-kit's page as React, with the same labels and data-test hooks,
+// so apps/e2e's browser test drives every demo alike. Its forms post to Server Actions (./actions.ts).
+import { DemoError, type DemoSessionInfo, listSessions, MAX_ITEM_LENGTH, readState } from 'demo-kit';
+import type { ReactNode } from 'react';
+import { getSession } from '@/lib/session';
+import {
+  addToCartAction,
+  incrementAction,
+  signInAction,
+  signOutAction,
+  signOutOthersAction,
+} from './actions';
+
+type Sessions = readonly DemoSessionInfo[] | 'unsupported' | null;
+
+function Form(props: { action: (form: FormData) => Promise<void>; label: string; test: string; children?: ReactNode }) {
+  return (
+    <form action={props.action}>
+      {props.children}
+      <button type="submit" data-test={props.test}>
+        {props.label}
+      </button>
+    </form>
+  );
+}
+
+function SessionList({ sessions }: { sessions: Sessions }) {
+  if (sessions === null) return null;
+  if (sessions === 'unsupported') {
+    return (
+      <section>
+        <h2>Your active sessions</h2>
+        <p className="muted">
+          This store (Memcached) keeps no per-user index, so it cannot list or revoke your sessions.
+        </p>
+      </section>
+    );
+  }
+  return (
+    <section>
+      <h2>Your active sessions</h2>
+      <ul>
+        {sessions.map((s, index) => (
+          <li key={`${s.createdAt}-${index}`} className={s.current ? 'current' : ''} data-test="session">
+            Signed in <time dateTime={s.createdAt}>{s.createdAt.slice(0, 16).replace('T', ' ')} UTC</time>
+            {s.current ? ' (this one)' : ''}
+          </li>
+        ))}
+      </ul>
+      <Form action={signOutOthersAction} label="Sign out other devices" test="revoke" />
+    </section>
+  );
+}
+
+export default async function Home() {
+  const session = await getSession();
+  const state = await readState(session);
+  let sessions: Sessions = null;
+  if (state.user !== null) {
+    sessions = await listSessions(session).catch((error: unknown) => {
+      if (error instanceof DemoError && error.status === 501) return 'unsupported' as const;
+      throw error;
+    });
+  }
+  return (
+    <>
+      <h1>Cloakroom demo · Next.js</h1>
+      {state.flash.length > 0 ? (
+        <section className="flash" data-test="flash">
+          {state.flash.map((message, index) => (
+            <p key={`${index}-${message}`}>{message}</p>
+          ))}
+        </section>
+      ) : null}
+      <section>
+        <h2>Account</h2>
+        {state.user !== null ? (
+          <>
+            <p>
+              Signed in as <strong data-test="user">{state.user}</strong>
+            </p>
+            <Form action={signOutAction} label="Sign out" test="logout" />
+          </>
+        ) : (
+          <>
+            <p data-test="user-none">Not signed in. Demo users: alice / alice-secret, bob / bob-secret.</p>
+            <Form action={signInAction} label="Sign in" test="login">
+              <input name="username" placeholder="username" autoComplete="username" required />
+              <input
+                name="password"
+                type="password"
+                placeholder="password"
+                autoComplete="current-password"
+                required
+              />
+            </Form>
+          </>
+        )}
+      </section>
+      <SessionList sessions={sessions} />
+      <section>
+        <h2>Counter</h2>
+        <p>
+          Count: <strong data-test="count">{state.count}</strong>
+        </p>
+        <Form action={incrementAction} label="Increment" test="increment" />
+      </section>
+      <section>
+        <h2>Cart</h2>
+        {state.cart.length > 0 ? (
+          <ul data-test="cart">
+            {state.cart.map((item, index) => (
+              <li key={`${index}-${item}`}>{item}</li>
+            ))}
+          </ul>
+        ) : (
+          <p className="muted" data-test="cart-empty">
+            Empty.
+          </p>
+        )}
+        <Form action={addToCartAction} label="Add" test="add">
+          <input name="item" placeholder="item" maxLength={MAX_ITEM_LENGTH} required />
+        </Form>
+      </section>
+      <p className="muted">
+        Sessions live in a shared store: sign in here and every other demo instance on the same store sees you.
+      </p>
+    </>
+  );
+}
