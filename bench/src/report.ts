@@ -99,7 +99,18 @@ export function markdown(results: Results): string {
   out.push('', 'Asserted by `pnpm --filter @cloakroom/bench test`.', '');
 
   out.push('## Store micro-benchmarks', '');
-  const { redis, kysely, memory, cleanup } = results.micro;
+  const { core, redis, kysely, memory, cleanup } = results.micro;
+  out.push('### What core costs per request, without HTTP', '');
+  if (!core) out.push('Not run.', '');
+  else if (!Array.isArray(core)) out.push(`Could not run: ${core.error}`, '');
+  else {
+    out.push(
+      "Open a handle from a Cookie header, do what the route does, commit; memory store, `node:crypto`, one request at a time (the load generator's core):",
+      '',
+      core.map((r) => `${r.route} ${r.microseconds.toFixed(1)} µs`).join(' · '),
+      '',
+    );
+  }
   const comparison = (title: string, rows: typeof redis, ours: string, raw: string): void => {
     out.push(`### ${title}`, '');
     if (!rows) out.push('Not run.', '');

@@ -1,5 +1,6 @@
 /** The shape of bench/results/latest.json, and the ratios and targets derived from the measurements. */
 
+import type { CoreCost } from './core-cost.ts';
 import type { LoadResult } from './load.ts';
 import type { CleanupResult, MemoryResult, OpsComparison } from './micro.ts';
 import type { RoundTrips } from './round-trips.ts';
@@ -80,6 +81,7 @@ export interface Results {
   readonly contention: ContentionResult[];
   roundTrips: RoundTrips[];
   readonly micro: {
+    core?: CoreCost[] | { error: string };
     redis?: OpsComparison[] | { error: string };
     kysely?: OpsComparison[] | { error: string };
     memory?: MemoryResult | { error: string };

@@ -11,6 +11,7 @@ import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 import { Redis } from 'ioredis';
 import pg from 'pg';
+import { coreCost } from './core-cost.ts';
 import { contention, type LoadResult, throughput } from './load.ts';
 import { cleanupMicro, deleteByPrefix, kyselyMicro, memoryMicro, redisMicro } from './micro.ts';
 import { markdown, svg } from './report.ts';
@@ -38,12 +39,12 @@ const LOAD_CORE = 1;
 
 const config = args.quick
   ? {
-      seconds: 0.5,
-      warmupSeconds: 0.25,
+      seconds: 0.3,
+      warmupSeconds: 0.1,
       sweeps: 1,
       connections: 16,
-      sessions: 250,
-      contentionRequests: 200,
+      sessions: 100,
+      contentionRequests: 100,
       contentionConnections: 16,
     }
   : {
@@ -118,7 +119,7 @@ const totalSteps =
   (args['no-http']
     ? 0
     : variants.length * ROUTES.length * config.sweeps + variants.filter((v) => v.kind !== 'bare').length) +
-  (args['no-micro'] ? 0 : 4) +
+  (args['no-micro'] ? 0 : 5) +
   1;
 function progress(message: string): void {
   step++;
@@ -159,7 +160,9 @@ function newest(dir: string): number {
   let latest = 0;
   for (const entry of readdirSync(dir, { withFileTypes: true, recursive: true })) {
     const path = `${entry.parentPath}/${entry.name}`;
-    if (!entry.isFile() || path.includes('/.next/') || path.includes('/node_modules/')) continue;
+    // next build itself rewrites tsconfig.json and next-env.d.ts: they do not make a build stale.
+    if (!entry.isFile() || /\/(\.next|node_modules)\/|\/(tsconfig\.json|next-env\.d\.ts)$/.test(path))
+      continue;
     latest = Math.max(latest, statSync(path).mtimeMs);
   }
   return latest;
@@ -338,6 +341,10 @@ try {
     const needs = (ok: boolean, what: string, url: string, variable: string): void => {
       if (!ok) throw new Error(`${what} is not reachable at ${url} (set ${variable})`);
     };
+    results.micro.core = await attempt('core', () => coreCost(micro.seconds));
+    progress(
+      `core per request (no HTTP): ${Array.isArray(results.micro.core) ? results.micro.core.map((r) => `${r.route} ${r.microseconds.toFixed(1)} µs`).join(', ') : 'failed'}`,
+    );
     results.micro.redis = await attempt('redis', async () => {
       needs(servers.redis, 'Redis', REDIS_URL, 'REDIS_URL');
       return redisMicro({
