@@ -14,7 +14,12 @@ import {
 
 type Sessions = readonly DemoSessionInfo[] | 'unsupported' | null;
 
-function Form(props: { action: (form: FormData) => Promise<void>; label: string; test: string; children?: ReactNode }) {
+function Form(props: {
+  action: (form: FormData) => Promise<void>;
+  label: string;
+  test: string;
+  children?: ReactNode;
+}) {
   return (
     <form action={props.action}>
       {props.children}
@@ -124,7 +129,8 @@ export default async function Home() {
         </Form>
       </section>
       <p className="muted">
-        Sessions live in a shared store: sign in here and every other demo instance on the same store sees you.
+        Sessions live in a shared store: sign in here and every other demo instance on the same store sees
+        you.
       </p>
     </>
   );
