@@ -10,8 +10,9 @@ export function proxy(request: NextRequest) {
 export const config = {
   matcher: [
     {
-      // Not the API (withSession does it), not /healthz (never touches the session), not static files.
-      source: '/((?!api/|healthz$|_next/static|_next/image|favicon.ico).*)',
+      // Not the API nor the test-only scenario routes (withSession commits and touches there), not
+      // /healthz (never touches the session), not static files.
+      source: '/((?!api/|__scenarios/|healthz$|_next/static|_next/image|favicon.ico).*)',
       missing: [{ type: 'header', key: 'next-router-prefetch' }],
     },
   ],

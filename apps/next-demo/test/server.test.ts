@@ -281,6 +281,25 @@ describe('next-demo, built server', () => {
     }
   });
 
+  it('serves the scenario app under /__scenarios only with DEMO_SCENARIO_ROUTES=1', async () => {
+    expect((await fetch(`${a.url}/__scenarios/none`)).status).toBe(404);
+    const demo = await start({ ...env, DEMO_SCENARIO_ROUTES: '1' });
+    try {
+      const none = await fetch(`${demo.url}/__scenarios/none`);
+      expect(none.status).toBe(200);
+      expect(await none.text()).toBe('none');
+      expect(none.headers.getSetCookie()).toEqual([]);
+      const client = new DemoClient();
+      expect((await client.json(`${demo.url}/__scenarios/increment?key=n`, 'POST')).body).toEqual({
+        value: 1,
+      });
+      expect((await client.json(`${demo.url}/__scenarios/get?key=n`)).body).toEqual({ value: 1 });
+      expect((await client.json(`${demo.url}/__scenarios/nope`)).status).toBe(404);
+    } finally {
+      await demo.stop();
+    }
+  });
+
   it('exits 1 with one clear line when its port is taken', async () => {
     const attempt = start({ ...env, PORT: new URL(a.url).port });
     await expect(attempt).rejects.toThrow(
