@@ -20,14 +20,16 @@ export interface LoadRun {
 }
 
 /**
- * Runs `workers` loops of `POST /api/cart` against `baseUrl` for `durationMs`, calling `script(t)` with the
- * elapsed time every few milliseconds (to switch faults). Stops early after `maxRequests`.
+ * Runs `workers` loops of `POST /api/cart` against `baseUrl` for at least `durationMs` and then until
+ * `minRequests` were made (never past `capMs`), calling `script(t)` with the elapsed time every few
+ * milliseconds (to switch faults).
  */
 export async function runLoad(options: {
   baseUrl: string;
   workers: number;
   durationMs: number;
-  maxRequests: number;
+  minRequests: number;
+  capMs: number;
   script: (elapsedMs: number) => void;
 }): Promise<LoadRun> {
   const clients = Array.from({ length: options.workers }, () => new Client(options.baseUrl));
@@ -39,7 +41,9 @@ export async function runLoad(options: {
   const ticker = setInterval(() => options.script(elapsed()), 5);
   let count = 0;
   const loops = clients.map(async (client, worker) => {
-    for (let n = 0; elapsed() < options.durationMs && count < options.maxRequests; n++) {
+    const more = (): boolean =>
+      elapsed() < options.capMs && (elapsed() < options.durationMs || count < options.minRequests);
+    for (let n = 0; more(); n++) {
       count++;
       const item = `w${worker}-${n}`;
       const start = elapsed();

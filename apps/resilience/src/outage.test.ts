@@ -45,7 +45,7 @@ const TARGETS: readonly Target[] = [
     url: () => PG_URL,
     port: 5432,
     boundMs: 7_000,
-    minRequests: 1_000,
+    minRequests: 2_000,
   },
   {
     store: 'mysql',
@@ -53,7 +53,7 @@ const TARGETS: readonly Target[] = [
     url: () => MYSQL_URL,
     port: 3306,
     boundMs: 7_000,
-    minRequests: 300,
+    minRequests: 1_000,
   },
 ];
 
@@ -90,7 +90,8 @@ describe.each(TARGETS)('$store behind a fault proxy, under load', (target) => {
       baseUrl: demo.baseUrl,
       workers: 8,
       durationMs: OUTAGE_END + RECOVERY + 1_000,
-      maxRequests: 6_000,
+      minRequests: target.minRequests,
+      capMs: 30_000,
       script: (t) => {
         const want = t >= OUTAGE_START && t < OUTAGE_END ? 'refuse' : 'pass';
         if (proxy.mode !== want) proxy.set(want);
