@@ -106,8 +106,12 @@ export function redactError(error: unknown): Error {
 }
 
 function scrubMessage(message: string): string {
-  // Connection strings may carry passwords: drop user-info from any URL.
-  const noCredentials = message.replace(/([a-z][a-z0-9+.-]*:\/\/)[^@/\s]*@/gi, '$1***@');
+  // Connection strings may carry passwords: drop user-info from any URL. Quoted text is where drivers
+  // echo values (mysql2 "near '…'", pg "invalid input syntax for type json: \"…\""): everything from
+  // the first quote on is dropped (quotes inside values make finer cuts unreliable).
+  const noCredentials = message
+    .replace(/([a-z][a-z0-9+.-]*:\/\/)[^@/\s]*@/gi, '$1***@')
+    .replace(/['"`][\s\S]*$/, '…');
   return noCredentials.length > MAX_MESSAGE ? `${noCredentials.slice(0, MAX_MESSAGE)}…` : noCredentials;
 }
 

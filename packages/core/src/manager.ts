@@ -199,10 +199,27 @@ interface Loaded {
 
 type Op = (record: SessionRecord) => void;
 
+/** What one commit takes from the request's pending changes. */
+interface Taken {
+  readonly ops: readonly Op[];
+  readonly regenerate: boolean;
+  readonly forceTouch: boolean;
+  readonly doomed: ReadonlyArray<Promise<string | null>>;
+  readonly expired: readonly string[];
+  readonly destroyed: boolean;
+}
+
+/** A copy of `record` with `ops` applied. */
+function replay(record: SessionRecord, ops: readonly Op[]): SessionRecord {
+  const copy = cloneRecord(record);
+  for (const op of ops) op(copy);
+  return copy;
+}
+
 interface SerialEntry {
   tail: Promise<unknown>;
   pending: number;
-  latest: { record: SessionRecord; version: string } | undefined;
+  latest: Versioned | undefined;
   /** Updates waiting for their turn; the first to run writes them all at once. */
   queue: UpdateJob[];
 }
@@ -213,9 +230,17 @@ interface WriteOutcome {
   readonly expiresAt: number;
 }
 
+interface Versioned {
+  readonly record: SessionRecord;
+  readonly version: string;
+  readonly expiresAt: number;
+}
+
 interface UpdateJob {
   readonly ops: readonly Op[];
-  readonly base: { record: SessionRecord; version: string };
+  readonly base: Versioned;
+  /** Whether this request moves the expiry (its touch is due and its response carries the cookie). */
+  readonly extend: boolean;
   result?: { outcome: WriteOutcome | null } | { error: unknown };
 }
 
@@ -231,6 +256,11 @@ const CACHE_HEADERS: ReadonlyArray<readonly [string, string]> = [
 ];
 const VARY_ONLY: ReadonlyArray<readonly [string, string]> = [['Vary', 'Cookie']];
 const encoder = new TextEncoder();
+
+/** Errors caused by one request's own change, not by the store: too large, a throwing function or codec. */
+function failsAlone(error: unknown): boolean {
+  return !(error instanceof SessionError) || error.code === 'SESSION_PAYLOAD_TOO_LARGE';
+}
 
 function isEmpty(record: SessionRecord): boolean {
   return record.data.size === 0 && record.flash.size === 0 && record.userId === null && record.csrf === null;
@@ -389,8 +419,12 @@ export class SessionManager<Data extends SessionData = SessionData> {
    * on this process's last write, so parallel requests in one process never conflict with each other.
    * @returns the written state, or null when the session was destroyed meanwhile.
    */
-  async update(key: string, ops: readonly Op[], base: Loaded): Promise<WriteOutcome | null> {
-    const job: UpdateJob = { ops, base: { record: base.record, version: base.version } };
+  async update(key: string, ops: readonly Op[], base: Loaded, extend: boolean): Promise<WriteOutcome | null> {
+    const job: UpdateJob = {
+      ops,
+      base: { record: base.record, version: base.version, expiresAt: base.expiresAt },
+      extend,
+    };
     this.#entry(key).queue.push(job);
     await this.serial(key, async (entry) => {
       const batch = entry.queue.splice(0);
@@ -399,8 +433,10 @@ export class SessionManager<Data extends SessionData = SessionData> {
         const outcome = await this.#writeBatch(key, entry, batch);
         for (const queued of batch) queued.result = { outcome };
       } catch (error) {
-        if (batch.length === 1) {
-          batch[0]!.result = { error };
+        // A store failure (or conflict) is every request's: retrying each one could apply a write
+        // that did land twice. Only a change that fails on its own is retried alone.
+        if (batch.length === 1 || !failsAlone(error)) {
+          for (const queued of batch) queued.result = { error };
           return;
         }
         // One request's bad change (too large, a throwing update function) must not fail the others.
@@ -423,20 +459,21 @@ export class SessionManager<Data extends SessionData = SessionData> {
     entry: SerialEntry,
     batch: readonly UpdateJob[],
   ): Promise<WriteOutcome | null> {
-    let base = batch[0]!.base;
+    let base: Versioned = batch[0]!.base;
+    const extend = batch.some((job) => job.extend);
     // A commit of this process wrote after these requests loaded: rebase on it without a round trip.
     if (entry.latest !== undefined && entry.latest.version !== base.version) base = entry.latest;
     for (let attempt = 0; attempt <= this.maxRetries; attempt++) {
       const record = cloneRecord(base.record);
       for (const job of batch) for (const op of job.ops) op(record);
-      const write = this.writeFor(record, this.now());
+      const write = this.writeFor(record, this.now(), extend ? null : base.expiresAt);
       const cas = this.store.compareAndSet;
       const version = cas
         ? await this.storeCall('compareAndSet', () => cas.call(this.store, key, base.version, write))
         : await this.storeCall('set', () => this.store.set(key, write));
       if (version !== null) {
-        entry.latest = { record, version };
-        return { record, version, expiresAt: write.expiresAt };
+        entry.latest = { record, version, expiresAt: write.expiresAt };
+        return entry.latest;
       }
       // Conflict with another process: re-read and re-apply only these requests' changes.
       const fresh = await this.storeCall('get', () => this.store.get(key));
@@ -445,7 +482,7 @@ export class SessionManager<Data extends SessionData = SessionData> {
         entry.latest = undefined;
         return null;
       }
-      base = { record: decoded, version: fresh.version };
+      base = { record: decoded, version: fresh.version, expiresAt: fresh.expiresAt };
     }
     throw new SessionError(
       'SESSION_CONFLICT',
@@ -491,11 +528,11 @@ export class SessionManager<Data extends SessionData = SessionData> {
   }
 
   /** @internal */
-  writeFor(record: SessionRecord, now: number): SessionWrite {
+  writeFor(record: SessionRecord, now: number, keepExpiresAt: number | null): SessionWrite {
     const absoluteExpiresAt = record.createdAt + this.absoluteMs;
     return {
       data: this.encode(record),
-      expiresAt: Math.min(now + this.idleMs, absoluteExpiresAt),
+      expiresAt: Math.min(keepExpiresAt ?? now + this.idleMs, absoluteExpiresAt),
       absoluteExpiresAt,
       userId: record.userId,
     };
@@ -601,8 +638,10 @@ class RequestSession<Data extends SessionData> implements Session<Data>, Session
   #ops: Op[] = [];
   #regenerate = false;
   #forceTouch = false;
-  /** Keys to delete at commit (destroy, expired records). */
+  /** Keys to delete at commit (destroy). */
   #doomed: Array<Promise<string | null>> = [];
+  /** Keys of expired records found on load, removed best-effort at commit. */
+  #expired: string[] = [];
   #destroyed = false;
   #hadCookie = false;
   #setCookie: string | null = null;
@@ -635,9 +674,17 @@ class RequestSession<Data extends SessionData> implements Session<Data>, Session
   async #verifyCookie(): Promise<Identity | null> {
     const m = this.#m;
     if (this.#header === '') return null;
-    const values = cookieValues(this.#header, m.cookieName, MAX_COOKIE_CANDIDATES);
+    const values = cookieValues(this.#header, m.cookieName, MAX_COOKIE_CANDIDATES + 1);
     if (values.length === 0) return null;
     this.#hadCookie = true;
+    if (values.length > MAX_COOKIE_CANDIDATES) {
+      // More values of our name than any browser sends for one site: padding meant to push a cookie
+      // out of view. Treated as tossing.
+      m.report(
+        new SessionError('SESSION_COOKIE_TOSSING', 'Too many session cookies in one request; ignoring all.'),
+      );
+      return null;
+    }
     let found: { id: string; reissue: boolean } | null = null;
     const keys = await m.signingKeys();
     for (const value of values) {
@@ -682,7 +729,7 @@ class RequestSession<Data extends SessionData> implements Session<Data>, Session
         const record = m.decode(stored, m.now());
         if (record === 'expired') {
           // Treated as absent, and removed so it cannot linger in stores without native TTLs.
-          this.#doomed.push(Promise.resolve(identity.key));
+          this.#expired.push(identity.key);
         } else if (record !== null) {
           loaded = { identity, record, version: stored.version, expiresAt: stored.expiresAt };
         }
@@ -750,10 +797,16 @@ class RequestSession<Data extends SessionData> implements Session<Data>, Session
     fn: (current: Data[K] | undefined) => Data[K],
   ): Promise<Data[K]> {
     await this.#load();
+    // `fn` runs again only when the value it saw changed (a concurrent write): what update() returned is
+    // then exactly what is saved, unless another request's change had to be folded in.
+    let seen: { input: unknown; output: Data[K] } | undefined;
     const op: Op = (record) => {
-      const next = fn(record.data.get(key) as Data[K] | undefined);
-      if (next === undefined) record.data.delete(key);
-      else record.data.set(key, next);
+      const input = record.data.get(key);
+      if (seen === undefined || !Object.is(seen.input, input)) {
+        seen = { input, output: fn(input as Data[K] | undefined) };
+      }
+      if (seen.output === undefined) record.data.delete(key);
+      else record.data.set(key, seen.output);
     };
     this.#apply(op);
     return this.#view!.data.get(key) as Data[K];
@@ -771,8 +824,12 @@ class RequestSession<Data extends SessionData> implements Session<Data>, Session
     const view = await this.#current();
     const values = view.flash.get(key);
     if (values === undefined || values.length === 0) return [];
+    // Remove only what was read: a value queued meanwhile by another request stays for the next read.
+    const count = values.length;
     this.#apply((record) => {
-      record.flash.delete(key);
+      const rest = record.flash.get(key)?.slice(count) ?? [];
+      if (rest.length > 0) record.flash.set(key, rest);
+      else record.flash.delete(key);
     });
     return values;
   }
@@ -877,57 +934,91 @@ class RequestSession<Data extends SessionData> implements Session<Data>, Session
       return this.#result();
     }
     const cookies = options.cookies ?? true;
-    const m = this.#m;
-    const now = m.now();
-
-    // Destroy (and expired records found on load): delete, then expire the cookie unless a new session follows.
-    if (this.#doomed.length > 0) {
-      if (!cookies && this.#destroyed) this.#readonly('destroy()');
-      const keys = await Promise.all(this.#doomed);
-      this.#doomed = [];
-      for (const key of keys) if (key !== null) await m.deleteKey(key);
-      if (this.#destroyed && this.#ops.length === 0 && this.#hadCookie) {
-        this.#setCookie = serializeCookie(m.cookie, '', 0, this.#secure);
-        this.#headers = CACHE_HEADERS;
-      }
-      // Done: what follows in this request is a new session (state 'unmodified' until written).
-      this.#destroyed = false;
-    }
-
-    if (this.#ops.length === 0 && !this.#regenerate) {
-      if (this.#loading === undefined) return this.#result();
-      const loaded = await this.#load();
-      if (loaded !== null) await this.#touchIfDue(loaded, now, cookies);
-      if (this.#headers.length === 0) this.#headers = VARY_ONLY;
-      return this.#result();
-    }
-
-    const loaded = await this.#load();
-    if (loaded === null && isEmpty(this.#view!)) {
-      // A new session whose changes leave it empty (delete, clear, regenerate on nothing): nothing to
-      // save, no cookie; a flood of such requests writes nothing.
-      this.#ops = [];
-      this.#regenerate = false;
-      return this.#result();
-    }
-    if (loaded === null) {
-      // A new session: a fresh id, never one the client chose, created insert-only.
-      if (!cookies) this.#readonly('starting a new session');
-      const record = cloneRecord(this.#view!);
-      await this.#createNew(record, now);
-    } else if (this.#regenerate) {
-      if (!cookies) this.#readonly('regenerate()');
-      const record = cloneRecord(this.#view!);
-      record.createdAt = now;
-      await this.#createNew(record, now);
-      await m.deleteKey(loaded.identity.key);
-    } else {
-      await this.#update(loaded, now, cookies);
-    }
+    if (!cookies && this.#destroyed) this.#readonly('destroy()');
+    // Take what this commit saves. Changes made while it runs stay pending for the next commit; if it
+    // fails, what it took is put back in front of them.
+    const taken = {
+      ops: this.#ops,
+      regenerate: this.#regenerate,
+      forceTouch: this.#forceTouch,
+      doomed: this.#doomed,
+      expired: this.#expired,
+      destroyed: this.#destroyed,
+    };
     this.#ops = [];
     this.#regenerate = false;
     this.#forceTouch = false;
+    this.#doomed = [];
+    this.#expired = [];
+    try {
+      await this.#save(taken, cookies);
+    } catch (error) {
+      this.#ops = [...taken.ops, ...this.#ops];
+      this.#regenerate ||= taken.regenerate;
+      this.#forceTouch ||= taken.forceTouch;
+      this.#doomed = [...taken.doomed, ...this.#doomed];
+      if (this.#loading !== undefined) this.#rebuildView();
+      throw error;
+    }
     return this.#result();
+  }
+
+  async #save(taken: Taken, cookies: boolean): Promise<void> {
+    const m = this.#m;
+    const now = m.now();
+
+    // Expired records found on load: removed best-effort, a failure only reported (the read succeeded).
+    for (const key of taken.expired) {
+      await m.deleteKey(key).catch((error: unknown) => m.report(SessionStoreError.from('delete', error)));
+    }
+    // Destroy: delete, then expire the cookie unless a new session follows.
+    if (taken.doomed.length > 0) {
+      const keys = await Promise.all(taken.doomed);
+      for (const key of keys) if (key !== null) await m.deleteKey(key);
+      if (taken.destroyed && taken.ops.length === 0 && this.#hadCookie) {
+        this.#setCookie = serializeCookie(m.cookie, '', 0, this.#secure);
+        this.#headers = CACHE_HEADERS;
+      }
+      // Unless destroy() ran again meanwhile, what follows is a new session ('unmodified' until written).
+      if (this.#doomed.length === 0) this.#destroyed = false;
+    }
+
+    if (taken.ops.length === 0 && !taken.regenerate) {
+      if (this.#loading === undefined && !taken.forceTouch) return;
+      const loaded = await this.#load();
+      if (loaded !== null) await this.#touchIfDue(loaded, now, cookies, taken.forceTouch);
+      if (this.#headers.length === 0) this.#headers = VARY_ONLY;
+      return;
+    }
+
+    const loaded = await this.#load();
+    if (loaded === null) {
+      const record = replay(newRecord(now), taken.ops);
+      // A new session left empty (delete, clear, regenerate on nothing): nothing to save, no cookie, so
+      // a flood of such requests writes nothing.
+      if (isEmpty(record)) return;
+      // A fresh id, never one the client chose, created insert-only.
+      if (!cookies) this.#readonly('starting a new session');
+      await this.#createNew(record, now);
+      if (record.userId !== null) await m.enforceUserCap(record.userId, this.#base!.identity.key);
+    } else if (taken.regenerate) {
+      if (!cookies) this.#readonly('regenerate()');
+      const oldKey = loaded.identity.key;
+      // Copy the newest data, not what this request loaded: a parallel write may have landed since.
+      const fresh = await m.storeCall('get', () => m.store.get(oldKey));
+      let base = loaded.record;
+      if (fresh !== null && fresh.version !== loaded.version) {
+        const decoded = m.decode(fresh, now);
+        if (decoded !== null && decoded !== 'expired') base = decoded;
+      }
+      // The absolute timeout keeps counting from the original creation: rotating ids never extends it.
+      const record = replay(base, taken.ops);
+      await this.#createNew(record, now);
+      await m.deleteKey(oldKey);
+      if (record.userId !== null) await m.enforceUserCap(record.userId, this.#base!.identity.key);
+    } else {
+      await this.#update(loaded, taken, now, cookies);
+    }
   }
 
   #readonly(what: string): never {
@@ -946,7 +1037,7 @@ class RequestSession<Data extends SessionData> implements Session<Data>, Session
 
   async #createNew(record: SessionRecord, now: number): Promise<void> {
     const m = this.#m;
-    const write = m.writeFor(record, now);
+    const write = m.writeFor(record, now, null);
     for (let attempt = 0; attempt < 3; attempt++) {
       const id = m.crypto.randomToken(ID_BYTES);
       const key = await m.keyOf(id);
@@ -957,66 +1048,70 @@ class RequestSession<Data extends SessionData> implements Session<Data>, Session
       this.#rebuildAfterCommit();
       this.#destroyed = false;
       await this.#setSessionCookie(id, record, now);
-      if (record.userId !== null) await m.enforceUserCap(record.userId, key);
       return;
     }
     throw new SessionError('SESSION_CONFLICT', 'Could not create a session: ids kept colliding.');
   }
 
-  async #update(loaded: Loaded, now: number, cookies: boolean): Promise<void> {
+  async #update(loaded: Loaded, taken: Taken, now: number, cookies: boolean): Promise<void> {
     const m = this.#m;
     const key = loaded.identity.key;
     const userBefore = loaded.record.userId;
-    const outcome = await m.update(key, this.#ops, loaded);
+    // The stored expiry moves only together with the cookie (when a touch is due and the response can
+    // carry a cookie), so the browser never drops a cookie whose record is still alive.
+    const extend = cookies && this.#touchDue(loaded, now, taken.forceTouch);
+    const outcome = await m.update(key, taken.ops, loaded, extend);
     if (outcome === null) {
-      // Lost to a destroy or regenerate elsewhere: never bring the session back.
+      // Lost to a destroy or regenerate elsewhere: never bring the session back. No cookie either: the
+      // request that destroyed or regenerated it already sent the right one.
       m.report(
         new SessionError('SESSION_WRITE_DROPPED', 'A write to a session destroyed meanwhile was dropped.'),
       );
       this.#base = null;
       this.#rebuildAfterCommit();
-      if (cookies && this.#hadCookie) {
-        this.#setCookie = serializeCookie(m.cookie, '', 0, this.#secure);
-        this.#headers = CACHE_HEADERS;
-      }
       return;
     }
-    const cookieDue = loaded.identity.reissue || this.#touchDue(loaded, now);
     this.#base = { identity: loaded.identity, ...outcome };
     this.#rebuildAfterCommit();
-    if (cookies && cookieDue) await this.#setSessionCookie(loaded.identity.id, outcome.record, now);
-    else if (this.#headers.length === 0) this.#headers = VARY_ONLY;
+    if (cookies && (extend || loaded.identity.reissue)) {
+      await this.#setSessionCookie(loaded.identity.id, outcome.record, now);
+    } else if (this.#headers.length === 0) {
+      this.#headers = VARY_ONLY;
+    }
     if (outcome.record.userId !== null && outcome.record.userId !== userBefore) {
       await m.enforceUserCap(outcome.record.userId, key);
     }
   }
 
+  /** After a commit: the committed state is the base, changes made meanwhile stay on top of it. */
   #rebuildAfterCommit(): void {
-    this.#ops = [];
     this.#loading = Promise.resolve(this.#base);
-    this.#view = this.#base ? cloneRecord(this.#base.record) : newRecord(this.#m.now());
+    this.#rebuildView();
   }
 
   /** Whether the last activity (derived from the stored expiry) is older than the touch interval. */
-  #touchDue(loaded: Loaded, now: number): boolean {
+  #touchDue(loaded: Loaded, now: number, force: boolean): boolean {
     const absoluteEnd = loaded.record.createdAt + this.#m.absoluteMs;
     const next = Math.min(now + this.#m.idleMs, absoluteEnd);
     if (next <= loaded.expiresAt) return false;
     const lastActive = loaded.expiresAt - this.#m.idleMs;
-    return this.#forceTouch || now - lastActive >= this.#m.touchMs;
+    return force || now - lastActive >= this.#m.touchMs;
   }
 
-  async #touchIfDue(loaded: Loaded, now: number, cookies: boolean): Promise<void> {
+  async #touchIfDue(loaded: Loaded, now: number, cookies: boolean, force: boolean): Promise<void> {
     const m = this.#m;
-    const due = this.#touchDue(loaded, now);
+    // Without a cookie to carry the new expiry, the store's expiry is left alone (see #update).
+    const due = cookies && this.#touchDue(loaded, now, force);
+    let alive = true;
     if (due) {
       const expiresAt = Math.min(now + m.idleMs, loaded.record.createdAt + m.absoluteMs);
-      await m.storeCall('touch', () => m.store.touch(loaded.identity.key, expiresAt));
+      alive = (await m.storeCall('touch', () => m.store.touch(loaded.identity.key, expiresAt))) !== false;
       this.#base = { ...loaded, expiresAt };
       this.#loading = Promise.resolve(this.#base);
-      this.#forceTouch = false;
     }
-    if (cookies && (due || loaded.identity.reissue)) {
+    // A store that reports the record gone (destroyed or regenerated meanwhile) gets no refreshed cookie:
+    // it would overwrite the cookie the other request set.
+    if (cookies && alive && (due || loaded.identity.reissue)) {
       await this.#setSessionCookie(loaded.identity.id, loaded.record, now);
     }
   }

@@ -158,11 +158,12 @@ class InMemoryStore implements MemoryStore {
     return this.#insert(key, write);
   }
 
-  async touch(key: string, expiresAt: number): Promise<void> {
+  async touch(key: string, expiresAt: number): Promise<boolean> {
     const entry = this.#live(key);
-    if (entry === undefined) return;
+    if (entry === undefined) return false;
     entry.expiresAt = expiresAt;
     this.#bump(key, entry);
+    return true;
   }
 
   async delete(key: string): Promise<void> {

@@ -59,8 +59,10 @@ export interface SessionStore {
   /**
    * Moves a record's expiry without rewriting its data. A missing key is not an error. The version
    * may stay the same.
+   * @returns optionally, `false` when no live record was there (core then does not refresh the cookie of
+   * a session destroyed or regenerated meanwhile); `true` or nothing otherwise.
    */
-  touch(key: string, expiresAt: number): Promise<void>;
+  touch(key: string, expiresAt: number): Promise<void | boolean>;
   /** Deletes a record (and its per-user index entry). A missing key is not an error. */
   delete(key: string): Promise<void>;
 }
