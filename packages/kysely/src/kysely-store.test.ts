@@ -173,9 +173,12 @@ describe.each(ALL_TARGETS)('kyselyStore() on $name', (target) => {
       const key = randomKey();
       await store.create(key, write('a', clock + 1000));
       clock += 1000;
-      await store.touch(key, clock + HOUR);
+      await expect(store.touch(key, clock + HOUR)).resolves.toBe(false);
       expect(await store.get(key)).toBeNull();
-      await expect(store.touch(randomKey(), clock + HOUR)).resolves.toBeUndefined();
+      await expect(store.touch(randomKey(), clock + HOUR)).resolves.toBe(false);
+      const live = randomKey();
+      await store.create(live, write('b', clock + 1000));
+      await expect(store.touch(live, clock + HOUR)).resolves.toBe(true);
     });
   });
 

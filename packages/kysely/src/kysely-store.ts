@@ -295,15 +295,17 @@ class KyselyStore implements KyselySessionStore {
     });
   }
 
-  async touch(key: string, expiresAt: number): Promise<void> {
-    await this.#run('touch', async (signal) => {
-      await this.#db
+  async touch(key: string, expiresAt: number): Promise<boolean> {
+    return this.#run('touch', async (signal) => {
+      const [result] = await this.#db
         .updateTable(this.table)
         .set({ expires_at: this.#time(expiresAt) })
         .where('id', '=', key)
         // An expired row stays expired: touching never revives it.
         .where('expires_at', '>', this.#time(this.#now()))
         .execute({ signal });
+      // No live row: core then re-sends no cookie for a session destroyed meanwhile.
+      return (result?.numUpdatedRows ?? 0n) > 0n;
     });
   }
 

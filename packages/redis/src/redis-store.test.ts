@@ -175,14 +175,14 @@ describe('store.touch()', () => {
     const { key } = sessionKey();
     const version = await store.create(key, writeOf('x'));
     const expiresAt = Date.now() + 300_000;
-    await store.touch(key, expiresAt);
+    await expect(store.touch(key, expiresAt)).resolves.toBe(true);
     expect(await store.get(key)).toEqual({ data: 'x', expiresAt, version });
     expect(await client.pexpiretime(`${prefix}s:${key}`)).toBe(expiresAt);
   });
 
-  it('creates nothing for a missing key', async () => {
+  it('creates nothing for a missing key, and says so', async () => {
     const { key } = sessionKey();
-    await store.touch(key, Date.now() + 60_000);
+    await expect(store.touch(key, Date.now() + 60_000)).resolves.toBe(false);
     expect(await client.exists(`${prefix}s:${key}`)).toBe(0);
   });
 });

@@ -124,9 +124,16 @@ class RedisStore implements RedisSessionStore {
     return this.#run('compareAndSet', (op) => this.#write(op, 'cas', key, version, write));
   }
 
-  touch(key: string, expiresAt: number): Promise<void> {
+  touch(key: string, expiresAt: number): Promise<boolean> {
     return this.#run('touch', async () => {
-      await this.#eval(scripts.touch, this.#recordPrefix + key, expiresAt, expiryTime(expiresAt));
+      // The script answers 0 for a missing record: core then re-sends no cookie for it.
+      const found = await this.#eval(
+        scripts.touch,
+        this.#recordPrefix + key,
+        expiresAt,
+        expiryTime(expiresAt),
+      );
+      return found === 1;
     });
   }
 
