@@ -68,6 +68,10 @@ describeDemos('in Chromium (SQLite store)', (demo) => {
     const page = await open(laptop, baseUrl);
     expect(await page.title()).toContain(demo.framework);
     await page.getByTestId('user-none').waitFor();
+    const apiForms = await page.locator('form[action^="/api/"]').count();
+    if ((demo.forms ?? 'api') === 'api')
+      expect(apiForms, 'the forms post to the JSON API').toBeGreaterThan(0);
+    else expect(apiForms, 'every form goes through a Server Action').toBe(0);
 
     // A wrong password: the page says so and nobody is signed in.
     await page.getByPlaceholder('username').fill('alice');
