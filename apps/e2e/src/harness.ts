@@ -264,10 +264,10 @@ export async function redisUrl(): Promise<string> {
   return url;
 }
 
-/** Whether the built Chromium the browser tests use is there. */
+/** The Chromium the browser tests drive (Debian's package, installed by .ci/services.sh). */
 export const CHROMIUM: string = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
 
-/** @throws Error saying how to install Chromium when it is missing */
+/** The Chromium binary. @throws Error saying how to install it when it is missing */
 export function requireChromium(): string {
   if (!existsSync(CHROMIUM)) {
     throw new Error(
