@@ -1,5 +1,5 @@
-// The demo page, a Server Component: it reads the session (consuming the flash messages, saved after the
-// response with after()) and renders demo-kit's page as React, with the same labels and data-test hooks,
+// The demo page, a Server Component: it reads the session (consuming the flash messages, which needs no
+// cookie) and renders demo-kit's page as React, with the same labels and data-test hooks,
 // so apps/e2e's browser test drives every demo alike. Its forms post to Server Actions (./actions.ts).
 import { DemoError, type DemoSessionInfo, listSessions, MAX_ITEM_LENGTH, readState } from 'demo-kit';
 import type { ReactNode } from 'react';
@@ -61,6 +61,9 @@ function SessionList({ sessions }: { sessions: Sessions }) {
 export default async function Home() {
   const session = await getSession();
   const state = await readState(session);
+  // The flash messages shown here are consumed: save that now, before the page goes out, so the next
+  // request cannot see them again (otherwise getSession() saves it after the response, with after()).
+  if (state.flash.length > 0) await session.save();
   let sessions: Sessions = null;
   if (state.user !== null) {
     sessions = await listSessions(session).catch((error: unknown) => {

@@ -275,7 +275,14 @@ describe('next-demo, built server', () => {
       expect(read.body).toEqual({ error: expect.any(String) });
       expect((await fetch(`${down.url}/healthz`)).status).toBe(200);
       expect((await fetch(`${down.url}/`)).status, 'no cookie, no store read').toBe(200);
-      expect(down.output()).not.toMatch(/\n\s+at /); // no stack traces for an outage
+      expect(down.output()).not.toMatch(/\n\s+at /); // no stack traces for an outage of the API
+      // The page of a visitor with a session goes through Next's error path (the browser renders
+      // error.tsx from the error's digest), saying nothing about the store's internals.
+      const page = await known.request(`${down.url}/`);
+      expect(page.status).toBe(500);
+      const html = await page.text();
+      expect(html).toMatch(/digest[\\"]*:[\\"]*\d+/);
+      expect(html).not.toMatch(/Session store|ECONNREFUSED|redis:/i);
     } finally {
       expect(await down.stop()).toBe(0);
     }
