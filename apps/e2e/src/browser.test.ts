@@ -52,8 +52,11 @@ describeDemos('in Chromium (SQLite store)', (demo) => {
   let run: SqliteRun;
   let contexts: BrowserContext[] = [];
   beforeAll(async () => {
-    const [started] = await Promise.all([startOnSqlite(demo), launch()]);
-    run = started;
+    // Both at once, and both settled before failing, so afterAll stops the demo even when Chromium
+    // could not start.
+    const [started, launched] = await Promise.allSettled([startOnSqlite(demo), launch()]);
+    if (started.status === 'fulfilled') run = started.value;
+    for (const result of [started, launched]) if (result.status === 'rejected') throw result.reason;
   }, 60_000);
   afterAll(async () => {
     await Promise.all(contexts.map((context) => context.close()));
