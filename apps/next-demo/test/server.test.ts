@@ -255,6 +255,26 @@ describe('next-demo, built server', () => {
     expect(text(await (await fetch(`${a.url}/`)).text(), 'user-none')).toBeDefined();
   });
 
+  it('proxy.ts slides the cookie on page navigations, at most once per touch interval, never on /healthz', async () => {
+    // SESSION_IDLE_TIMEOUT=10: the touch interval is a tenth of it, one second.
+    const demo = await start({ ...env, SESSION_IDLE_TIMEOUT: '10' });
+    try {
+      const client = new DemoClient();
+      const first = await client.json(`${demo.url}/api/count`, 'POST');
+      const [issued] = first.response.headers.getSetCookie();
+      expect(issued).toMatch(/Max-Age=10\b/);
+      const early = await client.request(`${demo.url}/`);
+      expect(early.headers.getSetCookie(), 'within the touch interval').toEqual([]);
+      await new Promise((resolve) => setTimeout(resolve, 1_200)); // the one real wait
+      expect((await client.request(`${demo.url}/healthz`)).headers.getSetCookie()).toEqual([]);
+      const [refreshed] = (await client.request(`${demo.url}/`)).headers.getSetCookie();
+      expect(refreshed, 'the page navigation refreshed the cookie').toMatch(/Max-Age=10\b/);
+      expect(refreshed?.split(';')[0]).toBe(issued?.split(';')[0]); // same session, same id
+    } finally {
+      await demo.stop();
+    }
+  });
+
   it('answers 503 JSON while the store is down; /healthz and a cookie-less page still answer', async () => {
     const down = await start({
       SESSION_SECRET: SECRET,
