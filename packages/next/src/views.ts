@@ -124,7 +124,8 @@ export class WritableSession<Data extends SessionData> extends SessionView<Data>
  * The session of a Server Component. It is loaded before it is handed out, so a write that would need a
  * cookie throws at the call, synchronously, with {@link cookieReadonlyError}: any write when no session
  * exists, `regenerate()` and `destroy()` always. Other writes (flash consumed, a value changed on an
- * existing session, a touch) are saved without a cookie, after the response or by `save()`.
+ * existing session) are saved without a cookie, after the response or by `save()`; a touch waits for a
+ * response that can refresh the cookie (the proxy).
  */
 export class ReadOnlySession<Data extends SessionData> extends SessionView<Data> {
   readonly #commit: () => Promise<void>;
