@@ -84,7 +84,7 @@ export function countingStore(store: AnySessionStore): CountingStore {
       count('set');
       return store.set(key, write);
     },
-    touch(key: string, expiresAt: number): Promise<void> {
+    touch(key: string, expiresAt: number): Promise<void | boolean> {
       count('touch');
       return store.touch(key, expiresAt);
     },
