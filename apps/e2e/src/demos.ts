@@ -30,11 +30,11 @@ export interface Demo {
  * package's package.json (so turbo's `^build` builds it before `test`).
  */
 export const DEMOS: readonly Demo[] = [
-  { name: 'express-demo', framework: 'Express' },
-  { name: 'koa-demo', framework: 'Koa' },
-  { name: 'hono-demo', framework: 'Hono' },
-  { name: 'nest-demo', framework: 'NestJS' },
-  { name: 'next-demo', framework: 'Next.js', forms: 'server-actions' },
+  { name: 'express-demo', framework: 'Express', scenarioPrefix: '/__scenarios' },
+  { name: 'koa-demo', framework: 'Koa', scenarioPrefix: '/__scenarios' },
+  { name: 'hono-demo', framework: 'Hono', scenarioPrefix: '/__scenarios' },
+  { name: 'nest-demo', framework: 'NestJS', scenarioPrefix: '/__scenarios' },
+  { name: 'next-demo', framework: 'Next.js', forms: 'server-actions', scenarioPrefix: '/__scenarios' },
 ];
 
 /** The repository's `apps/` folder. */
