@@ -1,9 +1,18 @@
 /** HTTP load with autocannon (programmatic). */
 import autocannon from 'autocannon';
+import { cpuMs } from './servers.ts';
 
 export interface LoadResult {
-  /** 2xx responses per second. */
+  /** 2xx responses per second of wall-clock time. */
   readonly rps: number;
+  /** Server CPU time (user + system) per response, in microseconds; null without /proc. */
+  readonly cpuUs: number | null;
+  /**
+   * Responses per second of server CPU time: what one core would serve if the server had it to itself.
+   * Equal to `rps` on an idle machine with a saturated server; on a shared one, it is not distorted by
+   * other processes' time slices as wall-clock rates are. null without /proc.
+   */
+  readonly capacity: number | null;
   readonly p50: number;
   readonly p99: number;
   readonly ok: number;
@@ -19,6 +28,8 @@ export interface LoadResult {
  */
 export async function throughput(options: {
   port: number;
+  /** The server's process id, to read its CPU time. */
+  pid?: number;
   route: string;
   seconds: number;
   connections: number;
@@ -26,6 +37,7 @@ export async function throughput(options: {
 }): Promise<LoadResult> {
   const { cookies, connections } = options;
   let clientIndex = 0;
+  const cpuBefore = options.pid === undefined ? null : cpuMs(options.pid);
   const started = performance.now();
   const result = await autocannon({
     url: `http://127.0.0.1:${options.port}${options.route}`,
@@ -43,8 +55,16 @@ export async function throughput(options: {
     },
   });
   const elapsed = (performance.now() - started) / 1000;
+  const cpuAfter = options.pid === undefined ? null : cpuMs(options.pid);
+  const answered = result['2xx'] + result.non2xx;
+  const cpuUs =
+    cpuBefore === null || cpuAfter === null || answered === 0
+      ? null
+      : ((cpuAfter - cpuBefore) * 1000) / answered;
   return {
     rps: result['2xx'] / Math.max(elapsed, options.seconds),
+    cpuUs,
+    capacity: cpuUs === null || cpuUs === 0 ? null : 1e6 / cpuUs,
     p50: result.latency.p50,
     p99: result.latency.p99,
     ok: result['2xx'],

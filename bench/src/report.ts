@@ -29,6 +29,15 @@ export function markdown(results: Results): string {
       `spread is (max − min) / median over the sweeps. Each connection has its own session and moves through ${c.sessions} sessions created beforehand.`,
     '',
   );
+  out.push(
+    results.ratioBasis === 'cpu'
+      ? "**Ratios compare server CPU cost**: responses per second of the server process's own CPU time (user + system, from /proc, over each measurement). " +
+          'With the server pinned to one core and saturated by the connections this equals req/s on an idle machine; on a machine shared with other work, ' +
+          "wall-clock req/s swings with other processes' time slices, while CPU per request does not. Wall-clock req/s is shown too (`--wall-clock` bases the ratios on it). " +
+          "CPU cost leaves out the store server's own work (Redis, PostgreSQL); their latency shows in p50/p99. Spread is that of the ratio basis."
+      : '**Ratios compare wall-clock req/s.**',
+    '',
+  );
   for (const note of results.notes) out.push(`> ${note}`, '');
 
   out.push('## Targets', '');
@@ -45,18 +54,18 @@ export function markdown(results: Results): string {
     const variants = VARIANTS.filter((v) => v.group === group);
     out.push(`### ${group[0]!.toUpperCase()}${group.slice(1)}`, '');
     out.push(
-      '| variant | route | req/s | spread | p50 | p99 | × bare | × peer |',
-      '|---|---|---:|---:|---:|---:|---:|---|',
+      '| variant | route | req/s (wall) | server CPU per request | req per server CPU-second | spread | p50 | p99 | × bare | × peer |',
+      '|---|---|---:|---:|---:|---:|---:|---:|---:|---|',
     );
     for (const v of variants) {
       const status = results.variants.find((s) => s.id === v.id);
       if (!status) {
-        out.push(`| ${v.label} | – | not run (left out by --only) | | | | | |`);
+        out.push(`| ${v.label} | – | not run (left out by --only) | | | | | | | |`);
         continue;
       }
       if (!status.ok) {
         out.push(
-          `| ${v.label} | – | could not run: ${status.error ?? 'unknown error'.replace(/\|/g, '/').replace(/\s+/g, ' ').slice(0, 200)} | | | | | |`,
+          `| ${v.label} | – | could not run: ${(status.error ?? 'unknown error').replace(/\|/g, '/').replace(/\s+/g, ' ').slice(0, 200)} | | | | | | | |`,
         );
         continue;
       }
@@ -65,8 +74,11 @@ export function markdown(results: Results): string {
         if (!cell) continue;
         const row = results.ratios.find((r) => r.variant === v.id && r.route === route);
         const bad = cell.non2xx + cell.errors > 0 ? ` (${cell.non2xx} non-2xx, ${cell.errors} errors)` : '';
+        const basisSpread = results.ratioBasis === 'cpu' ? cell.capacitySpread : cell.spread;
         out.push(
-          `| ${v.kind === 'cloakroom' ? `**${v.label}**` : v.label} | ${route} | ${n0(cell.rps)}${bad} | ${pct(cell.spread)} | ${ms(cell.p50)} | ${ms(cell.p99)} | ` +
+          `| ${v.kind === 'cloakroom' ? `**${v.label}**` : v.label} | ${route} | ${n0(cell.rps)}${bad} | ` +
+            `${Number.isFinite(cell.cpuUs) ? `${cell.cpuUs.toFixed(0)} µs` : '–'} | ${Number.isFinite(cell.capacity) ? n0(cell.capacity) : '–'} | ` +
+            `${pct(basisSpread)} | ${ms(cell.p50)} | ${ms(cell.p99)} | ` +
             `${row ? n2(row.toBare.value) : v.kind === 'bare' ? '1.00' : '–'} | ${row?.toPeer ? `${n2(row.toPeer.value)} (${label(row.peer!)})` : ''} |`,
         );
       }
@@ -219,7 +231,7 @@ export function svg(results: Results): string {
   const height = bottom + 30 + footer.length * 14;
   return `<svg xmlns="http://www.w3.org/2000/svg" width="${width}" height="${height}" viewBox="0 0 ${width} ${height}" font-family="system-ui, sans-serif" font-size="11">
 <rect width="100%" height="100%" fill="#fff"/>
-<text x="10" y="20" font-size="15" font-weight="bold">Throughput relative to the same framework with no session (1.00 = bare; higher is better)</text>
+<text x="10" y="20" font-size="15" font-weight="bold">${results.ratioBasis === 'cpu' ? 'Requests per server CPU-second' : 'Throughput'} relative to the same framework with no session (1.00 = bare; higher is better)</text>
 ${legend.join('\n')}
 ${grid.join('\n')}
 ${parts.join('\n')}

@@ -11,10 +11,14 @@ export interface Cell {
   readonly samples: LoadResult[];
   /** Medians over the sweeps. */
   readonly rps: number;
+  /** Responses per second of server CPU time (see {@link LoadResult.capacity}); NaN without /proc. */
+  readonly capacity: number;
+  readonly cpuUs: number;
   readonly p50: number;
   readonly p99: number;
-  /** (max - min) / median of req/s over the sweeps. */
+  /** (max - min) / median over the sweeps, of req/s and of capacity. */
   readonly spread: number;
+  readonly capacitySpread: number;
   readonly non2xx: number;
   readonly errors: number;
 }
@@ -54,6 +58,11 @@ export interface Target {
 
 export interface Results {
   readonly mode: 'full' | 'quick';
+  /**
+   * What ratios compare: `cpu` = responses per second of server CPU time (robust on a shared machine),
+   * `wall` = req/s of wall-clock time.
+   */
+  readonly ratioBasis: 'cpu' | 'wall';
   readonly startedAt: string;
   finishedAt: string;
   readonly machine: {
@@ -95,17 +104,28 @@ export function cellOf(samples: LoadResult[]): Cell {
   return {
     samples,
     rps: median(samples.map((s) => s.rps)),
+    capacity: median(samples.map((s) => s.capacity ?? Number.NaN)),
+    cpuUs: median(samples.map((s) => s.cpuUs ?? Number.NaN)),
     p50: median(samples.map((s) => s.p50)),
     p99: median(samples.map((s) => s.p99)),
     spread: spread(samples.map((s) => s.rps)),
+    capacitySpread: spread(samples.map((s) => s.capacity ?? Number.NaN)),
     non2xx: samples.reduce((sum, s) => sum + s.non2xx, 0),
     errors: samples.reduce((sum, s) => sum + s.errors, 0),
   };
 }
 
+/**
+ * The samples ratios are taken from: capacity (responses per server CPU-second) where every sample has
+ * it, else wall-clock req/s. See `Results.ratioBasis`.
+ */
 function rpsOf(results: Results, id: string, route: Route): number[] | null {
   const cell = results.http[id]?.[route];
-  return cell && cell.samples.length > 0 ? cell.samples.map((s) => s.rps) : null;
+  if (!cell || cell.samples.length === 0) return null;
+  if (results.ratioBasis === 'cpu' && cell.samples.every((s) => s.capacity !== null)) {
+    return cell.samples.map((s) => s.capacity!);
+  }
+  return cell.samples.map((s) => s.rps);
 }
 
 /** Ratios of every non-bare variant to its group's bare framework, and of Cloakroom to its peer. */

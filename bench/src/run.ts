@@ -17,7 +17,16 @@ import { cleanupMicro, deleteByPrefix, kyselyMicro, memoryMicro, redisMicro } fr
 import { markdown, svg } from './report.ts';
 import { type ContentionResult, cellOf, computeRatios, computeTargets, type Results } from './results.ts';
 import { measureRoundTrips } from './round-trips.ts';
-import { canPin, createSessions, get, pin, type RunningServer, startServer, stopServer } from './servers.ts';
+import {
+  canPin,
+  cpuMs,
+  createSessions,
+  get,
+  pin,
+  type RunningServer,
+  startServer,
+  stopServer,
+} from './servers.ts';
 import { GROUPS, ROUTES, VARIANTS, type Variant } from './variants.ts';
 
 const { values: args } = parseArgs({
@@ -26,6 +35,7 @@ const { values: args } = parseArgs({
     only: { type: 'string' },
     'no-micro': { type: 'boolean', default: false },
     'no-http': { type: 'boolean', default: false },
+    'wall-clock': { type: 'boolean', default: false },
   },
 });
 
@@ -88,6 +98,7 @@ const versionNames = [
 ];
 const results: Results = {
   mode: args.quick ? 'quick' : 'full',
+  ratioBasis: args['wall-clock'] || cpuMs(process.pid) === null ? 'wall' : 'cpu',
   startedAt: new Date().toISOString(),
   finishedAt: '',
   machine: {
@@ -127,7 +138,7 @@ function progress(message: string): void {
   process.stdout.write(`[${String(step).padStart(3)}/${totalSteps}] ${elapsed} s  ${message}\n`);
 }
 const fmt = (r: LoadResult): string =>
-  `${Math.round(r.rps).toLocaleString('en-US').padStart(7)} req/s  p50 ${r.p50} ms  p99 ${r.p99} ms${r.non2xx + r.errors > 0 ? `  (${r.non2xx} non-2xx, ${r.errors} errors)` : ''}`;
+  `${Math.round(r.rps).toLocaleString('en-US').padStart(7)} req/s  ${r.cpuUs === null ? '' : `${r.cpuUs.toFixed(0).padStart(4)} µs CPU/req  `}p50 ${r.p50} ms  p99 ${r.p99} ms${r.non2xx + r.errors > 0 ? `  (${r.non2xx} non-2xx, ${r.errors} errors)` : ''}`;
 
 function reachable(url: string, fallbackPort: number): Promise<boolean> {
   const { hostname, port } = new URL(url);
@@ -249,6 +260,7 @@ async function runGroup(group: (typeof GROUPS)[number]): Promise<void> {
       for (const route of ROUTES) {
         await throughput({
           port: running.get(v.id)!.port,
+          pid: running.get(v.id)!.child.pid!,
           route,
           seconds: config.warmupSeconds,
           connections: config.connections,
@@ -261,6 +273,7 @@ async function runGroup(group: (typeof GROUPS)[number]): Promise<void> {
         for (const v of rotate(live, sweep)) {
           const result = await throughput({
             port: running.get(v.id)!.port,
+            pid: running.get(v.id)!.child.pid!,
             route,
             seconds: config.seconds,
             connections: config.connections,

@@ -1,5 +1,6 @@
 /** Starts variant servers as their own processes, pinned to one core, and creates their sessions. */
 import { type ChildProcess, spawn, spawnSync } from 'node:child_process';
+import { readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 
 const SERVERS = fileURLToPath(new URL('../servers/', import.meta.url));
@@ -10,6 +11,23 @@ export interface RunningServer {
   readonly child: ChildProcess;
   /** What the server wrote to stderr (the last few kilobytes). */
   readonly errors: () => string;
+}
+
+const TICKS_PER_SECOND = Number(spawnSync('getconf', ['CLK_TCK'], { encoding: 'utf8' }).stdout.trim()) || 100;
+
+/**
+ * CPU time a process has used so far (user + system, all threads), in milliseconds, from /proc; null
+ * where /proc is not there. Resolution: one clock tick (10 ms on Linux).
+ */
+export function cpuMs(pid: number): number | null {
+  try {
+    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+    // Fields after the command name (which may hold spaces), starting with field 3 (state).
+    const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+    return ((Number(fields[11]) + Number(fields[12])) * 1000) / TICKS_PER_SECOND;
+  } catch {
+    return null;
+  }
 }
 
 /** Whether `taskset` can pin processes here. */
