@@ -40,7 +40,10 @@ describe.each(STORE_KINDS)('%s: concurrent requests on one session', (kind) => {
         (i % 2 === 0 ? client : peer).post(`/write?key=k${i}&value=${i}`),
       ),
     );
-    expect(replies.map((r) => r.status)).toEqual(Array(100).fill(200));
+    expect(
+      replies.map((r) => r.status),
+      'every request answered 200 (a 503 is core giving up its compare-and-set retries: RELIABILITY.md, Known issues)',
+    ).toEqual(Array(100).fill(200));
     expect(
       replies.flatMap((r) => r.setCookies),
       'the session keeps its id',

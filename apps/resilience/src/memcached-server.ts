@@ -34,6 +34,11 @@ export async function startPrivateMemcached(): Promise<PrivateMemcached> {
   // memcached refuses to run as root unless told which user to be.
   if (process.getuid?.() === 0) args.push('-u', 'root');
   const child: ChildProcess = spawn(binary, args, { stdio: ['ignore', 'ignore', 'pipe'] });
+  // Never outlive the test run, even when it ends without its teardown (a crash, a kill).
+  const killOnExit = (): void => {
+    child.kill('SIGKILL');
+  };
+  process.once('exit', killOnExit);
   let stderr = '';
   let failure: Error | undefined;
   child.stderr?.on('data', (chunk: Buffer) => {
@@ -55,6 +60,7 @@ export async function startPrivateMemcached(): Promise<PrivateMemcached> {
   return {
     address: `127.0.0.1:${port}`,
     async stop() {
+      process.removeListener('exit', killOnExit);
       if (child.exitCode !== null || child.signalCode !== null) return;
       const exited = once(child, 'exit');
       child.kill('SIGTERM');
