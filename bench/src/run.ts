@@ -1,7 +1,8 @@
 /**
  * `pnpm bench` (full, about 20 minutes on 2 cores) and `pnpm bench --quick` (about a minute).
  * Options: `--only <regex>` runs only the HTTP variants whose id matches; `--no-micro` and `--no-http`
- * skip a part. Writes results/latest.json, results/latest.md and ../docs/bench.svg.
+ * skip a part. A complete full run writes results/latest.{json,md} and ../docs/bench.svg; `--quick` writes
+ * results/quick.{json,md,svg} and a partial run results/partial.{json,md,svg}, leaving the committed ones alone.
  */
 import { spawnSync } from 'node:child_process';
 import { existsSync, mkdirSync, readdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
@@ -408,13 +409,19 @@ if (Math.max(...results.machine.loadAverageStart, ...results.machine.loadAverage
 results.ratios = computeRatios(results);
 results.targets = computeTargets(results);
 const out = fileURLToPath(new URL('../results/', import.meta.url));
+// Only a complete full run replaces the committed results and chart; a quick or partial run writes beside them.
+const complete = !args.quick && !args.only && !args['no-http'] && !args['no-micro'] && !args['wall-clock'];
+const name = complete ? 'latest' : args.quick ? 'quick' : 'partial';
 mkdirSync(out, { recursive: true });
-mkdirSync(fileURLToPath(new URL('../../docs/', import.meta.url)), { recursive: true });
-writeFileSync(`${out}latest.json`, `${JSON.stringify(results, null, 2)}\n`);
-writeFileSync(`${out}latest.md`, markdown(results));
-writeFileSync(fileURLToPath(new URL('../../docs/bench.svg', import.meta.url)), svg(results));
+writeFileSync(`${out}${name}.json`, `${JSON.stringify(results, null, 2)}\n`);
+writeFileSync(`${out}${name}.md`, markdown(results));
+const chart = fileURLToPath(
+  new URL(complete ? '../../docs/bench.svg' : `../results/${name}.svg`, import.meta.url),
+);
+mkdirSync(fileURLToPath(new URL('./', `file://${chart}`)), { recursive: true });
+writeFileSync(chart, svg(results));
 const met = results.targets.filter((t) => t.met === true).length;
 const missed = results.targets.filter((t) => t.met === false).length;
 process.stdout.write(
-  `done in ${((performance.now() - started) / 1000).toFixed(0)} s: targets ${met} met, ${missed} missed; wrote bench/results/latest.{json,md} and docs/bench.svg\n`,
+  `done in ${((performance.now() - started) / 1000).toFixed(0)} s: targets ${met} met, ${missed} missed; wrote bench/results/${name}.{json,md} and ${complete ? 'docs/bench.svg' : `bench/results/${name}.svg`}\n`,
 );
