@@ -85,7 +85,13 @@ async function createSqlStore(config: DemoConfig): Promise<DemoStore> {
   let dialect: InstanceType<typeof SqliteDialect | typeof PostgresDialect | typeof MysqlDialect>;
   if (config.store === 'postgres') {
     const { default: pg } = await import('pg');
-    dialect = new PostgresDialect({ pool: new pg.Pool({ connectionString: config.pgUrl, max: 10 }) });
+    const pool = new pg.Pool({ connectionString: config.pgUrl, max: 10 });
+    // A pooled connection reset while idle (a database restart) is an 'error' event: without listeners
+    // Node would exit. The store's next query reconnects; the failure is logged once per connection.
+    const logReset = (error: Error) => console.warn(`demo: PostgreSQL connection lost (${error.message})`);
+    pool.on('error', logReset);
+    pool.on('connect', (client) => client.on('error', logReset));
+    dialect = new PostgresDialect({ pool });
   } else if (config.store === 'mysql') {
     const { createPool } = await import('mysql2');
     dialect = new MysqlDialect({ pool: createPool({ uri: config.mysqlUrl, connectionLimit: 10 }) });

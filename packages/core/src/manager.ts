@@ -62,7 +62,7 @@ export interface SessionManagerOptions {
   maxPayloadBytes?: number;
   /** At most this many sessions per user; binding one more destroys the oldest. @default unlimited */
   maxSessionsPerUser?: number;
-  /** Compare-and-set retries before a write fails with SESSION_CONFLICT. @default 8 */
+  /** Compare-and-set retries before a write fails with SESSION_CONFLICT (with jittered backoff). @default 16 */
   maxRetries?: number;
 }
 
@@ -262,6 +262,10 @@ function failsAlone(error: unknown): boolean {
   return !(error instanceof SessionError) || error.code === 'SESSION_PAYLOAD_TOO_LARGE';
 }
 
+function sleep(ms: number): Promise<void> {
+  return new Promise((resolve) => setTimeout(resolve, ms));
+}
+
 function isEmpty(record: SessionRecord): boolean {
   return record.data.size === 0 && record.flash.size === 0 && record.userId === null && record.csrf === null;
 }
@@ -336,7 +340,7 @@ export class SessionManager<Data extends SessionData = SessionData> {
     this.crypto = options.crypto ?? defaultCrypto;
     this.maxPayloadBytes = options.maxPayloadBytes ?? 131_072;
     this.maxSessionsPerUser = options.maxSessionsPerUser ?? Number.POSITIVE_INFINITY;
-    this.maxRetries = options.maxRetries ?? 8;
+    this.maxRetries = options.maxRetries ?? 16;
     if (this.maxSessionsPerUser !== Number.POSITIVE_INFINITY && !this.capabilities.userIndex) {
       throw configError('maxSessionsPerUser needs a store with the per-user index (listByUser).');
     }
@@ -475,7 +479,9 @@ export class SessionManager<Data extends SessionData = SessionData> {
         entry.latest = { record, version, expiresAt: write.expiresAt };
         return entry.latest;
       }
-      // Conflict with another process: re-read and re-apply only these requests' changes.
+      // Conflict with another process: re-read and re-apply only these requests' changes. After the
+      // first retry, wait a short random while so two busy processes stop winning in lockstep.
+      if (attempt > 0) await sleep(Math.random() * Math.min(50, 2 ** attempt));
       const fresh = await this.storeCall('get', () => this.store.get(key));
       const decoded = fresh === null ? null : this.decode(fresh, this.now());
       if (fresh === null || decoded === null || decoded === 'expired') {

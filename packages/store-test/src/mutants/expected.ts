@@ -14,7 +14,7 @@ export const EXPECTED_FAILURES: Readonly<
   'touch-rewrites-data': [['store.touch()', 'moves the expiry and leaves the data alone']],
   'touch-ignored': [['store.touch()', 'moves the expiry and leaves the data alone']],
   'touch-revives': [['store.touch()', 'does not bring an expired record back']],
-  'touch-creates': [['store.touch()', 'resolves for a missing key and creates nothing']],
+  'touch-creates': [['store.touch()', 'resolves for a missing key (nothing, or false) and creates nothing']],
   'delete-throws-when-missing': [['store.delete()', 'is idempotent']],
   'cas-ignores-version': [['store.compareAndSet()', 'returns null for a stale version']],
   'cas-not-atomic': [['store.compareAndSet()', 'lets exactly one of 50 racing writes']],
