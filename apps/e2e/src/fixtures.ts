@@ -116,6 +116,7 @@ export function describeDemos(title: string, body: (demo: Demo) => void): void {
       }
       const note = `not run: ${why}`;
       it(`[${note}]`, (test) => {
+        // Declared, not hidden: the report shows this scenario and why this target cannot run it.
         test.skip(note);
       });
     });

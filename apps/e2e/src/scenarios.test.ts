@@ -16,6 +16,7 @@ describeDemos('the shared scenario suite', (demo) => {
   if (prefix === undefined) {
     const note = `not run: ${demo.name} does not serve the scenario app's routes (packages/adapter-test README)`;
     it(`[${note}]`, (test) => {
+      // Declared, not hidden: the report shows this scenario and why this target cannot run it.
       test.skip(note);
     });
     return;

@@ -29,3 +29,4 @@ export {
   scenarioTitles,
   storeHooks,
 } from './scenarios.ts';
+export { cookieOf, listen, type ProbeStore, probeStore, type Running } from './test-server.ts';

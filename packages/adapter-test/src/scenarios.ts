@@ -955,6 +955,7 @@ export function describeAdapterScenarios(title: string, suite: ScenarioSuite): v
           } else {
             const note = `not run: the target has no ${entry.missing.join(', ')} hook`;
             it(`${entry.title} [${note}]`, (test) => {
+              // Declared, not hidden: the report shows this scenario and why this target cannot run it.
               test.skip(note);
             });
           }

@@ -1,66 +1,13 @@
-// Test support (not exported): a real HTTP server per app, and a store that counts calls and can fail.
-import { once } from 'node:events';
-import { createServer, type Server } from 'node:http';
-import type { AddressInfo } from 'node:net';
-import { type AnySessionStore, memoryStore } from '@cloakroom/session-core';
+// Test support (not exported): this package's secret and a listen() for fetch handlers; the Node server,
+// failing-store and cookie helpers are the ones every adapter's tests share.
+import { listen as listenNode, type Running } from '@cloakroom/session-adapter-test';
 import { getRequestListener } from '@hono/node-server';
+
+export { cookieOf, type ProbeStore, probeStore, type Running } from '@cloakroom/session-adapter-test';
 
 export const SECRET = 'hono-adapter-test-secret-0123456789abcdef';
 
-export interface Running {
-  readonly url: string;
-  close(): Promise<void>;
-}
-
 /** Serves a fetch handler (a Hono app's `fetch`) through `@hono/node-server` on an ephemeral port. */
-export async function listen(fetch: (request: Request) => Response | Promise<Response>): Promise<Running> {
-  const server: Server = createServer(getRequestListener(fetch));
-  server.listen(0, '127.0.0.1');
-  await once(server, 'listening');
-  const { port } = server.address() as AddressInfo;
-  return {
-    url: `http://127.0.0.1:${port}`,
-    close: () =>
-      new Promise<void>((resolve, reject) => {
-        server.closeAllConnections();
-        server.close((error) => (error ? reject(error) : resolve()));
-      }),
-  };
-}
-
-export interface ProbeStore {
-  readonly store: AnySessionStore;
-  readonly calls: string[];
-  down: boolean;
-}
-
-/** The memory store behind a switch that makes every call fail like a client whose server is gone. */
-export function probeStore(): ProbeStore {
-  const inner = memoryStore({ warn: false, sweepInterval: 0 });
-  const probe: ProbeStore = { store: inner, calls: [], down: false };
-  const wrap =
-    <A extends unknown[], R>(name: string, fn: (...args: A) => Promise<R>) =>
-    async (...args: A): Promise<R> => {
-      probe.calls.push(name);
-      if (probe.down)
-        throw Object.assign(new Error('connect ECONNREFUSED 127.0.0.1:6379'), { code: 'ECONNREFUSED' });
-      return fn(...args);
-    };
-  (probe as { store: AnySessionStore }).store = {
-    get: wrap('get', (key) => inner.get(key)),
-    create: wrap('create', (key, write) => inner.create(key, write)),
-    set: wrap('set', (key, write) => inner.set(key, write)),
-    touch: wrap('touch', (key, expiresAt) => inner.touch(key, expiresAt)),
-    delete: wrap('delete', (key) => inner.delete(key)),
-    compareAndSet: wrap('compareAndSet', (key, version, write) => inner.compareAndSet(key, version, write)),
-    listByUser: wrap('listByUser', (user) => inner.listByUser(user)),
-  };
-  return probe;
-}
-
-/** The `name=value` pair of the first Set-Cookie of a response, ready for a `Cookie` header. */
-export function cookieOf(response: Response): string {
-  const [first] = response.headers.getSetCookie();
-  if (first === undefined) throw new Error(`expected a Set-Cookie header (status ${response.status})`);
-  return first.split(';', 1)[0]!;
+export function listen(fetch: (request: Request) => Response | Promise<Response>): Promise<Running> {
+  return listenNode(getRequestListener(fetch));
 }
