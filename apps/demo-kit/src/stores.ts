@@ -115,7 +115,17 @@ async function createSqlStore(config: DemoConfig): Promise<DemoStore> {
   }
   const db = new Kysely<unknown>({ dialect });
   try {
-    await kysely.createSessionTable(db, { table: DEMO_TABLE });
+    // Several demo processes start at once on one SQLite file: a schema write that meets another's
+    // lock fails at once (SQLite does not wait when a read would have to become a write), so retry.
+    for (let attempt = 0; ; attempt++) {
+      try {
+        await kysely.createSessionTable(db, { table: DEMO_TABLE });
+        break;
+      } catch (error) {
+        if (attempt >= 20 || !/database is locked|SQLITE_BUSY/i.test(String(error))) throw error;
+        await new Promise((resolve) => setTimeout(resolve, 50 + Math.random() * 100));
+      }
+    }
   } catch (error) {
     await db.destroy().catch(() => undefined);
     throw error;
