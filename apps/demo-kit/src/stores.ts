@@ -110,22 +110,18 @@ async function createSqlStore(config: DemoConfig): Promise<DemoStore> {
     // Several demo processes share the file: a writer that finds it locked waits up to 5 s instead of
     // failing at once (set first, so processes starting together also wait for the switch to WAL), and
     // WAL lets readers work beside the one writer.
-    database.exec('PRAGMA busy_timeout = 5000; PRAGMA journal_mode = WAL;');
+    database.exec('PRAGMA busy_timeout = 5000;');
+    // Switching to WAL needs the file to itself and may fail at once while another process holds it.
+    await retryLocked(async () => {
+      database.exec('PRAGMA journal_mode = WAL;');
+    });
     dialect = new SqliteDialect({ database: kysely.nodeSqliteDatabase(database) });
   }
   const db = new Kysely<unknown>({ dialect });
   try {
     // Several demo processes start at once on one SQLite file: a schema write that meets another's
     // lock fails at once (SQLite does not wait when a read would have to become a write), so retry.
-    for (let attempt = 0; ; attempt++) {
-      try {
-        await kysely.createSessionTable(db, { table: DEMO_TABLE });
-        break;
-      } catch (error) {
-        if (attempt >= 20 || !/database is locked|SQLITE_BUSY/i.test(String(error))) throw error;
-        await new Promise((resolve) => setTimeout(resolve, 50 + Math.random() * 100));
-      }
-    }
+    await retryLocked(() => kysely.createSessionTable(db, { table: DEMO_TABLE }));
   } catch (error) {
     await db.destroy().catch(() => undefined);
     throw error;
@@ -138,4 +134,17 @@ async function createSqlStore(config: DemoConfig): Promise<DemoStore> {
       await db.destroy();
     }),
   };
+}
+
+/** Runs `fn`, retrying for a few seconds while another process holds the SQLite file's lock. */
+async function retryLocked(fn: () => Promise<void>): Promise<void> {
+  for (let attempt = 0; ; attempt++) {
+    try {
+      await fn();
+      return;
+    } catch (error) {
+      if (attempt >= 40 || !/database is locked|SQLITE_BUSY/i.test(String(error))) throw error;
+      await new Promise((resolve) => setTimeout(resolve, 50 + Math.random() * 100));
+    }
+  }
 }
