@@ -47,6 +47,30 @@ interface HttpRequestLike {
   host?: string;
 }
 
+function isHttpRequest(value: unknown): value is HttpRequestLike {
+  return (
+    value !== null &&
+    typeof value === 'object' &&
+    typeof (value as HttpRequestLike).method === 'string' &&
+    typeof (value as HttpRequestLike).headers === 'object'
+  );
+}
+
+/**
+ * The HTTP request an execution context handles: Nest's HTTP context, or for GraphQL over HTTP the
+ * request Nest's drivers put in the resolver context (`req` with Express, `request` or `req` with
+ * Fastify/Mercurius). A GraphQL POST is an unsafe request like any other.
+ */
+function httpRequestOf(context: ExecutionContext): HttpRequestLike | undefined {
+  if (context.getType() === 'http') return context.switchToHttp().getRequest<HttpRequestLike>();
+  if (context.getType<string>() !== 'graphql') return undefined;
+  const gqlContext: unknown = context.getArgByIndex(2);
+  if (gqlContext === null || typeof gqlContext !== 'object') return undefined;
+  const { req, request } = gqlContext as { req?: unknown; request?: unknown };
+  if (isHttpRequest(req)) return req;
+  return isHttpRequest(request) ? request : undefined;
+}
+
 function header(request: HttpRequestLike, name: string): string | undefined {
   const value = request.headers[name];
   return Array.isArray(value) ? value[0] : value;
@@ -57,7 +81,8 @@ function header(request: HttpRequestLike, name: string): string | undefined {
  * OPTIONS, TRACE) must come from the app's own origin (`Origin`, else `Sec-Fetch-Site`) or an allowed
  * one, and form posts (urlencoded, multipart, text/plain) must carry the session's token
  * (`await session.csrfToken()`) in the `_csrf` field or the `x-csrf-token` header. SameSite=Lax alone
- * does not stop login CSRF from a sibling subdomain.
+ * does not stop login CSRF from a sibling subdomain. GraphQL resolvers served over HTTP are checked the
+ * same way, from the request in the GraphQL context.
  *
  * Enable it for every route with `SessionModule.forRoot({ csrf: true, ... })`, or per controller with
  * `@UseGuards(SessionCsrfGuard)`.
@@ -82,8 +107,9 @@ export class SessionCsrfGuard implements CanActivate {
   }
 
   async canActivate(context: ExecutionContext): Promise<boolean> {
-    if (context.getType() !== 'http') return true;
-    const request = context.switchToHttp().getRequest<HttpRequestLike>();
+    const request = httpRequestOf(context);
+    // No HTTP request behind it (a WebSocket message, a microservice): the handshake was checked already.
+    if (request === undefined) return true;
     if (isSafeMethod(request.method)) return true;
     if (this.#reflector.getAllAndOverride<boolean>(SKIP_CSRF, [context.getHandler(), context.getClass()])) {
       return true;

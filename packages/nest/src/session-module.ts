@@ -1,3 +1,5 @@
+import { EventEmitter } from 'node:events';
+import type { Server } from 'node:http';
 import {
   createSessionManager,
   type SessionData,
@@ -19,6 +21,7 @@ import {
 import { APP_GUARD, HttpAdapterHost, Reflector } from '@nestjs/core';
 import { SessionCsrfGuard } from './csrf-guard.ts';
 import { type FastifyInstanceLike, hookFastify } from './fastify.ts';
+import { gateHandshakes } from './handshake-origin.ts';
 import type { SessionModuleAsyncOptions, SessionModuleOptions, SessionOptionsFactory } from './options.ts';
 import { SessionAuthGuard } from './session-auth-guard.ts';
 import { SessionContextReset, SessionMiddleware } from './session-middleware.ts';
@@ -153,6 +156,12 @@ export class SessionModule implements NestModule, OnModuleInit, OnApplicationShu
   onModuleInit(): void {
     const adapter = this.#adapterHost.httpAdapter;
     if (adapter?.getType() === 'fastify') hookFastify(adapter.getInstance<FastifyInstanceLike>());
+    // Runs after Nest attached its WebSocket gateways to the HTTP server, so their handshakes are gated.
+    const { csrf } = this.#options;
+    const server: unknown = adapter?.getHttpServer();
+    if (csrf !== undefined && csrf !== false && server instanceof EventEmitter) {
+      gateHandshakes(server as Server, (typeof csrf === 'object' ? csrf.allowedOrigins : undefined) ?? []);
+    }
   }
 
   /** Waits for in-flight session writes, then closes the store (a client you passed to it stays open). */
