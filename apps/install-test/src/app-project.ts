@@ -1,17 +1,17 @@
-import { mkdtempSync, writeFileSync } from 'node:fs';
-import { createRequire } from 'node:module';
+import { mkdtempSync, realpathSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { published, run, tarballName } from './workspace.ts';
+import { published, root, run, tarballName } from './workspace.ts';
 
-const here = createRequire(import.meta.url);
-/** The version this workspace installed, so the offline install below finds it in pnpm's store. */
-const installed = (name: string): string => (here(`${name}/package.json`) as { version: string }).version;
+/** A package this workspace installed, as a `link:` to its folder in the workspace's pnpm store. */
+const linkTo = (from: string, name: string): string =>
+  `link:${realpathSync(join(from, 'node_modules', name))}`;
 
 /**
  * A new app outside the workspace that installs the given Cloakroom packages from their packed tarballs
- * (plus core, which every adapter and store has as a peer) and the given frameworks, with pnpm offline:
- * only what is already in pnpm's store, no network.
+ * (plus core, which every adapter and store has as a peer) and the given frameworks. pnpm runs offline with
+ * an empty metadata cache, as on a fresh machine: frameworks and the packages' own dependencies are linked
+ * to the copies this workspace installed, so nothing is resolved from a registry.
  */
 export async function installApp(
   tarballs: string,
@@ -21,15 +21,29 @@ export async function installApp(
   const dir = mkdtempSync(join(tmpdir(), 'cloakroom-app-'));
   const packages = published();
   const dependencies: Record<string, string> = {};
+  const overrides: Record<string, string> = {};
   for (const name of ['@cloakroom/session-core', ...cloakroom]) {
     const pkg = packages.find((candidate) => candidate.name === name);
     if (!pkg) throw new Error(`${name} is not a published workspace package`);
     dependencies[name] = `file:${join(tarballs, tarballName(pkg))}`;
+    for (const dependency of Object.keys((pkg.manifest.dependencies as object | undefined) ?? {})) {
+      overrides[dependency] = linkTo(join(root, pkg.dir), dependency);
+    }
   }
-  for (const name of frameworks) dependencies[name] = installed(name);
+  for (const name of frameworks) dependencies[name] = linkTo(join(root, 'apps/install-test'), name);
   writeFileSync(join(dir, 'package.json'), JSON.stringify({ name: 'app', private: true, dependencies }));
-  // Outside the repository's workspace, pnpm would otherwise look up its own binaries online (TOOLCHAIN).
-  writeFileSync(join(dir, 'pnpm-workspace.yaml'), 'pmOnFail: ignore\n');
-  await run('pnpm', ['install', '--offline', '--ignore-scripts', '--reporter=silent'], { cwd: dir });
+  // pmOnFail: outside the repository's workspace, pnpm would otherwise look up its own binaries online.
+  writeFileSync(join(dir, 'pnpm-workspace.yaml'), JSON.stringify({ pmOnFail: 'ignore', overrides }));
+  await run(
+    'pnpm',
+    [
+      'install',
+      '--offline',
+      '--ignore-scripts',
+      '--reporter=silent',
+      `--cache-dir=${join(dir, '.pnpm-cache')}`,
+    ],
+    { cwd: dir },
+  );
   return dir;
 }

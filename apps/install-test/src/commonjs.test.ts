@@ -1,8 +1,8 @@
 import { execFile } from 'node:child_process';
-import { existsSync, writeFileSync } from 'node:fs';
+import { existsSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
-import { beforeAll, describe, expect, inject, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { installApp } from './app-project.ts';
 import { root } from './workspace.ts';
 
@@ -42,6 +42,7 @@ describe("require('@cloakroom/session-express') from a CommonJS app", () => {
     app = await installApp(inject('tarballs'), ['@cloakroom/session-express'], ['express']);
     writeFileSync(join(app, 'server.cjs'), APP);
   });
+  afterAll(() => rmSync(app, { recursive: true, force: true }));
 
   it.each(NODES)('serves a session on Node %s', async (version, node) => {
     expect(

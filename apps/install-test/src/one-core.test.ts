@@ -1,7 +1,7 @@
-import { readdirSync, realpathSync } from 'node:fs';
+import { readdirSync, realpathSync, rmSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { join } from 'node:path';
-import { beforeAll, describe, expect, inject, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { installApp } from './app-project.ts';
 
 // Core is a peer dependency of every adapter and store: an app that installs two of them gets one core,
@@ -15,6 +15,7 @@ describe('an app installing two adapters and a store', () => {
       ['express', 'koa', 'memcache-client'],
     );
   });
+  afterAll(() => rmSync(app, { recursive: true, force: true }));
 
   it('has one copy of @cloakroom/session-core on disk', () => {
     const copies = readdirSync(join(app, 'node_modules/.pnpm')).filter((entry) =>
