@@ -207,6 +207,18 @@ describe.each(ALL_TARGETS)('kyselyStore() on $name', (target) => {
       expect((await store.listByUser('ALICE')).map((s) => s.key)).toEqual([c]);
       expect(await store.listByUser('nobody')).toEqual([]);
     });
+
+    it('compares the user id exactly: trailing spaces, case and Unicode spaces count', async () => {
+      const users = ['alice', 'alice ', 'alice  ', 'Alice', 'alice\u00a0', 'alicé'];
+      const keys = new Map(users.map((user) => [user, randomKey()]));
+      for (const [user, key] of keys) await store.create(key, write(user, clock + HOUR, user));
+      for (const [user, key] of keys) {
+        expect(
+          (await store.listByUser(user)).map((s) => s.key),
+          JSON.stringify(user),
+        ).toEqual([key]);
+      }
+    });
   });
 
   describe('deleteExpired()', () => {

@@ -24,6 +24,11 @@ export interface SessionTableOptions {
   readonly dialect?: SqlDialect;
 }
 
+// A binary string compares byte for byte with no padding (no collation at all): see sessionTableSql().
+const EXACT_USER_ID = 'varbinary(1020)';
+// The column as tables created before 2026-12 have it, for the down migration.
+const PADDED_USER_ID = 'varchar(255) CHARACTER SET utf8mb4 COLLATE utf8mb4_bin';
+
 function quote(dialect: SqlDialect, name: string): string {
   // The name was validated (letters, digits, underscores), so quoting cannot be escaped; quoting keeps
   // its case and lets reserved words such as `session` or `order` be used.
@@ -42,8 +47,12 @@ function quote(dialect: SqlDialect, name: string): string {
  *   and `jsonb` would re-parse and re-order every write), MySQL `mediumtext` in `utf8mb4` (up to 16 MiB;
  *   `text` stops at 64 KiB).
  * - `version`: a counter bumped by every write, the compare-and-set token (`bigint`, SQLite `integer`).
- * - `user_id`: nullable, indexed for listing and revoking a user's sessions (MySQL `varchar(255)` in
- *   `utf8mb4_bin` so ids compare exactly; PostgreSQL and SQLite use a partial index over non-null ids).
+ * - `user_id`: nullable, indexed for listing and revoking a user's sessions, compared exactly. PostgreSQL
+ *   and SQLite compare `text` byte for byte (with a partial index over non-null ids). MySQL/MariaDB get
+ *   `varbinary(1020)` (255 characters of UTF-8): every text collation there, `utf8mb4_bin` included,
+ *   pads with spaces when comparing, so `'alice'` would match `'alice '` and revoking one user's sessions
+ *   would end another's. {@link sessionUserIdMigration} converts a table made before this change.
+ *   The `id` column has no such risk: it only ever holds core's fixed-length base64url hashes.
  * - `expires_at`, `created_at`: PostgreSQL `timestamptz(3)`, an unambiguous instant at millisecond
  *   precision that reads well in `psql`. MySQL and SQLite store epoch milliseconds in a `bigint` /
  *   `integer`: MySQL's `DATETIME` has no time zone (ambiguous around daylight-saving changes) and its
@@ -80,7 +89,7 @@ export function sessionTableSql(options: SessionTableOptions & { readonly dialec
   \`id\` varchar(64) CHARACTER SET ascii COLLATE ascii_bin NOT NULL,
   \`data\` mediumtext CHARACTER SET utf8mb4 NOT NULL,
   \`version\` bigint NOT NULL,
-  \`user_id\` varchar(255) CHARACTER SET utf8mb4 COLLATE utf8mb4_bin NULL,
+  \`user_id\` ${EXACT_USER_ID} NULL,
   \`expires_at\` bigint NOT NULL,
   \`created_at\` bigint NOT NULL,
   PRIMARY KEY (\`id\`),
@@ -118,6 +127,51 @@ export async function createSessionTable(db: AnyKysely, options: SessionTableOpt
   for (const statement of sessionTableSql({ ...options, dialect })) {
     await sql.raw(statement).execute(db);
   }
+  // A table made before the user id compared exactly is converted here too (at most once: checked first).
+  await exactUserId(db, dialect, validateTableName(options.table ?? DEFAULT_TABLE));
+}
+
+async function userIdType(db: AnyKysely, table: string): Promise<string | undefined> {
+  const { rows } = await sql<{ type: string }>`
+    SELECT DATA_TYPE AS type FROM information_schema.COLUMNS
+    WHERE TABLE_SCHEMA = DATABASE() AND TABLE_NAME = ${table} AND COLUMN_NAME = 'user_id'`.execute(db);
+  return rows[0]?.type.toLowerCase();
+}
+
+async function exactUserId(db: AnyKysely, dialect: SqlDialect, table: string): Promise<void> {
+  if (dialect !== 'mysql') return;
+  const type = await userIdType(db, table);
+  if (type === undefined || type === 'varbinary') return;
+  await sql.raw(`ALTER TABLE ${quote(dialect, table)} MODIFY \`user_id\` ${EXACT_USER_ID} NULL`).execute(db);
+}
+
+/**
+ * The migration that makes the `user_id` column of an existing MySQL/MariaDB table compare exactly
+ * (`varbinary`: no trailing-space padding), for tables created with {@link sessionTableMigration} before
+ * 2026-12. Add it after that one under a later name. The bytes stored stay the same; PostgreSQL and SQLite
+ * compare exactly already, so it does nothing there, and nothing on a table already converted. `down`
+ * restores the padded `utf8mb4_bin` column.
+ * @throws SessionError (`SESSION_CONFIG`) for an invalid table name.
+ * @example
+ * provider: {
+ *   getMigrations: async () => ({
+ *     '2026_11_22_sessions': sessionTableMigration({ table: 'sessions' }),
+ *     '2026_12_07_sessions_exact_user_id': sessionUserIdMigration({ table: 'sessions' }),
+ *   }),
+ * }
+ */
+export function sessionUserIdMigration(options: SessionTableOptions = {}): Migration {
+  const table = validateTableName(options.table ?? DEFAULT_TABLE);
+  return {
+    up: (db) => exactUserId(db, detectDialect(db, options.dialect), table),
+    down: async (db) => {
+      const dialect = detectDialect(db, options.dialect);
+      if (dialect !== 'mysql' || (await userIdType(db, table)) !== 'varbinary') return;
+      await sql
+        .raw(`ALTER TABLE ${quote(dialect, table)} MODIFY \`user_id\` ${PADDED_USER_ID} NULL`)
+        .execute(db);
+    },
+  };
 }
 
 /**
