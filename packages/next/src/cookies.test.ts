@@ -73,4 +73,12 @@ describe('hasCookie()', () => {
     expect(hasCookie(null, 'sid')).toBe(false);
     expect(hasCookie('', 'sid')).toBe(false);
   });
+
+  it('trims only SP and HTAB around a name (RFC 6265), never Unicode spaces', () => {
+    expect(hasCookie('a=1; \t sid =x', 'sid')).toBe(true);
+    for (const space of ['\u00a0', '\u2028', '\ufeff', '\u3000', '\v', '\f']) {
+      expect(hasCookie(`${space}sid=x`, 'sid'), JSON.stringify(space)).toBe(false);
+      expect(hasCookie(`a=1; sid${space}=x`, 'sid'), JSON.stringify(space)).toBe(false);
+    }
+  });
 });

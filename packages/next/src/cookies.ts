@@ -65,15 +65,29 @@ export function parseSetCookie(header: string): NextCookie {
   return cookie;
 }
 
+const isSpOrHtab = (code: number): boolean => code === 0x20 || code === 0x09;
+
+/**
+ * Whether `text[start, end)` is `name` with only SP and HTAB around it. RFC 6265 section 5.2 trims just
+ * those: JavaScript's `trim()` also drops U+00A0 and other Unicode spaces, which would let a sibling
+ * subdomain's `\u00a0__Host-session` cookie pass for the `__Host-` one.
+ */
+function isName(text: string, start: number, end: number, name: string): boolean {
+  while (start < end && isSpOrHtab(text.charCodeAt(start))) start++;
+  while (end > start && isSpOrHtab(text.charCodeAt(end - 1))) end--;
+  return end - start === name.length && text.startsWith(name, start);
+}
+
 /**
  * Whether a `Cookie` header holds a cookie of this name, without verifying anything: the proxy uses it
- * to leave cookie-less requests alone before any crypto or store call. Names are compared as sent.
+ * to leave cookie-less requests alone before any crypto or store call. Names are compared as sent
+ * (never decoded), with only SP and HTAB trimmed around them.
  */
 export function hasCookie(header: string | null | undefined, name: string): boolean {
   if (!header) return false;
   for (const part of header.split(';')) {
     const eq = part.indexOf('=');
-    if (eq !== -1 && part.slice(0, eq).trim() === name) return true;
+    if (eq !== -1 && isName(part, 0, eq, name)) return true;
   }
   return false;
 }

@@ -229,6 +229,17 @@ describe('proxy() in proxy.ts', () => {
     );
   });
 
+  it('a valid signed cookie under an NBSP-prefixed name is not ours: no store call, no refresh', async () => {
+    const cookie = await start({ greeting: 'nbsp' });
+    await clock.advance((scenarioOptions.touchInterval + 1) * 1000);
+    await resetStoreCalls(app.baseUrl);
+    // What a sibling subdomain can plant with a Domain attribute: JavaScript's trim() would drop the NBSP.
+    const tossed = await send('GET', '/rsc/about', { headers: { cookie: `\u00a0${NAME}=${cookie}` } });
+    expect(tossed.status).toBe(200);
+    expect(tossed.cookies).toEqual([]);
+    expect(Object.values(await storeCalls(app.baseUrl)).reduce((sum, count) => sum + count, 0)).toBe(0);
+  });
+
   it('after a Server Component read, the proxy refreshes the cookie once, then not again within the interval', async () => {
     const cookie = await start({ greeting: 'lag' });
     await clock.advance((scenarioOptions.touchInterval + 1) * 1000);
