@@ -34,7 +34,7 @@ describe('countingStore()', () => {
       get: async () => null,
       create: async () => '1',
       set: async () => '1',
-      touch: async () => undefined,
+      touch: async () => false,
       delete: async () => undefined,
     });
     expect(bare.store.compareAndSet).toBeUndefined();

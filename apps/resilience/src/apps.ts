@@ -2,7 +2,8 @@
 // loopback port. Every app answers the same routes:
 //   GET  /read?key=k             reads k (never writes)            → { "value": … | null }
 //   POST /write?key=k&value=v    sets k                            → { "ok": true }
-//   POST /slow-write?key&value&ms loads the session, waits ms, then sets k (a slow handler: the commit
+//   POST /slow-write?key&value&gate loads the session, waits until the test opens the gate (see gate()),
+//                                then sets k (a slow handler: the commit
 //                                comes last, against the version it loaded)
 //   POST /destroy                destroys the session              → { "ok": true }
 // Errors answer their `status` (503 for a store failure), else 500, as `{ "error": … }`.
@@ -10,7 +11,6 @@ import 'reflect-metadata';
 import { once } from 'node:events';
 import type { Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { setTimeout as sleep } from 'node:timers/promises';
 import type { Session, SessionManagerOptions } from '@cloakroom/session-core';
 import { session as expressSession } from '@cloakroom/session-express';
 import { session as honoSession, type SessionEnv } from '@cloakroom/session-hono';
@@ -43,6 +43,46 @@ export interface RunningApp {
 }
 
 type AnySession = Session<Record<string, unknown>>;
+
+/** A point a slow handler stops at until the test lets it go: ordering by events, never by sleeping. */
+export interface Gate {
+  readonly name: string;
+  /** Resolves once a handler has loaded its session and is waiting at the gate. */
+  readonly reached: Promise<void>;
+  release(): void;
+}
+
+const gates = new Map<string, { arrive: () => void; released: Promise<void> }>();
+let gateCount = 0;
+
+/** Opens a gate for one `/slow-write?gate=<name>` request. */
+export function gate(): Gate {
+  const name = `gate-${++gateCount}`;
+  let arrive: () => void = () => {};
+  let release: () => void = () => {};
+  const reached = new Promise<void>((resolve) => {
+    arrive = resolve;
+  });
+  const released = new Promise<void>((resolve) => {
+    release = resolve;
+  });
+  gates.set(name, { arrive, released });
+  return {
+    name,
+    reached,
+    release: () => {
+      gates.delete(name);
+      release();
+    },
+  };
+}
+
+async function hold(name: string): Promise<void> {
+  const waiting = gates.get(name);
+  if (waiting === undefined) throw new Error(`no gate named ${JSON.stringify(name)}`);
+  waiting.arrive();
+  await waiting.released;
+}
 
 function statusOf(error: unknown): number {
   const { status } = (typeof error === 'object' && error !== null ? error : {}) as { status?: unknown };
@@ -91,7 +131,7 @@ async function expressApp(options: SessionManagerOptions): Promise<RunningApp> {
     '/slow-write',
     route(async (req, res) => {
       await req.session.exists();
-      await sleep(Number(req.query.ms));
+      await hold(text(req.query.gate));
       (req.session as unknown as AnySession).set(text(req.query.key), text(req.query.value));
       res.json({ ok: true });
     }),
@@ -146,7 +186,7 @@ async function koaApp(options: SessionManagerOptions): Promise<RunningApp> {
         return;
       case 'POST /slow-write':
         await ctx.session.exists();
-        await sleep(Number(ctx.query.ms));
+        await hold(text(ctx.query.gate));
         ctx.session.set(key, text(ctx.query.value));
         ctx.body = { ok: true };
         return;
@@ -186,7 +226,7 @@ async function honoApp(options: SessionManagerOptions): Promise<RunningApp> {
   });
   app.post('/slow-write', async (c) => {
     await c.get('session').exists();
-    await sleep(Number(c.req.query('ms')));
+    await hold(c.req.query('gate') ?? '');
     c.get('session').set(c.req.query('key') ?? '', c.req.query('value') ?? '');
     return c.json({ ok: true });
   });
@@ -231,10 +271,10 @@ class ResilienceController {
     @NestSession() session: AnySession,
     @Query('key') key: string,
     @Query('value') value: string,
-    @Query('ms') ms: string,
+    @Query('gate') gate: string,
   ): Promise<{ ok: true }> {
     await session.exists();
-    await sleep(Number(ms));
+    await hold(text(gate));
     session.set(text(key), text(value));
     return { ok: true };
   }

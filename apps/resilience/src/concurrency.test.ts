@@ -4,7 +4,7 @@
 import { scenarioManagerOptions } from '@cloakroom/session-adapter-test';
 import type { SessionError } from '@cloakroom/session-core';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
-import { type RunningApp, startApp } from './apps.ts';
+import { gate, type RunningApp, startApp } from './apps.ts';
 import { Client } from './http.ts';
 import { type OpenStore, openStore, STORE_KINDS } from './stores.ts';
 
@@ -65,10 +65,13 @@ describe.each(STORE_KINDS)('%s: concurrent requests on one session', (kind) => {
       const cookie = client.cookie;
       for (const list of reported) list.length = 0;
 
-      // The write loads the session, then holds its commit for 400 ms; the logout lands meanwhile.
-      const slow = client.post('/slow-write?key=b&value=2&ms=400');
-      await new Promise((resolve) => setTimeout(resolve, 150));
+      // The write loads the session and waits at a gate; the logout lands meanwhile; then the write goes on.
+      // (Ordered by events, not by sleeps: on a loaded machine a timed version let the write land first.)
+      const held = gate();
+      const slow = client.post(`/slow-write?key=b&value=2&gate=${held.name}`);
+      await held.reached;
       const logout = await client.at(apps[logoutOn]!.baseUrl).post('/destroy');
+      held.release();
       expect(logout.status).toBe(200);
       expect(logout.setCookies.join(), 'the cookie is expired').toMatch(
         /^sid=;|max-age=0|expires=thu, 01 jan 1970/i,

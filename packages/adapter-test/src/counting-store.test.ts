@@ -76,7 +76,7 @@ describe('countingStore()', () => {
       get: () => Promise.reject(new Error('down')),
       create: () => Promise.resolve(null),
       set: () => Promise.resolve('1'),
-      touch: () => Promise.resolve(),
+      touch: () => Promise.resolve(false),
       delete: () => Promise.resolve(),
     });
     await expect(failing.get('k')).rejects.toThrow('down');

@@ -84,7 +84,7 @@ export function countingStore(store: AnySessionStore): CountingStore {
       count('set');
       return store.set(key, write);
     },
-    touch(key: string, expiresAt: number): Promise<void | boolean> {
+    touch(key: string, expiresAt: number): Promise<boolean> {
       count('touch');
       return store.touch(key, expiresAt);
     },

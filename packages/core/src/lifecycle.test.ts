@@ -203,10 +203,16 @@ describe('lost races', () => {
     const manager = createSessionManager({ store, secret: SECRET, now: () => clock.now, onError: () => {} });
     const { cookie } = await write(manager, null, (s) => s.set('n', 0));
     const handles = [0, 1].map(() => manager.open({ cookie, secure: true }));
-    for (const handle of handles) await handle.session.update('n', (n) => (n as number) + 1);
+    for (const handle of handles) await handle.session.exists();
     failNext = true;
-    const results = await Promise.allSettled(handles.map((handle) => handle.commit({ status: 200 })));
+    // Both updates queue up and go out in one compare-and-set, which lands but answers an error.
+    const results = await Promise.allSettled(
+      handles.map((handle) => handle.session.update('n', (n) => (n as number) + 1)),
+    );
     expect(results.map((r) => r.status)).toEqual(['rejected', 'rejected']);
+    expect((await read(manager, cookie, 'n')).value).toBe(2);
+    // Nothing of theirs is pending: their commits write nothing more.
+    await Promise.all(handles.map((handle) => handle.commit({ status: 200 })));
     expect((await read(manager, cookie, 'n')).value).toBe(2);
   });
 

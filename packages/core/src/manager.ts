@@ -131,8 +131,14 @@ export interface Session<Data extends SessionData = SessionData> {
   /** Removes every value (the user binding and flash messages stay). */
   clear(): void;
   /**
-   * Atomic read-modify-write: `fn` gets the current value and returns the new one. On a concurrent
-   * conflict `fn` runs again on the fresh value, so parallel increments all count.
+   * Atomic read-modify-write: `fn` gets the current value and returns the new one. For a stored session
+   * the write happens before the promise resolves, with the store's compare-and-set: on a conflict `fn`
+   * runs again on the fresh value, so parallel increments all count, and the value resolved is exactly the
+   * one the store accepted (N parallel increments answer N distinct values). Unlike `set()` and
+   * `delete()`, which are saved with the response, an update is kept even if the response later fails
+   * with a 5xx. For a new session (nothing stored yet) the value is created with the session at commit.
+   * `fn` must be pure: it may run more than once.
+   * @throws SessionStoreError when the store fails; whatever `fn` throws.
    */
   update<K extends keyof Data & string>(
     key: K,
@@ -188,6 +194,12 @@ interface Identity {
   readonly key: string;
   /** Verified under an older secret: re-issue the cookie under the current one. */
   readonly reissue: boolean;
+}
+
+interface Created {
+  readonly identity: Identity;
+  readonly version: string;
+  readonly expiresAt: number;
 }
 
 interface Loaded {
@@ -802,9 +814,10 @@ class RequestSession<Data extends SessionData> implements Session<Data>, Session
     key: K,
     fn: (current: Data[K] | undefined) => Data[K],
   ): Promise<Data[K]> {
+    const m = this.#m;
     await this.#load();
-    // `fn` runs again only when the value it saw changed (a concurrent write): what update() returned is
-    // then exactly what is saved, unless another request's change had to be folded in.
+    // `fn` runs again only when the value it saw changed (a concurrent write), so its last run is the one
+    // whose result was stored.
     let seen: { input: unknown; output: Data[K] } | undefined;
     const op: Op = (record) => {
       const input = record.data.get(key);
@@ -814,6 +827,32 @@ class RequestSession<Data extends SessionData> implements Session<Data>, Session
       if (seen.output === undefined) record.data.delete(key);
       else record.data.set(key, seen.output);
     };
+    const base = this.#base;
+    if (base !== null) {
+      // A stored session: write now, with the store's compare-and-set (fn re-run on a conflict), so the
+      // answer is the value the store accepted. Waiting for the response's commit instead would deadlock
+      // (handlers await update() before they respond) and would answer a value computed on a stale copy.
+      const outcome = await m.track(m.update(base.identity.key, [op], base, false));
+      if (outcome !== null) {
+        // The stored state is the new base; this request's other pending changes stay on top of it.
+        if (this.#base === base) {
+          this.#base = { identity: base.identity, ...outcome };
+          this.#rebuildAfterCommit();
+        }
+        // This update's own result: a coalesced batch wrote several updates of the key in one go, each
+        // on top of the one before, and the stored record holds the last of them.
+        return seen!.output;
+      }
+      // Destroyed or regenerated elsewhere meanwhile: never bring it back. What follows is a new session.
+      m.report(
+        new SessionError('SESSION_WRITE_DROPPED', 'An update of a session destroyed meanwhile was dropped.'),
+      );
+      if (this.#base === base) {
+        this.#base = null;
+        this.#rebuildAfterCommit();
+      }
+    }
+    // No stored session yet: the change is created with the session at commit, insert-only.
     this.#apply(op);
     return this.#view!.data.get(key) as Data[K];
   }
@@ -1009,21 +1048,70 @@ class RequestSession<Data extends SessionData> implements Session<Data>, Session
       if (record.userId !== null) await m.enforceUserCap(record.userId, this.#base!.identity.key);
     } else if (taken.regenerate) {
       if (!cookies) this.#readonly('regenerate()');
-      const oldKey = loaded.identity.key;
-      // Copy the newest data, not what this request loaded: a parallel write may have landed since.
-      const fresh = await m.storeCall('get', () => m.store.get(oldKey));
-      let base = loaded.record;
-      if (fresh !== null && fresh.version !== loaded.version) {
-        const decoded = m.decode(fresh, now);
-        if (decoded !== null && decoded !== 'expired') base = decoded;
-      }
-      // The absolute timeout keeps counting from the original creation: rotating ids never extends it.
-      const record = replay(base, taken.ops);
-      await this.#createNew(record, now);
-      await m.deleteKey(oldKey);
-      if (record.userId !== null) await m.enforceUserCap(record.userId, this.#base!.identity.key);
+      await this.#regenerateFrom(loaded, taken, now);
     } else {
       await this.#update(loaded, taken, now, cookies);
+    }
+  }
+
+  /**
+   * Moves the session to a new id: the old id stops working at once, or nothing changes. A source record
+   * destroyed or expired meanwhile (a sign-out, "sign out everywhere") is never revived under a new id:
+   * the regenerate is dropped, reported, and only the clearing cookie goes out.
+   */
+  async #regenerateFrom(loaded: Loaded, taken: Taken, now: number): Promise<void> {
+    const m = this.#m;
+    const oldKey = loaded.identity.key;
+    // Copy the newest data, not what this request loaded: a parallel write may have landed since.
+    const source = await this.#live(oldKey, now);
+    if (source === null) {
+      this.#dropRegenerate();
+      return;
+    }
+    // The absolute timeout keeps counting from the original creation: rotating ids never extends it.
+    const record = replay(source, taken.ops);
+    const created = await this.#insertNew(record, now);
+    try {
+      // A destroy that landed while the copy was made wins: undo the copy rather than revive the session.
+      if ((await this.#live(oldKey, now)) === null) {
+        await m.deleteKey(created.identity.key);
+        this.#dropRegenerate();
+        return;
+      }
+      await m.deleteKey(oldKey);
+    } catch (error) {
+      // The old id could not be revoked: keep it, send no new cookie, and take the copy back (best effort;
+      // a copy left behind is unreachable, as no cookie for it was ever sent, and expires by itself).
+      await m.deleteKey(created.identity.key).catch((cleanup: unknown) => {
+        m.report(SessionStoreError.from('delete', cleanup));
+      });
+      throw error;
+    }
+    await this.#adopt(created, record, now);
+    if (record.userId !== null) await m.enforceUserCap(record.userId, created.identity.key);
+  }
+
+  /** The live, decodable record under `key`, or null. */
+  async #live(key: string, now: number): Promise<SessionRecord | null> {
+    const m = this.#m;
+    const stored = await m.storeCall('get', () => m.store.get(key));
+    const decoded = stored === null ? null : m.decode(stored, now);
+    return decoded === null || decoded === 'expired' ? null : decoded;
+  }
+
+  #dropRegenerate(): void {
+    const m = this.#m;
+    m.report(
+      new SessionError(
+        'SESSION_WRITE_DROPPED',
+        'A regenerate of a session destroyed meanwhile was dropped; no new session was created.',
+      ),
+    );
+    this.#base = null;
+    this.#rebuildAfterCommit();
+    if (this.#hadCookie) {
+      this.#setCookie = serializeCookie(m.cookie, '', 0, this.#secure);
+      this.#headers = CACHE_HEADERS;
     }
   }
 
@@ -1042,6 +1130,11 @@ class RequestSession<Data extends SessionData> implements Session<Data>, Session
   }
 
   async #createNew(record: SessionRecord, now: number): Promise<void> {
+    await this.#adopt(await this.#insertNew(record, now), record, now);
+  }
+
+  /** Stores `record` under a fresh id, insert-only; the request does not use it yet. */
+  async #insertNew(record: SessionRecord, now: number): Promise<Created> {
     const m = this.#m;
     const write = m.writeFor(record, now, null);
     for (let attempt = 0; attempt < 3; attempt++) {
@@ -1049,14 +1142,22 @@ class RequestSession<Data extends SessionData> implements Session<Data>, Session
       const key = await m.keyOf(id);
       const version = await m.storeCall('create', () => m.store.create(key, write));
       if (version === null) continue; // a colliding id never overwrites a record
-      const identity: Identity = { id, key, reissue: false };
-      this.#base = { identity, record, version, expiresAt: write.expiresAt };
-      this.#rebuildAfterCommit();
-      this.#destroyed = false;
-      await this.#setSessionCookie(id, record, now);
-      return;
+      return { identity: { id, key, reissue: false }, version, expiresAt: write.expiresAt };
     }
     throw new SessionError('SESSION_CONFLICT', 'Could not create a session: ids kept colliding.');
+  }
+
+  /** Makes a stored new session this request's session and sets its cookie. */
+  async #adopt(created: Created, record: SessionRecord, now: number): Promise<void> {
+    this.#base = {
+      identity: created.identity,
+      record,
+      version: created.version,
+      expiresAt: created.expiresAt,
+    };
+    this.#rebuildAfterCommit();
+    this.#destroyed = false;
+    await this.#setSessionCookie(created.identity.id, record, now);
   }
 
   async #update(loaded: Loaded, taken: Taken, now: number, cookies: boolean): Promise<void> {

@@ -59,10 +59,11 @@ export interface SessionStore {
   /**
    * Moves a record's expiry without rewriting its data. A missing key is not an error. The version
    * may stay the same.
-   * @returns optionally, `false` when no live record was there (core then does not refresh the cookie of
-   * a session destroyed or regenerated meanwhile); `true` or nothing otherwise.
+   * @returns `true` when a live record was there and was touched, `false` when none was (core then does
+   * not refresh the cookie of a session destroyed or regenerated meanwhile). A touch never creates or
+   * revives a record.
    */
-  touch(key: string, expiresAt: number): Promise<void | boolean>;
+  touch(key: string, expiresAt: number): Promise<boolean>;
   /** Deletes a record (and its per-user index entry). A missing key is not an error. */
   delete(key: string): Promise<void>;
 }

@@ -265,11 +265,14 @@ class TieredStore {
     return next;
   }
 
-  async touch(key: string, expiresAt: number): Promise<void> {
+  async touch(key: string, expiresAt: number): Promise<boolean> {
     this.#changing(key);
-    await this.#durable.touch(key, expiresAt);
+    // The durable store's answer is the truth: a record destroyed meanwhile must read as gone (false),
+    // whatever the cache still holds, or core would re-send the cookie of a session rotated elsewhere.
+    const alive = await this.#durable.touch(key, expiresAt);
     // The copy's expiry is now wrong, and touch has no data to rewrite it with: drop it.
     await this.#remove(key);
+    return alive;
   }
 
   async delete(key: string): Promise<void> {

@@ -324,22 +324,28 @@ export class MemcachedStore implements SessionStore, CompareAndSetStore, Closabl
    * expiry in the record's companion item, tied to that token. A missing key is not an error.
    * @throws SessionStoreError when the server fails.
    */
-  async touch(key: string, expiresAt: number): Promise<void> {
+  async touch(key: string, expiresAt: number): Promise<boolean> {
     const shard = this.#shard('touch', key);
     const ttl = exptime(expiresAt, Date.now());
-    if (ttl < 0) return this.delete(key);
+    if (ttl < 0) {
+      await this.delete(key);
+      return false;
+    }
     const dataKey = this.#prefix + key;
     const touchKey = dataKey + TOUCH_SUFFIX;
     const found = await this.#call('touch', shard, () =>
       shard.client.retrieve<Retrieved>('gats', [String(ttl), dataKey, touchKey]),
     );
     const current = this.#current('touch', found, dataKey, touchKey);
-    if (current === null) return;
+    // No live record (destroyed, regenerated or evicted): say so, so core re-sends no cookie for it.
+    if (current === null) return false;
     if (current.envelope === null || current.expiresAt <= Date.now()) {
       // Already expired by its own clock: touching must not bring it back.
-      return this.delete(key);
+      await this.delete(key);
+      return false;
     }
     await this.#store('touch', shard, 'set', key + TOUCH_SUFFIX, `${current.cas} ${expiresAt}`, ttl);
+    return true;
   }
 
   /**

@@ -1,7 +1,9 @@
 import {
   type AnySessionStore,
   type CompareAndSetStore,
+  createSessionManager,
   type ExpiredDeletionStore,
+  type SessionManager,
   type StoredSession,
   storeCapabilities,
   type UserIndexStore,
@@ -411,8 +413,8 @@ export function describeStoreConformance<S extends AnySessionStore>(options: Con
         const user = randomUserId();
         await current().set(key, sessionWrite('touched', Date.now() + 10 * MINUTE, user));
         const expiresAt = Date.now() + 60 * MINUTE;
-        // touch may say whether a live record was there; when it answers, it must not say false here.
-        expect(await current().touch(key, expiresAt)).not.toBe(false);
+        // touch says whether a live record was there: core refreshes a cookie only on `true`.
+        expect(await current().touch(key, expiresAt)).toBe(true);
         await expectRecord(key, 'touched', expiresAt);
         if (capabilities.userIndex) {
           const rows = await (current() as S & UserIndexStore).listByUser(user);
@@ -429,9 +431,19 @@ export function describeStoreConformance<S extends AnySessionStore>(options: Con
         }
       });
 
-      it('resolves for a missing key (nothing, or false) and creates nothing', async () => {
+      it('resolves false for a missing key and creates nothing', async () => {
         const key = newKey();
-        expect([undefined, false]).toContain(await current().touch(key, Date.now() + 10 * MINUTE));
+        // `false`, not nothing: core must know the record is gone, or it re-sends the cookie of a
+        // session that a sign-in rotated or a sign-out destroyed meanwhile.
+        expect(await current().touch(key, Date.now() + 10 * MINUTE)).toBe(false);
+        await expectGone(key);
+      });
+
+      it('resolves false for a deleted record', async () => {
+        const key = newKey();
+        await current().set(key, sessionWrite('doomed', Date.now() + 10 * MINUTE));
+        await current().delete(key);
+        expect(await current().touch(key, Date.now() + 10 * MINUTE)).toBe(false);
         await expectGone(key);
       });
 
@@ -745,6 +757,57 @@ export function describeStoreConformance<S extends AnySessionStore>(options: Con
         },
         TEST_TIMEOUT,
       );
+    });
+
+    // The promises core keeps on top of the contract, run here so every store proves them with its own
+    // backend: a regenerate never revives a session destroyed meanwhile (THREATS.md, Lifecycle).
+    describe('core on this store: regenerate() after a destroy elsewhere', () => {
+      const secret = 'cloakroom-store-test/conformance/not-a-real-secret';
+      const scenarios = capabilities.userIndex
+        ? (['destroy()', 'revokeOtherSessions()', 'destroyUserSessions()'] as const)
+        : (['destroy()'] as const);
+      for (const how of scenarios) {
+        it(`after ${how}, creates nothing and sends only the clearing cookie`, async () => {
+          const errors: string[] = [];
+          // Two managers on one store: the requests of two processes.
+          const [one, two] = [0, 1].map(() =>
+            createSessionManager({ store: current(), secret, onError: (e) => errors.push(e.code) }),
+          ) as [SessionManager, SessionManager];
+          const user = randomUserId();
+          const start = async (): Promise<string> => {
+            const handle = one.open({ cookie: null, secure: true });
+            handle.session.setUser(user);
+            return (await handle.commit({ status: 200 })).setCookie!.split(';')[0]!;
+          };
+          const [cookie, other] = [await start(), await start()];
+          // Request B loads the session; then another request ends it; then B signs in again.
+          const b = two.open({ cookie, secure: true });
+          expect(await b.session.getUser()).toBe(user);
+          const a = one.open({ cookie: how === 'revokeOtherSessions()' ? other : cookie, secure: true });
+          if (how === 'destroy()') a.session.destroy();
+          if (how === 'revokeOtherSessions()') await a.session.revokeOtherSessions();
+          await a.commit({ status: 200 });
+          if (how === 'destroyUserSessions()') await one.destroyUserSessions(user);
+          b.session.regenerate();
+          b.session.set('late', true);
+          const result = await b.commit({ status: 200 });
+          expect(result.setCookie, 'only the clearing cookie').toMatch(/=;.*Max-Age=0/);
+          expect(errors).toContain('SESSION_WRITE_DROPPED');
+          const again = one.open({ cookie, secure: true });
+          expect(await again.session.exists(), 'the old id stays dead').toBe(false);
+          if (capabilities.userIndex) {
+            const left = await one.listUserSessions(user);
+            expect(left, 'no session was created for the user').toHaveLength(
+              how === 'destroyUserSessions()' ? 0 : 1,
+            );
+            await one.destroyUserSessions(user);
+          } else {
+            const survivor = one.open({ cookie: other, secure: true });
+            survivor.session.destroy();
+            await survivor.commit({ status: 200 });
+          }
+        });
+      }
     });
   });
 }

@@ -4,3 +4,9 @@ export {
   describeStoreConformance,
 } from './conformance.ts';
 export { randomStoreKey } from './fixtures.ts';
+export {
+  describeUpdateRace,
+  type UpdateRaceOptions,
+  type UpdateRaceStore,
+  type UpdateRaceWorker,
+} from './update-race.ts';

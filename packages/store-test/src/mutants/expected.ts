@@ -14,7 +14,11 @@ export const EXPECTED_FAILURES: Readonly<
   'touch-rewrites-data': [['store.touch()', 'moves the expiry and leaves the data alone']],
   'touch-ignored': [['store.touch()', 'moves the expiry and leaves the data alone']],
   'touch-revives': [['store.touch()', 'does not bring an expired record back']],
-  'touch-creates': [['store.touch()', 'resolves for a missing key (nothing, or false) and creates nothing']],
+  'touch-creates': [['store.touch()', 'resolves false for a missing key and creates nothing']],
+  'touch-hides-missing': [
+    ['store.touch()', 'resolves false for a missing key and creates nothing'],
+    ['store.touch()', 'resolves false for a deleted record'],
+  ],
   'delete-throws-when-missing': [['store.delete()', 'is idempotent']],
   'cas-ignores-version': [['store.compareAndSet()', 'returns null for a stale version']],
   'cas-not-atomic': [['store.compareAndSet()', 'lets exactly one of 50 racing writes']],
@@ -36,7 +40,13 @@ export const EXPECTED_FAILURES: Readonly<
 export const GROUPS: readonly (readonly Bug[])[] = [
   ['none', 'get-returns-expired', 'create-overwrites', 'create-not-atomic'],
   ['set-keeps-version', 'touch-rewrites-data', 'touch-ignored', 'touch-revives'],
-  ['touch-creates', 'delete-throws-when-missing', 'cas-ignores-version', 'cas-not-atomic'],
+  [
+    'touch-creates',
+    'touch-hides-missing',
+    'delete-throws-when-missing',
+    'cas-ignores-version',
+    'cas-not-atomic',
+  ],
   ['cas-revives', 'index-ignores-user-change', 'index-lists-expired', 'delete-expired-does-nothing'],
   ['expiry-misreported', 'long-expiry-lost', 'payload-truncated', 'payload-normalized', 'has-undeclared-cas'],
 ];

@@ -20,6 +20,7 @@ export type Bug =
   | 'touch-rewrites-data'
   | 'touch-revives'
   | 'touch-creates'
+  | 'touch-hides-missing'
   | 'delete-throws-when-missing'
   | 'cas-ignores-version'
   | 'cas-not-atomic'
@@ -98,10 +99,11 @@ export function naiveStore(bug: Bug): NaiveStore {
       if (row === undefined) {
         if (bug === 'touch-creates')
           put(key, { data: '', expiresAt, absoluteExpiresAt: expiresAt, userId: null });
-        return;
+        return bug === 'touch-hides-missing';
       }
       if (bug !== 'touch-ignored') row.expiresAt = expiresAt;
       if (bug === 'touch-rewrites-data') row.data = '';
+      return true;
     },
     async delete(key) {
       if (bug === 'delete-throws-when-missing' && !rows.has(key)) throw new Error('no such key');
