@@ -155,6 +155,25 @@ describe('store.create() / set() / compareAndSet()', () => {
     expect(await store.compareAndSet(sessionKey().key, v1, writeOf('gone'))).toBeNull();
   });
 
+  it('compareAndSet on a session its user’s index lost ends it instead of bringing it back', async () => {
+    const user = `user-${Math.random()}`;
+    const { key } = sessionKey();
+    const version = (await store.create(key, writeOf('x', { userId: user })))!;
+    // The index forgot the session (evicted, or deleted by hand): "sign out everywhere" may have missed
+    // it, so a request that read it before must not revive it.
+    await client.del(`${prefix}u:${user}`);
+    expect(await store.compareAndSet(key, version, writeOf('y', { userId: user }))).toBeNull();
+    expect(await client.exists(`${prefix}s:${key}`)).toBe(0);
+    expect(await client.exists(`${prefix}u:${user}`)).toBe(0);
+    // A session signing in for the first time is added as usual.
+    const other = sessionKey().key;
+    const anonymous = (await store.create(other, writeOf('anonymous')))!;
+    expect(
+      await store.compareAndSet(other, anonymous, writeOf('signed in', { userId: user })),
+    ).not.toBeNull();
+    expect((await store.listByUser(user)).map((s) => s.key)).toEqual([other]);
+  });
+
   it('a record deleted and written again never reuses a version an old reader holds', async () => {
     const { key } = sessionKey();
     const old = (await store.create(key, writeOf('1')))!;
@@ -188,12 +207,12 @@ describe('store.touch()', () => {
 });
 
 describe('store.listByUser()', () => {
-  it('lists a user’s live sessions from a sorted set scored by absolute expiry', async () => {
+  it('lists a user’s live sessions from a sorted set scored by each record’s expiry', async () => {
     const user = `user-${Math.random()}`;
     const a = sessionKey().key;
     const b = sessionKey().key;
     const wa = writeOf('a', { userId: user });
-    const wb = writeOf('b', { userId: user, absoluteExpiresAt: wa.absoluteExpiresAt + 1000 });
+    const wb = writeOf('b', { userId: user, expiresAt: wa.expiresAt + 1000 });
     const va = await store.create(a, wa);
     const vb = await store.create(b, wb);
     await store.create(sessionKey().key, writeOf('other', { userId: `${user}-other` }));
@@ -204,20 +223,37 @@ describe('store.listByUser()', () => {
     ]);
     const index = `${prefix}u:${user}`;
     expect(await client.type(index)).toBe('zset');
-    expect(Number(await client.zscore(index, a))).toBe(wa.absoluteExpiresAt);
+    expect(Number(await client.zscore(index, a))).toBe(wa.expiresAt);
     // The index lives as long as its longest session, and no longer.
-    expect(await client.pexpiretime(index)).toBe(wb.absoluteExpiresAt);
+    expect(await client.pexpiretime(index)).toBe(wb.expiresAt);
   });
 
-  it('a touch leaves the index alone; a delete removes the entry', async () => {
+  it('a touch moves the entry’s score and the index’s expiry with the record; a delete removes the entry', async () => {
     const user = `user-${Math.random()}`;
     const { key } = sessionKey();
+    const index = `${prefix}u:${user}`;
     await store.create(key, writeOf('x', { userId: user }));
-    await store.touch(key, Date.now() + 10_000);
+    const later = Date.now() + 600_000;
+    expect(await store.touch(key, later)).toBe(true);
+    expect(Number(await client.zscore(index, key))).toBe(later);
+    expect(await client.pexpiretime(index)).toBe(later);
+    expect(await client.pexpiretime(`${prefix}s:${key}`)).toBe(later);
+    // A score never goes down: an entry outlives its record whatever order writes and touches run in.
+    await store.touch(key, Date.now() + 120_000);
+    expect(Number(await client.zscore(index, key))).toBe(later);
     expect(await store.listByUser(user)).toHaveLength(1);
     await store.delete(key);
     expect(await store.listByUser(user)).toEqual([]);
-    expect(await client.exists(`${prefix}u:${user}`)).toBe(0);
+    expect(await client.exists(index)).toBe(0);
+  });
+
+  it('a touch does not bring back an entry the index lost', async () => {
+    const user = `user-${Math.random()}`;
+    const { key } = sessionKey();
+    await store.create(key, writeOf('x', { userId: user }));
+    await client.zrem(`${prefix}u:${user}`, key);
+    expect(await store.touch(key, Date.now() + 120_000)).toBe(true);
+    expect(await client.zscore(`${prefix}u:${user}`, key)).toBeNull();
   });
 
   it('a session bound to another user moves to that user’s index', async () => {
@@ -234,20 +270,23 @@ describe('store.listByUser()', () => {
     expect(await client.hget(`${prefix}s:${key}`, 'u')).toBeNull();
   });
 
-  it('skips an entry whose record ended early and prunes entries past their absolute expiry', async () => {
+  it('skips an entry whose record is gone, and prunes entries whose record’s expiry has passed', async () => {
     const user = `user-${Math.random()}`;
+    const gone = sessionKey().key;
     const idle = sessionKey().key;
     const live = sessionKey().key;
-    const wLive = writeOf('live', { userId: user, absoluteExpiresAt: Date.now() + 7_200_000 });
+    await store.create(gone, writeOf('gone', { userId: user }));
     await store.create(idle, writeOf('idle', { userId: user }));
-    await store.create(live, wLive);
-    // The record ends by idle timeout (Redis drops it); its index entry stays until absolute expiry.
-    await client.del(`${prefix}s:${idle}`);
-    expect((await store.listByUser(user)).map((s) => s.key)).toEqual([live]);
-    expect(await client.zcard(`${prefix}u:${user}`)).toBe(2);
+    await store.create(live, writeOf('live', { userId: user, expiresAt: Date.now() + 600_000 }));
+    // A record that ended early (evicted, or deleted by hand): skipped, and its entry kept until its
+    // score passes, since a create of that key could be half-way (entry written, record not yet).
+    await client.del(`${prefix}s:${gone}`);
+    expect((await store.listByUser(user)).map((s) => s.key).sort()).toEqual([idle, live].sort());
+    expect(await client.zcard(`${prefix}u:${user}`)).toBe(3);
+    // Past the idle expiry of the one-minute sessions: pruned without reading their records.
     vi.useFakeTimers({ toFake: ['Date'] });
-    vi.setSystemTime(Date.now() + 3_600_000);
-    await store.listByUser(user);
+    vi.setSystemTime(Date.now() + 120_000);
+    expect((await store.listByUser(user)).map((s) => s.key)).toEqual([live]);
     expect(await client.zrange(`${prefix}u:${user}`, '0', '-1')).toEqual([live]);
   });
 

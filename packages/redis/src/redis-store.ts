@@ -11,6 +11,7 @@ import {
   type UserIndexStore,
 } from '@cloakroom/session-core';
 import type { Cluster, Redis } from 'ioredis';
+import { type EvictionPolicy, mayEvict, policyWatcher } from './eviction.ts';
 import { type Script, scripts } from './scripts.ts';
 
 /** Options of {@link redisStore}. */
@@ -46,7 +47,16 @@ export type RedisSessionStore = SessionStore &
   CompareAndSetStore &
   UserIndexStore &
   ExpiredDeletionStore &
-  ClosableStore;
+  ClosableStore & {
+    /**
+     * The server's `maxmemory-policy` as the store knows it (asked at first use and after every
+     * reconnect; see the README, "Eviction policies"): `noeviction`, `allkeys-lru`, …, or `unknown` when
+     * the server answers neither `CONFIG GET` nor `INFO memory`. Under any policy but `noeviction`, a
+     * read of a session bound to a user also checks the user's index, and fails closed.
+     * @throws SessionStoreError when Redis cannot be reached.
+     */
+    evictionPolicy(): Promise<EvictionPolicy>;
+  };
 
 const DEFAULT_PREFIX = 'cloakroom:';
 const DEFAULT_TIMEOUT = 2000;
@@ -57,6 +67,7 @@ interface Commands {
   evalsha(sha: string, numKeys: number, ...args: (string | number)[]): Promise<unknown>;
   eval(lua: string, numKeys: number, ...args: (string | number)[]): Promise<unknown>;
   zrem(key: string, ...members: string[]): Promise<number>;
+  zscore(key: string, member: string): Promise<string | null>;
 }
 
 /**
@@ -89,6 +100,7 @@ class RedisStore implements RedisSessionStore {
   readonly #recordPrefix: string;
   readonly #indexPrefix: string;
   readonly #timeout: number;
+  readonly #policy: ReturnType<typeof policyWatcher>;
 
   constructor(options: RedisStoreOptions) {
     const { client, prefix = DEFAULT_PREFIX, timeout = DEFAULT_TIMEOUT } = options ?? {};
@@ -103,13 +115,31 @@ class RedisStore implements RedisSessionStore {
     this.#recordPrefix = `${prefix}s:`;
     this.#indexPrefix = `${prefix}u:`;
     this.#timeout = timeout;
+    this.#policy = policyWatcher(client);
   }
 
   get(key: string): Promise<StoredSession | null> {
-    return this.#run('get', async () => {
-      const [data, expiresAt, version] = await this.#client.hmget(this.#recordPrefix + key, 'd', 'e', 'v');
-      return toStored(data, expiresAt, version, Date.now());
+    return this.#run('get', async (op) => {
+      const [data, expiresAt, version, user] = await this.#client.hmget(
+        this.#recordPrefix + key,
+        'd',
+        'e',
+        'v',
+        'u',
+      );
+      const stored = toStored(data, expiresAt, version, Date.now());
+      if (stored === null || user == null) return stored;
+      // Where Redis may evict the user's index, a session the index lost could not be revoked: fail
+      // closed, the session reads as absent. The read also keeps the index as hot as the session for LRU
+      // and LFU.
+      if (!mayEvict(await this.#policy.policy())) return stored;
+      op.check();
+      return (await this.#client.zscore(this.#indexPrefix + user, key)) === null ? null : stored;
     });
+  }
+
+  evictionPolicy(): Promise<EvictionPolicy> {
+    return this.#run('evictionPolicy', () => this.#policy.policy());
   }
 
   create(key: string, write: SessionWrite): Promise<string | null> {
@@ -125,15 +155,36 @@ class RedisStore implements RedisSessionStore {
   }
 
   touch(key: string, expiresAt: number): Promise<boolean> {
-    return this.#run('touch', async () => {
-      // The script answers 0 for a missing record: core then re-sends no cookie for it.
-      const found = await this.#eval(
-        scripts.touch,
-        this.#recordPrefix + key,
-        expiresAt,
-        expiryTime(expiresAt),
-      );
-      return found === 1;
+    return this.#run('touch', async (op) => {
+      // A session without a user: one script. With a user, the script names the user instead of
+      // touching, the index entry's score moves first, then the record: a touch cut off half-way leaves
+      // an entry that outlives its record, never a record whose entry is pruned before it ends.
+      let user = '';
+      for (let attempt = 0; attempt < 3; attempt++) {
+        if (user !== '') {
+          await this.#eval(
+            scripts.indexAdd,
+            this.#indexPrefix + user,
+            expiryTime(expiresAt),
+            key,
+            Date.now(),
+            '1',
+          );
+          op.check();
+        }
+        const reply = await this.#eval(
+          scripts.touch,
+          this.#recordPrefix + key,
+          expiresAt,
+          expiryTime(expiresAt),
+          user,
+        );
+        // 0 for a missing record: core then re-sends no cookie for it.
+        if (reply === 0 || reply === 1) return reply === 1;
+        user = String(reply);
+        op.check();
+      }
+      throw new Error('the session changed users during the touch');
     });
   }
 
@@ -191,18 +242,21 @@ class RedisStore implements RedisSessionStore {
     version: string,
     write: SessionWrite,
   ) {
-    const { data, expiresAt, absoluteExpiresAt, userId } = write;
+    const { data, expiresAt, userId } = write;
+    let added = false;
     if (userId !== null) {
       // Index first: a crash after this step leaves an index entry without a record (skipped when
-      // listed), never a record that revoking the user's sessions would miss. Written on every write
-      // with a user, so an entry lost any other way comes back with the session's next write.
-      await this.#eval(
-        scripts.indexAdd,
-        this.#indexPrefix + userId,
-        expiryTime(absoluteExpiresAt),
-        key,
-        Date.now(),
-      );
+      // listed), never a record that revoking the user's sessions would miss. The entry is scored by the
+      // record's expiry, so listing prunes sessions that ended idle without reading them.
+      added =
+        (await this.#eval(
+          scripts.indexAdd,
+          this.#indexPrefix + userId,
+          expiryTime(expiresAt),
+          key,
+          Date.now(),
+          '0',
+        )) === 1;
       op.check();
     }
     const reply = await this.#eval(
@@ -218,6 +272,16 @@ class RedisStore implements RedisSessionStore {
     );
     if (!Array.isArray(reply)) return null;
     const [newVersion, previousUser] = reply as [string, string | null];
+    if (mode === 'cas' && added && previousUser === userId) {
+      // The user's index had lost this live session (evicted, or deleted by hand): "sign out
+      // everywhere" may have missed it meanwhile, and get() has been failing it closed. A write from a
+      // request that read it before must not bring it back: end it, and report a conflict (core then
+      // re-reads, finds nothing and drops the write).
+      op.check();
+      await this.#eval(scripts.delete, this.#recordPrefix + key);
+      await this.#client.zrem(this.#indexPrefix + userId, key);
+      return null;
+    }
     if (typeof previousUser === 'string' && previousUser !== userId) {
       // The session changed hands: drop it from the previous user's index, after the record moved.
       op.check();

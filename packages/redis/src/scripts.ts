@@ -40,11 +40,20 @@ return {version, current[2]}
 `;
 
 /**
- * Moves a record's expiry, never creating a record. ARGV: expiresAt, PEXPIREAT time.
+ * Moves a record's expiry, never creating a record. ARGV: expiresAt, PEXPIREAT time, the user whose index
+ * the caller has already moved (`''` for none).
+ * Returns 0 for a missing record and 1 once touched. A record bound to a user other than ARGV[3] is left
+ * alone and its user returned, so the caller can move that user's index entry first (the index never
+ * ends before the record it lists).
  * The hash is updated before PEXPIREAT so a time in the past still deletes the whole key.
  */
 const TOUCH = `
-if redis.call('EXISTS', KEYS[1]) == 0 then return 0 end
+local user = redis.call('HGET', KEYS[1], 'u')
+if not user then
+  if redis.call('EXISTS', KEYS[1]) == 0 then return 0 end
+elseif user ~= ARGV[3] then
+  return user
+end
 redis.call('HSET', KEYS[1], 'e', ARGV[1])
 redis.call('PEXPIREAT', KEYS[1], ARGV[2])
 return 1
@@ -58,20 +67,36 @@ return user
 `;
 
 /**
- * Adds a session to a user's index. ARGV: score (absolute expiry), member (the session key), now.
- * Drops entries whose absolute expiry has passed and lets the index key expire with its last entry.
+ * The index's own upkeep, shared by the scripts below: drops entries whose score (the record's expiry)
+ * has passed, and lets the key expire with its longest-lived entry, or deletes it when it is empty.
  */
-const INDEX_ADD = `
-redis.call('ZADD', KEYS[1], ARGV[1], ARGV[2])
-redis.call('ZREMRANGEBYSCORE', KEYS[1], '-inf', ARGV[3])
-local last = redis.call('ZRANGE', KEYS[1], -1, -1, 'WITHSCORES')
-if last[2] then redis.call('PEXPIREAT', KEYS[1], string.format('%d', math.ceil(tonumber(last[2])))) end
+const INDEX_TIDY = `
+local function tidy(now)
+  redis.call('ZREMRANGEBYSCORE', KEYS[1], '-inf', now)
+  local last = redis.call('ZRANGE', KEYS[1], -1, -1, 'WITHSCORES')
+  if last[2] then redis.call('PEXPIREAT', KEYS[1], string.format('%d', math.ceil(tonumber(last[2])))) end
+end
+`;
+
+/**
+ * Adds a session to a user's index, or raises its score. ARGV: score (the record's expiry), member (the
+ * session key), now, `1` to update an existing entry only (touch).
+ * A score never goes down: an index entry outlives its record, whatever order two writes run in.
+ * Returns 1 when the entry was not there before, 0 when it was.
+ */
+const INDEX_ADD = `${INDEX_TIDY}
+local old = redis.call('ZSCORE', KEYS[1], ARGV[2])
+if old or ARGV[4] ~= '1' then
+  if not old or tonumber(old) < tonumber(ARGV[1]) then redis.call('ZADD', KEYS[1], ARGV[1], ARGV[2]) end
+end
+tidy(ARGV[3])
+if old then return 0 end
 return 1
 `;
 
-/** Prunes entries whose absolute expiry has passed and lists the rest. ARGV: now. */
-const INDEX_LIST = `
-redis.call('ZREMRANGEBYSCORE', KEYS[1], '-inf', ARGV[1])
+/** Prunes entries whose record's expiry has passed and lists the rest. ARGV: now. */
+const INDEX_LIST = `${INDEX_TIDY}
+tidy(ARGV[1])
 return redis.call('ZRANGE', KEYS[1], 0, -1)
 `;
 

@@ -3,7 +3,10 @@
  * binary. Never imported by the package itself.
  */
 import { type ChildProcess, execFile, spawn } from 'node:child_process';
+import { mkdtemp, rm } from 'node:fs/promises';
 import { createServer, Socket } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { promisify } from 'node:util';
 
 const run = promisify(execFile);
@@ -112,4 +115,40 @@ export async function startRedis(
 export async function redisCli(args: readonly string[]): Promise<string> {
   const { stdout } = await run('redis-cli', [...args]);
   return stdout;
+}
+
+/** A private redis-server in a temp dir of its own, with a client the README's options configure. */
+export interface PrivateServer {
+  readonly port: number;
+  readonly server: PrivateRedis;
+  readonly url: string;
+  /** Kills the server and removes its dir. */
+  stop(): Promise<void>;
+}
+
+/**
+ * Starts a private redis-server on a spare loopback port, in a temp dir of its own.
+ * @param extra - further `--name value` arguments, such as `--maxmemory 2mb`.
+ */
+export async function startPrivateRedis(
+  label: string,
+  extra: readonly string[] = [],
+): Promise<PrivateServer> {
+  const dir = await mkdtemp(join(tmpdir(), `cloakroom-redis-${label}-`));
+  try {
+    const port = await sparePort();
+    const server = await startRedis(port, dir, extra);
+    return {
+      port,
+      server,
+      url: `redis://127.0.0.1:${port}`,
+      async stop() {
+        await server.kill();
+        await rm(dir, { recursive: true, force: true });
+      },
+    };
+  } catch (error) {
+    await rm(dir, { recursive: true, force: true });
+    throw error;
+  }
 }
