@@ -117,6 +117,72 @@ describe('memoryStore({ maxEntries })', () => {
   });
 });
 
+describe('memoryStore({ maxBytes })', () => {
+  // What a record counts: two bytes per character of key, data and user id, plus 128.
+  const cost = (key: string, data: string, userId = ''): number =>
+    2 * (key.length + data.length + userId.length) + 128;
+
+  it('refuses a maxBytes that is not a positive integer', () => {
+    for (const maxBytes of [0, -1, 1.5, Number.NaN, Number.POSITIVE_INFINITY]) {
+      expect(() => memoryStore({ warn: false, maxBytes })).toThrow(/maxBytes.*positive integer/);
+    }
+  });
+
+  it('counts the bytes it holds, and frees them on delete, overwrite and expiry', async () => {
+    let now = Date.UTC(2026, 11, 7);
+    const store = track(memoryStore({ warn: false, sweepInterval: 0, now: () => now }));
+    expect(store.bytes).toBe(0);
+    await store.set('a', write('x'.repeat(100), now + HOUR, 'ada'));
+    await store.set('b', write('y'.repeat(50), now + 1000));
+    expect(store.bytes).toBe(cost('a', 'x'.repeat(100), 'ada') + cost('b', 'y'.repeat(50)));
+    await store.set('a', write('z', now + HOUR));
+    expect(store.bytes).toBe(cost('a', 'z') + cost('b', 'y'.repeat(50)));
+    await store.delete('a');
+    expect(store.bytes).toBe(cost('b', 'y'.repeat(50)));
+    now += 2000;
+    expect(await store.deleteExpired()).toBe(1);
+    expect(store.bytes).toBe(0);
+  });
+
+  it('bounds the bytes held, not only the entries: a few large sessions evict the least recently used', async () => {
+    const big = 'x'.repeat(10_000);
+    const store = track(memoryStore({ warn: false, maxEntries: 1_000, maxBytes: 5 * cost('k0', big) }));
+    const expiresAt = Date.now() + HOUR;
+    for (let i = 0; i < 5; i++) await store.set(`k${i}`, write(big, expiresAt));
+    expect(store.size).toBe(5);
+    await store.get('k0'); // k1 is now the least recently used
+    await store.set('k5', write(big, expiresAt));
+    expect(store.size).toBe(5);
+    expect(store.bytes).toBeLessThanOrEqual(5 * cost('k0', big));
+    expect(await store.get('k1')).toBeNull();
+    expect((await store.get('k0'))?.data).toBe(big);
+    // Many small records fit where the large ones did; the large ones go first in LRU order.
+    for (let i = 0; i < 200; i++) await store.set(`s${i}`, write('s', expiresAt));
+    expect(store.bytes).toBeLessThanOrEqual(5 * cost('k0', big));
+    expect(await store.get('s0')).not.toBeNull();
+    expect(await store.get('k2')).toBeNull();
+  });
+
+  it('keeps the record just written even when it alone is over maxBytes, and evicts the rest', async () => {
+    const store = track(memoryStore({ warn: false, maxBytes: 1_000 }));
+    const expiresAt = Date.now() + HOUR;
+    await store.set('small', write('s', expiresAt, 'u'));
+    await store.set('huge', write('h'.repeat(2_000), expiresAt));
+    expect(store.size).toBe(1);
+    expect((await store.get('huge'))?.data).toHaveLength(2_000);
+    expect(await keysOf(store, 'u')).toEqual([]);
+  });
+
+  it('has a finite default that stops a flood of large sessions', async () => {
+    const store = track(memoryStore({ warn: false }));
+    const large = 'x'.repeat(128 * 1024);
+    const expiresAt = Date.now() + HOUR;
+    for (let i = 0; i < 600; i++) await store.set(`k${i}`, write(large, expiresAt));
+    expect(store.bytes).toBeLessThanOrEqual(64 * 1024 * 1024);
+    expect(store.size).toBeLessThan(600);
+  });
+});
+
 describe('memoryStore({ now })', () => {
   it('expires records by the injected clock', async () => {
     let now = 1_000_000;

@@ -19,6 +19,14 @@ export interface MemoryStoreOptions {
    */
   readonly maxEntries?: number;
   /**
+   * Most bytes held at once, counted as {@link MemoryStore.bytes} counts them. Past it, least recently
+   * used records are evicted until the rest fits, so a few large sessions (each up to the manager's
+   * `maxPayloadBytes`) cannot grow the process without bound either: with the defaults, 10 000 records
+   * of 128 KiB would be 2.5 GiB. The record just written is never evicted by its own write.
+   * @default 67_108_864 (64 MiB)
+   */
+  readonly maxBytes?: number;
+  /**
    * Milliseconds between sweeps that reclaim expired records nobody reads any more. The timer starts
    * with the first record (edge runtimes refuse timers in global scope), never keeps the process
    * alive, and stops on `close()`. `0` turns it off: expired records are then dropped on read, on
@@ -51,19 +59,29 @@ export interface MemoryStore
     ClosableStore {
   /** How many records are held right now, expired ones not yet reclaimed included. */
   readonly size: number;
+  /**
+   * The memory the records held right now take, estimated: two bytes per character (JavaScript
+   * strings are UTF-16) of each key, data and user id, plus 128 bytes of bookkeeping per record.
+   * Expired records not yet reclaimed count too.
+   */
+  readonly bytes: number;
 }
+
+/** Bytes counted for each record besides its strings (its entry object, Map slots, version). */
+const RECORD_OVERHEAD = 128;
 
 /** Records visited per sweep slice before the sweep yields to the event loop. */
 const SWEEP_SLICE = 1_000;
 
 const DEFAULT_MAX_ENTRIES = 10_000;
+const DEFAULT_MAX_BYTES = 64 * 1024 * 1024;
 const DEFAULT_SWEEP_INTERVAL = 60_000;
 
 let warned = false;
 
 /**
  * A session store in this process's memory: bounded (least recently used records are evicted past
- * `maxEntries`), aware of expiry (an expired record is never returned and is dropped when met), and
+ * `maxEntries` records or `maxBytes` bytes), aware of expiry (an expired record is never returned and is dropped when met), and
  * reclaiming expired records on a timer that never keeps the process alive. It has every optional
  * capability: insert-only `create`, `touch`, `compareAndSet` (versions are a per-store counter), the
  * per-user index and `deleteExpired`.
@@ -77,12 +95,12 @@ let warned = false;
  * Web-standard code only, so it runs on Node, Bun, Deno and edge runtimes (where an isolate's memory
  * is even shorter-lived).
  *
- * @throws SessionError (`SESSION_CONFIG`) when `maxEntries` is not a positive integer or
+ * @throws SessionError (`SESSION_CONFIG`) when `maxEntries` or `maxBytes` is not a positive integer or
  *   `sweepInterval` is not a non-negative finite number.
  * @example
  * import { createSessionManager, memoryStore } from '@cloakroom/session-core';
  *
- * const store = memoryStore({ maxEntries: 50_000 });
+ * const store = memoryStore({ maxEntries: 50_000, maxBytes: 256 * 1024 * 1024 });
  * const sessions = createSessionManager({ store, secret: process.env.SESSION_SECRET! });
  * // on shutdown: await store.close();
  */
@@ -90,6 +108,10 @@ export function memoryStore(options: MemoryStoreOptions = {}): MemoryStore {
   const maxEntries = options.maxEntries ?? DEFAULT_MAX_ENTRIES;
   if (!Number.isSafeInteger(maxEntries) || maxEntries < 1) {
     throw configError(`memoryStore({ maxEntries }) must be a positive integer, got ${String(maxEntries)}.`);
+  }
+  const maxBytes = options.maxBytes ?? DEFAULT_MAX_BYTES;
+  if (!Number.isSafeInteger(maxBytes) || maxBytes < 1) {
+    throw configError(`memoryStore({ maxBytes }) must be a positive integer, got ${String(maxBytes)}.`);
   }
   const sweepInterval = options.sweepInterval ?? DEFAULT_SWEEP_INTERVAL;
   if (!Number.isFinite(sweepInterval) || sweepInterval < 0) {
@@ -105,7 +127,7 @@ export function memoryStore(options: MemoryStoreOptions = {}): MemoryStore {
         'production or with more than one instance; pass { warn: false } to silence this.',
     );
   }
-  return new InMemoryStore(maxEntries, sweepInterval, options.now ?? (() => Date.now()));
+  return new InMemoryStore(maxEntries, maxBytes, sweepInterval, options.now ?? (() => Date.now()));
 }
 
 interface Entry {
@@ -113,6 +135,8 @@ interface Entry {
   expiresAt: number;
   version: string;
   userId: string | null;
+  /** What the record counts towards `maxBytes`. */
+  bytes: number;
 }
 
 type TimerHandle = ReturnType<typeof setTimeout>;
@@ -123,6 +147,8 @@ class InMemoryStore implements MemoryStore {
   /** userId -> keys of that user's records; kept in step by #insert and #remove only. */
   readonly #byUser = new Map<string, Set<string>>();
   readonly #maxEntries: number;
+  readonly #maxBytes: number;
+  #bytes = 0;
   readonly #now: () => number;
   readonly #sweepInterval: number;
   #counter = 0;
@@ -131,14 +157,19 @@ class InMemoryStore implements MemoryStore {
   #slice: TimerHandle | undefined;
   #sweep: { iterator: Iterator<[string, Entry]>; left: number } | undefined;
 
-  constructor(maxEntries: number, sweepInterval: number, now: () => number) {
+  constructor(maxEntries: number, maxBytes: number, sweepInterval: number, now: () => number) {
     this.#maxEntries = maxEntries;
+    this.#maxBytes = maxBytes;
     this.#now = now;
     this.#sweepInterval = sweepInterval;
   }
 
   get size(): number {
     return this.#entries.size;
+  }
+
+  get bytes(): number {
+    return this.#bytes;
   }
 
   async get(key: string): Promise<StoredSession | null> {
@@ -236,8 +267,11 @@ class InMemoryStore implements MemoryStore {
   #insert(key: string, write: SessionWrite): string {
     // Copy the fields: the caller's object stays the caller's.
     const version = String(++this.#counter);
-    const entry: Entry = { data: write.data, expiresAt: write.expiresAt, version, userId: write.userId };
+    const { data, expiresAt, userId } = write;
+    const bytes = 2 * (key.length + data.length + (userId?.length ?? 0)) + RECORD_OVERHEAD;
+    const entry: Entry = { data, expiresAt, version, userId, bytes };
     this.#entries.set(key, entry);
+    this.#bytes += bytes;
     if (this.#interval === undefined) this.#startTimer();
     if (entry.userId !== null) {
       let keys = this.#byUser.get(entry.userId);
@@ -247,7 +281,11 @@ class InMemoryStore implements MemoryStore {
       }
       keys.add(key);
     }
-    while (this.#entries.size > this.#maxEntries) {
+    // The new record is the most recent: with more than one record held, the oldest is another one.
+    while (
+      this.#entries.size > 1 &&
+      (this.#entries.size > this.#maxEntries || this.#bytes > this.#maxBytes)
+    ) {
       const oldest = this.#entries.keys().next();
       if (oldest.done) break;
       this.#remove(oldest.value);
@@ -259,6 +297,7 @@ class InMemoryStore implements MemoryStore {
     const entry = this.#entries.get(key);
     if (entry === undefined) return;
     this.#entries.delete(key);
+    this.#bytes -= entry.bytes;
     if (entry.userId === null) return;
     const keys = this.#byUser.get(entry.userId);
     if (keys === undefined) return;

@@ -53,6 +53,9 @@ function unreachable(
     get size() {
       return inner.size;
     },
+    get bytes() {
+      return inner.bytes;
+    },
   });
 }
 
@@ -70,6 +73,9 @@ function wrap(inner: MemoryStore, overrides: Partial<MemoryStore> = {}): MemoryS
     close: () => inner.close(),
     get size() {
       return inner.size;
+    },
+    get bytes() {
+      return inner.bytes;
     },
     ...overrides,
   };
