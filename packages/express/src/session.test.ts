@@ -297,6 +297,34 @@ describe.each([
     expect(await middleware.manager.destroyUserSessions('ada')).toBe(1);
     expect(await (await fetch(`${url}/user`, { headers: { cookie } })).json()).toEqual({ user: null });
   });
+
+  it('a session grown past maxPayloadBytes reaches the error handler as a 413, and the stored one stays', async () => {
+    const seen: unknown[] = [];
+    const server = app(base({ maxPayloadBytes: 1024 }));
+    server.post('/note', (req, res) => {
+      req.session.set('note', String(req.query.note));
+      res.json({ ok: true });
+    });
+    server.get(
+      '/note',
+      h(async (req, res) => res.json({ note: (await req.session.get('note')) ?? null })),
+    );
+    server.use(errorHandler(seen));
+    const url = await serve(server);
+    const cookie = cookieHeader(await fetch(`${url}/note?note=short`, { method: 'POST' }));
+    const tooLarge = await fetch(`${url}/note?note=${'x'.repeat(2048)}`, {
+      method: 'POST',
+      headers: { cookie },
+    });
+    expect(tooLarge.status).toBe(413);
+    expect(await tooLarge.json()).toEqual({ error: 'Payload Too Large' });
+    expect(cookiesOf(tooLarge)).toEqual([]);
+    expect(seen).toEqual([
+      expect.objectContaining({ code: 'SESSION_PAYLOAD_TOO_LARGE', status: 413, expose: true }),
+    ]);
+    const after = await fetch(`${url}/note`, { headers: { cookie } });
+    expect(await after.json(), 'the session is not wedged').toEqual({ note: 'short' });
+  });
 });
 
 describe('session() with a store that goes down', () => {

@@ -152,6 +152,17 @@ describe('session() over HTTP (@hono/node-server)', () => {
     expect((seen[0] as HTTPException).cause).toBeInstanceOf(SessionStoreError);
   });
 
+  it('answers 413 with a JSON error for a session grown past maxPayloadBytes, and keeps the stored one', async () => {
+    const url = await serve(build({ maxPayloadBytes: 1024 }));
+    const cookie = cookieOf(await fetch(`${url}/set?name=ada`));
+    const tooLarge = await fetch(`${url}/set?name=${'x'.repeat(2048)}`, { headers: { cookie } });
+    expect(tooLarge.status).toBe(413);
+    expect(await tooLarge.json()).toEqual({ error: expect.stringContaining('maxPayloadBytes') });
+    expect(tooLarge.headers.getSetCookie()).toEqual([]);
+    const after = await fetch(`${url}/get`, { headers: { cookie } });
+    expect(await after.json(), 'the session is not wedged').toEqual({ name: 'ada' });
+  });
+
   it('saves nothing when a handler throws (5xx)', async () => {
     const probe = probeStore();
     const app = build({ store: probe.store });

@@ -10,6 +10,7 @@ import {
 } from '@cloakroom/session-core';
 import type { Context, MiddlewareHandler } from 'hono';
 import { HTTPException } from 'hono/http-exception';
+import type { ContentfulStatusCode } from 'hono/utils/http-status';
 
 /**
  * The `Variables` the middleware sets: `c.get('session')`. Combine it with your own variables.
@@ -146,10 +147,19 @@ function writeHeaders(c: Context, result: CommitResult): void {
   }
 }
 
-/** Store failures (and other 503s) become the HTTPException Hono's error handling expects. */
+/**
+ * Store failures (and other 503s) and client errors (a session grown past `maxPayloadBytes`: 413) become
+ * the HTTPException Hono's error handling expects. A client error answers `{ "error": message }` as JSON,
+ * so the client learns why; server-side faults stay errors for `app.onError` (500).
+ */
 function toHttpException(error: unknown): unknown {
-  if (error instanceof SessionError && error.status === 503) {
-    return new HTTPException(503, { message: 'Service Unavailable', cause: error });
-  }
-  return error;
+  if (!(error instanceof SessionError)) return error;
+  if (error.status === 503) return new HTTPException(503, { message: 'Service Unavailable', cause: error });
+  if (!error.expose) return error;
+  const status = error.status as ContentfulStatusCode;
+  const res = Response.json(
+    { error: error.message },
+    { status, headers: { 'Cache-Control': 'private, no-store' } },
+  );
+  return new HTTPException(status, { message: error.message, cause: error, res });
 }

@@ -139,6 +139,18 @@ describe.each(versions)('session() on %s', (_name, KoaClass) => {
     expect(await back.json()).toEqual({ name: 'ada' });
   });
 
+  it('a session grown past maxPayloadBytes is a 413 with its message, and the stored one stays', async () => {
+    const { url, errors } = await start({ maxPayloadBytes: 1024 }, routes);
+    const cookie = cookieOf(await fetch(`${url}/set?name=ada`));
+    const tooLarge = await fetch(`${url}/set?name=${'x'.repeat(2048)}`, { headers: { cookie } });
+    expect(tooLarge.status).toBe(413);
+    expect(await tooLarge.text()).toContain('maxPayloadBytes');
+    expect(tooLarge.headers.getSetCookie()).toEqual([]);
+    expect(errors).toEqual([expect.objectContaining({ code: 'SESSION_PAYLOAD_TOO_LARGE', expose: true })]);
+    const after = await fetch(`${url}/get`, { headers: { cookie } });
+    expect(await after.json(), 'the session is not wedged').toEqual({ name: 'ada' });
+  });
+
   it('saves nothing when a handler throws (5xx), and lets the error reach Koa', async () => {
     const probe = probeStore();
     const { url, errors } = await start({ store: probe.store }, (app) =>

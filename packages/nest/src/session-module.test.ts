@@ -548,6 +548,31 @@ describe.each(['express', 'fastify'] as const)('SessionModule on %s', (platform)
     });
   });
 
+  describe('a session grown past maxPayloadBytes', () => {
+    it('answers Nest’s 413 JSON body with the reason, and the stored session stays', async () => {
+      const app = await boot(platform, {
+        imports: [
+          SessionModule.forRoot({
+            store: memoryStore({ warn: false }),
+            secret: SECRET,
+            cookie: COOKIE,
+            maxPayloadBytes: 1024,
+          }),
+        ],
+      });
+      const cookie = (await send(app.baseUrl, '/cart', { json: { item: 'tea' } })).cookie('sid');
+      const tooLarge = await send(app.baseUrl, '/cart', { cookie, json: { item: 'x'.repeat(2048) } });
+      expect(tooLarge.status).toBe(413);
+      expect(tooLarge.json()).toMatchObject({
+        statusCode: 413,
+        message: expect.stringContaining('maxPayloadBytes'),
+      });
+      expect(tooLarge.setCookies).toEqual([]);
+      const after = await send(app.baseUrl, '/cart', { cookie });
+      expect(after.json(), 'the session is not wedged').toEqual({ items: ['tea'] });
+    });
+  });
+
   describe('shutdown', () => {
     it('closes the store after the in-flight session write has finished', async () => {
       const store = gatedStore();

@@ -327,6 +327,15 @@ describe('action()', () => {
 });
 
 describe('withSession()', () => {
+  it('a session grown past maxPayloadBytes answers 413 with a JSON error, and the stored one stays', async () => {
+    const cookie = await start({ name: 'ada' });
+    const tooLarge = await send('POST', '/set', { cookie, json: { blob: 'x'.repeat(140_000) } });
+    expect(tooLarge.status).toBe(413);
+    expect(JSON.parse(tooLarge.body)).toEqual({ error: expect.stringContaining('maxPayloadBytes') });
+    expect(tooLarge.cookies).toEqual([]);
+    expect(await value('name', cookie), 'the session is not wedged').toBe('ada');
+  });
+
   it("a redirect() thrown by the handler carries the cookie on Next's redirect response", async () => {
     for (const via of ['next', 'helper']) {
       const sent = await send('POST', `/thrown-redirect?value=${via}&via=${via}`);
