@@ -14,6 +14,7 @@ export {
   revokeOthers,
 } from './actions.ts';
 export { type DemoConfig, loadConfig, SCENARIO_PREFIX, type StoreKind } from './config.ts';
+export { holdAtGate } from './gate.ts';
 export { type DemoAction, errorOutcome, isFormPost, NOT_FOUND, type Outcome, perform } from './outcome.ts';
 export { escapeHtml, type PageOptions, renderDemoPage, renderPage } from './page.ts';
 export {

@@ -42,6 +42,21 @@ function sharedStoreScenarios(instances: () => [RunningDemo, RunningDemo]): void
     expect((await signedIn.get('/api/sessions')).status).toBe(401);
   });
 
+  it('40 parallel increments over both processes answer 40 distinct counts, each the stored one', async () => {
+    const [one, two] = alternating(...instances());
+    expect((await one.post('/api/count')).json()).toEqual({ count: 1 });
+    const replies = await Promise.all(
+      Array.from({ length: 40 }, (_, index) => (index % 2 === 0 ? one : two).post('/api/count')),
+    );
+    for (const reply of replies) expect(reply.status, reply.text).toBe(200);
+    const counts = replies.map((reply) => reply.json<{ count: number }>().count).sort((a, b) => a - b);
+    expect(counts, 'update() answers what the store accepted, once each').toEqual(
+      Array.from({ length: 40 }, (_, index) => index + 2),
+    );
+    expect((await state(two)).count).toBe(41);
+    expect((await one.post('/api/logout')).status).toBe(204);
+  });
+
   it('parallel increments and adds spread over both processes all land', async () => {
     const [one, two] = alternating(...instances());
     await one.post('/api/count');

@@ -2,6 +2,7 @@
 // with DEMO_SCENARIO_ROUTES=1, so apps/e2e can run the adapters' scenario suite against this very app:
 // its session(), body parsers, csrf() and error handler. Not part of the demo itself.
 import type { Session } from '@cloakroom/session-core';
+import { holdAtGate } from 'demo-kit';
 import { type Request, Router } from 'express';
 
 // The scenarios write any key, not just the demo's.
@@ -27,7 +28,8 @@ export function scenarioRoutes(): Router {
   router.post('/increment', async (req, res) => {
     res.json({ value: await anyKey(req).update(query(req, 'key'), (n) => Number(n ?? 0) + 1) });
   });
-  router.post('/regenerate', (req, res) => {
+  router.post('/regenerate', async (req, res) => {
+    await holdAtGate(req.session, req.query.gate);
     req.session.regenerate();
     res.json({ ok: true });
   });

@@ -3,7 +3,7 @@
 // its session(), csrf() and error handler. Not part of the demo itself.
 import type { Session } from '@cloakroom/session-core';
 import type { SessionEnv } from '@cloakroom/session-hono';
-import type { DemoData } from 'demo-kit';
+import { type DemoData, holdAtGate } from 'demo-kit';
 import { type Context, Hono } from 'hono';
 import { stream } from 'hono/streaming';
 
@@ -32,7 +32,8 @@ export function scenarioRoutes(): Hono<DemoEnv> {
   app.post('/increment', async (c) =>
     c.json({ value: await anyKey(c).update(c.req.query('key') ?? '', (n) => Number(n ?? 0) + 1) }),
   );
-  app.post('/regenerate', (c) => {
+  app.post('/regenerate', async (c) => {
+    await holdAtGate(c.get('session'), c.req.query('gate'));
     c.get('session').regenerate();
     return c.json({ ok: true });
   });

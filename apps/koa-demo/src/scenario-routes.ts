@@ -4,7 +4,7 @@
 import { Readable } from 'node:stream';
 import type { Session } from '@cloakroom/session-core';
 import { Router } from '@koa/router';
-import { SCENARIO_PREFIX } from 'demo-kit';
+import { holdAtGate, SCENARIO_PREFIX } from 'demo-kit';
 import type { Context } from 'koa';
 
 // The scenarios write any key, not just the demo's.
@@ -31,7 +31,8 @@ export function scenarioRoutes(): Router {
   router.post('/increment', async (ctx) => {
     ctx.body = { value: await anyKey(ctx).update(query(ctx, 'key'), (n) => Number(n ?? 0) + 1) };
   });
-  router.post('/regenerate', (ctx) => {
+  router.post('/regenerate', async (ctx) => {
+    await holdAtGate(ctx.session, ctx.query.gate);
     ctx.session.regenerate();
     ctx.body = { ok: true };
   });

@@ -3,7 +3,7 @@
 // SessionModule, body parsers, CSRF guard and exception filter. Not part of the demo itself.
 import { Session } from '@cloakroom/session-nest';
 import { Body, Controller, Get, Header, HttpCode, Post, Query, Redirect, Res } from '@nestjs/common';
-import { SCENARIO_PREFIX } from 'demo-kit';
+import { holdAtGate, SCENARIO_PREFIX } from 'demo-kit';
 import type { Response } from 'express';
 
 // The scenarios write any key, not just the demo's.
@@ -40,7 +40,8 @@ export class ScenarioController {
 
   @Post('regenerate')
   @HttpCode(200)
-  regenerate(@Session() session: AnyKey): Ok {
+  async regenerate(@Session() session: AnyKey, @Query('gate') gate = ''): Promise<Ok> {
+    await holdAtGate(session, gate);
     session.regenerate();
     return OK;
   }

@@ -2,7 +2,7 @@
 // DEMO_SCENARIO_ROUTES=1, so apps/e2e can run the adapters' scenario suite against this very app: its
 // withSession(), CSRF check and error handling. Not part of the demo itself.
 import type { Session } from '@cloakroom/session-core';
-import { NOT_FOUND } from 'demo-kit';
+import { holdAtGate, NOT_FOUND } from 'demo-kit';
 import type { NextRequest } from 'next/server';
 import { respond } from './api';
 import { withSession } from './session';
@@ -32,7 +32,8 @@ const POST_ROUTES: Record<string, Route> = {
   },
   increment: async (request, session) =>
     Response.json({ value: await session.update(query(request, 'key'), (n) => Number(n ?? 0) + 1) }),
-  regenerate: (_request, session) => {
+  regenerate: async (request, session) => {
+    await holdAtGate(session, query(request, 'gate'));
     session.regenerate();
     return ok();
   },

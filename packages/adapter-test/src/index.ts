@@ -6,6 +6,7 @@ export {
   type StoreCallCounts,
   type StoreMethod,
 } from './counting-store.ts';
+export { type Gate, type GateServer, holdAtGate, startGateServer } from './gate.ts';
 export {
   type ScenarioCookie,
   type ScenarioManagerInput,

@@ -2,6 +2,7 @@ import { type AnySessionStore, createSessionManager, memoryStore } from '@cloakr
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type Observed, type ParsedSetCookie, ScenarioClient } from './client.ts';
 import type { CountingStore, StoreCallCounts } from './counting-store.ts';
+import { type GateServer, startGateServer } from './gate.ts';
 import { type ScenarioOptions, scenarioManagerOptions } from './options.ts';
 
 /** The clock hook: the app's manager (and memory store) read `now`; the suite moves it. */
@@ -104,6 +105,8 @@ interface Context {
   readonly peer: ScenarioClient;
   readonly options: ScenarioOptions;
   readonly hooks: ScenarioHooks;
+  /** Gates for routes that take a `gate` URL (see gate.ts). */
+  readonly gates: GateServer;
 }
 
 interface Scenario {
@@ -175,6 +178,15 @@ async function start(context: Context, data: Record<string, unknown>): Promise<s
   const response = await context.client.post('/set', { json: data });
   expect(response.status, response.body).toBe(200);
   return issuedCookie(response, context.options.cookie.name);
+}
+
+/** The `value`s that `/increment` responses answered, in ascending order. */
+function answers(responses: readonly Observed[]): number[] {
+  return responses.map((response) => response.json<{ value: number }>().value).sort((a, b) => a - b);
+}
+
+function range(from: number, to: number): number[] {
+  return Array.from({ length: to - from + 1 }, (_, index) => from + index);
 }
 
 async function calls(context: Context): Promise<StoreCallCounts> {
@@ -597,7 +609,7 @@ const scenarios: Scenario[] = [
   },
   {
     group: 'concurrency',
-    title: '50 concurrent session.update() increments all count',
+    title: '50 concurrent session.update() increments all count, each answering a distinct stored value',
     needs: [],
     async run(context) {
       const cookie = await start(context, { counter: 0 });
@@ -605,6 +617,7 @@ const scenarios: Scenario[] = [
         Array.from({ length: 50 }, () => context.client.post('/increment?key=counter', { cookie })),
       );
       for (const response of responses) expect(response.status, response.body).toBe(200);
+      expect(answers(responses), 'each answer is a value the store held, once').toEqual(range(1, 50));
       expect(await value(context, 'counter', cookie)).toBe(50);
     },
   },
@@ -627,7 +640,7 @@ const scenarios: Scenario[] = [
   },
   {
     group: 'concurrency',
-    title: 'two instances over one store: concurrent session.update() increments all count',
+    title: 'two instances over one store: concurrent session.update() increments all count, answers distinct',
     needs: ['peer'],
     async run(context) {
       const cookie = await start(context, { shared: 0 });
@@ -638,6 +651,7 @@ const scenarios: Scenario[] = [
         ),
       );
       for (const response of responses) expect(response.status, response.body).toBe(200);
+      expect(answers(responses), 'each answer is a value the store held, once').toEqual(range(1, 10));
       expect(await value(context, 'shared', cookie)).toBe(10);
     },
   },
@@ -650,6 +664,27 @@ const scenarios: Scenario[] = [
       expect((await context.peer.get('/get?key=gone', { cookie })).json()).toEqual({ value: 'soon' });
       expect((await context.peer.post('/destroy', { cookie })).status).toBe(200);
       expect(await value(context, 'gone', cookie)).toBeNull();
+    },
+  },
+  {
+    group: 'concurrency',
+    title:
+      'a regenerate in flight when another request destroys the session creates nothing: only the clearing cookie',
+    needs: [],
+    async run(context) {
+      const cookie = await start(context, { stale: 'copy' });
+      // Request B loads the session and waits at the gate; the sign-out lands (on the second instance
+      // when there is one); then B regenerates from its stale copy.
+      const gate = context.gates.open();
+      const late = context.client.post(`/regenerate?gate=${encodeURIComponent(gate.url)}`, { cookie });
+      await gate.reached;
+      expect((await context.peer.post('/destroy', { cookie })).status).toBe(200);
+      gate.release();
+      const response = await late;
+      expect(response.status, response.body).toBe(200);
+      const issued = sessionCookie(response, context.options.cookie.name);
+      expect(issued?.value ?? '', 'no new session cookie, at most the clearing one').toBe('');
+      expect(await value(context, 'stale', cookie), 'the old id stays dead').toBeNull();
     },
   },
 
@@ -919,6 +954,7 @@ export function describeAdapterScenarios(title: string, suite: ScenarioSuite): v
   describe(title, () => {
     let context: Context | undefined;
     let close: (() => Promise<void>) | undefined;
+    let gates: GateServer | undefined;
 
     beforeAll(async () => {
       const target = await suite.setup();
@@ -933,16 +969,19 @@ export function describeAdapterScenarios(title: string, suite: ScenarioSuite): v
           }
         }
       }
+      gates = await startGateServer();
       context = {
         client: new ScenarioClient(target.baseUrl, suite.options.cookie.name),
         peer: new ScenarioClient(target.hooks.peerBaseUrl ?? target.baseUrl, suite.options.cookie.name),
         options: suite.options,
         hooks: target.hooks,
+        gates,
       };
     }, 60_000);
 
     afterAll(async () => {
       await close?.();
+      await gates?.close();
     }, 60_000);
 
     for (const group of scenarioGroups) {

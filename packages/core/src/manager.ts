@@ -516,9 +516,11 @@ export class SessionManager<Data extends SessionData = SessionData> {
     const data = this.codec.encode(fromRecord(record));
     // A UTF-8 byte is at most 3 per UTF-16 unit: count exactly only when it could matter.
     if (data.length * 3 > this.maxPayloadBytes && encoder.encode(data).length > this.maxPayloadBytes) {
+      // 413: the client's own session grew too large; adapters answer it as such, never as a 500.
       throw new SessionError(
         'SESSION_PAYLOAD_TOO_LARGE',
         `The session is larger than maxPayloadBytes (${this.maxPayloadBytes} bytes).`,
+        { status: 413 },
       );
     }
     return data;

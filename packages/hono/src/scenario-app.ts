@@ -1,5 +1,6 @@
 // Test support (not exported): the shared scenario app (@cloakroom/session-adapter-test's route
 // contract), written the way a Hono user would, with session() and csrf().
+import { holdAtGate } from '@cloakroom/session-adapter-test';
 import type { SessionManagerOptions } from '@cloakroom/session-core';
 import { Hono } from 'hono';
 import { HTTPException } from 'hono/http-exception';
@@ -41,7 +42,8 @@ export function scenarioApp(options: SessionManagerOptions): Hono<SessionEnv> {
     const value = await c.get('session').update(c.req.query('key') ?? '', (n) => (Number(n) || 0) + 1);
     return c.json({ value });
   });
-  app.post('/regenerate', (c) => {
+  app.post('/regenerate', async (c) => {
+    await holdAtGate(c.get('session'), c.req.query('gate'));
     c.get('session').regenerate();
     return c.json({ ok: true });
   });

@@ -2,6 +2,7 @@
 // contract), written the way a Koa user would, with session() and csrf().
 import { STATUS_CODES } from 'node:http';
 import { Readable } from 'node:stream';
+import { holdAtGate } from '@cloakroom/session-adapter-test';
 import type { SessionManagerOptions } from '@cloakroom/session-core';
 import type Koa from 'koa';
 import type { ParameterizedContext } from 'koa';
@@ -61,6 +62,7 @@ export function scenarioApp(KoaClass: typeof Koa, options: SessionManagerOptions
         ctx.body = { value: await s.update(key, (n) => (Number(n) || 0) + 1) };
         return;
       case 'POST /regenerate':
+        await holdAtGate(s, ctx.query.gate);
         s.regenerate();
         ctx.body = { ok: true };
         return;

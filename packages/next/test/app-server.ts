@@ -152,7 +152,7 @@ export function remoteStore(baseUrl: string): AnySessionStore {
     get: (key: string) => call<StoredSession | null>('get', [key]),
     create: (key: string, write: SessionWrite) => call<string | null>('create', [key, write]),
     set: (key: string, write: SessionWrite) => call<string>('set', [key, write]),
-    touch: (key: string, expiresAt: number) => call<void>('touch', [key, expiresAt]),
+    touch: (key: string, expiresAt: number) => call<boolean>('touch', [key, expiresAt]),
     delete: (key: string) => call<void>('delete', [key]),
   };
 }

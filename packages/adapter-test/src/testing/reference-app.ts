@@ -10,6 +10,7 @@ import {
   type SessionManagerOptions,
   verifyCsrf,
 } from '@cloakroom/session-core';
+import { holdAtGate } from '../gate.ts';
 
 const FORM_TYPES = new Set(['application/x-www-form-urlencoded', 'multipart/form-data', 'text/plain']);
 
@@ -71,6 +72,7 @@ export async function startReferenceApp(
         case 'POST /increment':
           return await json({ value: await session.update(key, (n) => Number(n ?? 0) + 1) });
         case 'POST /regenerate':
+          await holdAtGate(session, url.searchParams.get('gate'));
           session.regenerate();
           return await json({ ok: true });
         case 'POST /destroy':

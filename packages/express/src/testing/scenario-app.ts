@@ -2,6 +2,7 @@
 import { once } from 'node:events';
 import { STATUS_CODES } from 'node:http';
 import type { AddressInfo } from 'node:net';
+import { holdAtGate } from '@cloakroom/session-adapter-test';
 import type express from 'express';
 import type { Express, NextFunction, Request, Response } from 'express';
 import { csrf } from '../csrf.ts';
@@ -47,10 +48,14 @@ export function scenarioApp(framework: typeof express, options: SessionOptions):
       res.json({ value: await req.session.update(query(req, 'key'), (n) => Number(n ?? 0) + 1) });
     }),
   );
-  app.post('/regenerate', (req, res) => {
-    req.session.regenerate();
-    res.json({ ok: true });
-  });
+  app.post(
+    '/regenerate',
+    h(async (req, res) => {
+      await holdAtGate(req.session, req.query.gate);
+      req.session.regenerate();
+      res.json({ ok: true });
+    }),
+  );
   app.post('/destroy', (req, res) => {
     req.session.destroy();
     res.json({ ok: true });

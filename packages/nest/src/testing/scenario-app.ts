@@ -3,6 +3,7 @@
 import 'reflect-metadata';
 import { Readable } from 'node:stream';
 import { setImmediate as tick } from 'node:timers/promises';
+import { holdAtGate } from '@cloakroom/session-adapter-test';
 import type { DynamicModule } from '@nestjs/common';
 import {
   Body,
@@ -55,7 +56,8 @@ class ScenarioController {
 
   @Post('regenerate')
   @HttpCode(200)
-  regenerate(@Session() session: Session<Data>): { ok: true } {
+  async regenerate(@Session() session: Session<Data>, @Query('gate') gate: string): Promise<{ ok: true }> {
+    await holdAtGate(session, gate);
     session.regenerate();
     return { ok: true };
   }
