@@ -7,6 +7,7 @@ import {
   listSessions,
   login,
   logout,
+  MAX_CART_ITEMS,
   MAX_ITEM_LENGTH,
   readState,
   revokeOthers,
@@ -67,6 +68,36 @@ describe('addToCart()', () => {
     expect(await visitor.request(sessions, (s) => addToCart(s, { item: long }))).toEqual({
       cart: ['a', long],
     });
+  });
+});
+
+describe('addToCart() at the cart limit', () => {
+  it('refuses item MAX_CART_ITEMS + 1, and the fullest, most escaped cart still saves', async () => {
+    const sessions = manager(); // core's default maxPayloadBytes
+    const visitor = new Visitor();
+    // A control character is 6 bytes of JSON (\u0001): the largest cart a visitor can build.
+    const heavy = '\u0001'.repeat(MAX_ITEM_LENGTH);
+    for (let i = 0; i < MAX_CART_ITEMS; i++)
+      await visitor.request(sessions, (s) => addToCart(s, { item: heavy }));
+    const refused = await visitor
+      .request(sessions, (s) => addToCart(s, { item: heavy }))
+      .catch((error: unknown) => error);
+    expect(refused).toBeInstanceOf(DemoError);
+    expect(refused).toMatchObject({ status: 400, message: expect.stringContaining('cart is full') });
+    expect((await visitor.request(sessions, readState)).cart).toHaveLength(MAX_CART_ITEMS);
+    expect(await visitor.request(sessions, increment), 'the session still saves').toEqual({ count: 1 });
+  });
+
+  it('parallel adds into an almost full cart stop at the limit', async () => {
+    const sessions = manager();
+    const visitor = new Visitor();
+    for (let i = 0; i < MAX_CART_ITEMS - 2; i++)
+      await visitor.request(sessions, (s) => addToCart(s, { item: 'a' }));
+    const results = await visitor.request(sessions, (s) =>
+      Promise.allSettled(Array.from({ length: 5 }, () => addToCart(s, { item: 'b' }))),
+    );
+    expect(results.filter((r) => r.status === 'fulfilled')).toHaveLength(2);
+    expect((await visitor.request(sessions, readState)).cart).toHaveLength(MAX_CART_ITEMS);
   });
 });
 

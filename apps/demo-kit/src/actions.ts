@@ -43,6 +43,13 @@ export const FLASH_KEY = 'notice';
 /** Item length limits of `POST /api/cart`. */
 export const MAX_ITEM_LENGTH = 64;
 
+/**
+ * Most items a cart holds. With items of at most 64 characters (at most 6 bytes each once JSON-escaped)
+ * a full cart stays far below core's `maxPayloadBytes` (128 KiB), so no visitor can grow their own
+ * session until every save fails with SESSION_PAYLOAD_TOO_LARGE.
+ */
+export const MAX_CART_ITEMS = 100;
+
 const USERS: ReadonlyMap<string, string> = new Map([
   ['alice', 'alice-secret'],
   ['bob', 'bob-secret'],
@@ -85,8 +92,8 @@ export async function increment(session: Session<DemoData>): Promise<{ count: nu
 }
 
 /**
- * Appends `body.item` to the cart atomically: parallel adds all land.
- * @throws DemoError 400 unless `item` is a string of 1 to 64 characters.
+ * Appends `body.item` to the cart atomically: parallel adds all land, up to {@link MAX_CART_ITEMS}.
+ * @throws DemoError 400 unless `item` is a string of 1 to 64 characters, or when the cart is full.
  * @example
  * res.json(await addToCart(req.session, { item: 'apple' })); // { cart: ['apple'] }
  */
@@ -95,7 +102,20 @@ export async function addToCart(session: Session<DemoData>, body: unknown): Prom
   if (typeof item !== 'string' || item.length < 1 || item.length > MAX_ITEM_LENGTH) {
     throw new DemoError(400, `The item must be a text of 1 to ${MAX_ITEM_LENGTH} characters.`);
   }
-  return { cart: await session.update('cart', (cart) => [...(cart ?? []), item]) };
+  if (((await session.get('cart')) ?? []).length >= MAX_CART_ITEMS) throw cartFull();
+  // Checked again inside the update, which is re-run on the latest cart when another request added
+  // meanwhile: parallel adds cannot push a cart past the limit either.
+  let added = false;
+  const cart = await session.update('cart', (current = []) => {
+    added = current.length < MAX_CART_ITEMS;
+    return added ? [...current, item] : current;
+  });
+  if (!added) throw cartFull();
+  return { cart };
+}
+
+function cartFull(): DemoError {
+  return new DemoError(400, `The cart is full (at most ${MAX_CART_ITEMS} items).`);
 }
 
 /**
