@@ -1,9 +1,11 @@
 #!/usr/bin/env node
 // `pnpm demo`: builds the demo apps and starts them on ports 3001-3005, sharing one SQLite file and one
-// secret, so signing in on one shows the same user on the others. Ctrl-C stops them all.
+// secret (random for each run unless SESSION_SECRET is set), so signing in on one shows the same user on
+// the others. Ctrl-C stops them all.
 // `pnpm demo --check`: the same, then proves it over HTTP (sign in on the first, same user and one
 // counter on every other, sign out on the last), stops them all and exits 0 or 1.
 import { spawn, spawnSync } from 'node:child_process';
+import { randomBytes } from 'node:crypto';
 import { existsSync, mkdirSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
@@ -52,7 +54,9 @@ const env = {
   ...process.env,
   SESSION_STORE: process.env.SESSION_STORE || 'sqlite',
   SESSION_SQLITE_FILE: process.env.SESSION_SQLITE_FILE || join(root, '.data', 'demo-sessions.db'),
-  SESSION_SECRET: process.env.SESSION_SECRET || 'cloakroom-pnpm-demo-shared-secret-for-localhost-only',
+  // One random secret per run, shared by every demo so a session carries over (a published one would let
+  // anyone forge cookies). Sessions of an earlier run do not verify any more: sign in again.
+  SESSION_SECRET: process.env.SESSION_SECRET || randomBytes(32).toString('base64url'),
   // Plain HTTP on localhost; deployed apps keep Secure cookies (the default).
   SESSION_COOKIE_SECURE: process.env.SESSION_COOKIE_SECURE || 'false',
   NEXT_TELEMETRY_DISABLED: '1',

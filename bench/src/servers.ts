@@ -1,5 +1,7 @@
 /** Starts variant servers as their own processes, pinned to one core, and creates their sessions. */
+
 import { type ChildProcess, spawn, spawnSync } from 'node:child_process';
+import { randomBytes } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 
@@ -40,6 +42,9 @@ export function pin(pid: number, core: number): boolean {
   return spawnSync('taskset', ['-a', '-cp', String(core), String(pid)], { stdio: 'ignore' }).status === 0;
 }
 
+/** One random secret per run, given to every server: none starts on the fallback printed in its source. */
+const RUN_SECRET = process.env.BENCH_SECRET || randomBytes(32).toString('base64url');
+
 /**
  * Starts `servers/<id>.ts` on a free loopback port and waits for its `ready <port>` line, then pins all
  * its threads to `core` (unless null). Start-up runs unpinned, so servers of a group start side by side.
@@ -50,7 +55,7 @@ export function startServer(
   options: { core: number | null; env: Record<string, string>; timeoutMs?: number },
 ): Promise<RunningServer> {
   const child = spawn(process.execPath, [`${SERVERS}${id}.ts`], {
-    env: { ...process.env, ...options.env, PORT: '0', NODE_ENV: 'production' },
+    env: { ...process.env, BENCH_SECRET: RUN_SECRET, ...options.env, PORT: '0', NODE_ENV: 'production' },
     stdio: ['ignore', 'pipe', 'pipe'],
   });
   let stderr = '';

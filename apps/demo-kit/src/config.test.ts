@@ -74,10 +74,16 @@ describe('loadConfig()', () => {
     expect(loadConfig({ ...SECRET, SESSION_COOKIE_SECURE: 'no' }).cookieSecure).toBe(true);
   });
 
-  it('warns and uses a development secret when SESSION_SECRET is unset', () => {
+  it('refuses to start without SESSION_SECRET, saying what to set', () => {
+    for (const env of [{}, { SESSION_SECRET: '' }, { DEMO_INSECURE_DEV_SECRET: 'true' }]) {
+      expect(() => loadConfig(env)).toThrow(/SESSION_SECRET is not set.*DEMO_INSECURE_DEV_SECRET=1/s);
+    }
+  });
+
+  it('with DEMO_INSECURE_DEV_SECRET=1 warns and uses the development secret', () => {
     const warn = vi.spyOn(console, 'warn').mockImplementation(() => undefined);
-    expect(loadConfig({}).secret.length).toBeGreaterThanOrEqual(32);
-    expect(warn).toHaveBeenCalledWith(expect.stringContaining('SESSION_SECRET'));
+    expect(loadConfig({ DEMO_INSECURE_DEV_SECRET: '1' }).secret.length).toBeGreaterThanOrEqual(32);
+    expect(warn).toHaveBeenCalledWith(expect.stringContaining('never deploy'));
   });
 
   it.each([

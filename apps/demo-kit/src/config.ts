@@ -9,7 +9,10 @@ export interface DemoConfig {
   readonly port: number;
   /** `HOST`, the address to listen on. @default '127.0.0.1' */
   readonly host: string;
-  /** `SESSION_SECRET`, at least 32 bytes. @default a development secret, with a warning */
+  /**
+   * `SESSION_SECRET`, at least 32 bytes. Required: without it the demo refuses to start, unless
+   * `DEMO_INSECURE_DEV_SECRET=1` accepts a published development secret (with a warning).
+   */
   readonly secret: string;
   /** `SESSION_STORE`. @default 'sqlite' */
   readonly store: StoreKind;
@@ -67,12 +70,35 @@ function port(env: NodeJS.ProcessEnv, fallback: number): number {
 }
 
 /**
+ * `SESSION_SECRET`; without it the demo does not start on a secret everyone can read in this repository
+ * (anyone could forge its cookies), unless `DEMO_INSECURE_DEV_SECRET=1` says this is a throwaway run.
+ */
+function sessionSecret(env: NodeJS.ProcessEnv): string {
+  const secret = text(env, 'SESSION_SECRET', '');
+  if (secret !== '') return secret;
+  if (env.DEMO_INSECURE_DEV_SECRET !== '1') {
+    throw new Error(
+      'demo: SESSION_SECRET is not set. Set it to a random secret of at least 32 bytes, e.g. ' +
+        '`SESSION_SECRET=$(openssl rand -base64 32)`, or set DEMO_INSECURE_DEV_SECRET=1 to run on a ' +
+        'published development secret on your own machine (never deployed: anyone can forge its cookies).',
+    );
+  }
+  console.warn(
+    'demo: SESSION_SECRET is not set; DEMO_INSECURE_DEV_SECRET=1 uses a published development secret. ' +
+      'Anyone can forge its cookies: never deploy it.',
+  );
+  return DEVELOPMENT_SECRET;
+}
+
+/**
  * Reads the demo configuration from the environment: `PORT`, `HOST`, `SESSION_SECRET`, `SESSION_STORE`,
  * `SESSION_SQLITE_FILE`, `REDIS_URL`, `MEMCACHED_URL`, `PG_URL`, `MYSQL_URL`, `SESSION_IDLE_TIMEOUT`,
- * `SESSION_ABSOLUTE_TIMEOUT`, `SESSION_COOKIE_SECURE`, `DEMO_SCENARIO_ROUTES`. Empty variables count as unset.
+ * `SESSION_ABSOLUTE_TIMEOUT`, `SESSION_COOKIE_SECURE`, `DEMO_SCENARIO_ROUTES`, `DEMO_INSECURE_DEV_SECRET`.
+ * Empty variables count as unset.
  * @param env the environment. @default process.env
  * @param defaultPort the port when `PORT` is unset. @default 3000
- * @throws Error naming the variable when a value is invalid (unknown store, bad number).
+ * @throws Error naming the variable when a value is invalid (unknown store, bad number), or when
+ *   `SESSION_SECRET` is unset without `DEMO_INSECURE_DEV_SECRET=1`.
  * @example
  * const config = loadConfig(); // SESSION_STORE=redis PORT=3001 node dist/server.js
  */
@@ -81,11 +107,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, defaultPort = 3
   if (!STORES.includes(store)) {
     throw new Error(`demo: SESSION_STORE must be one of ${STORES.join(', ')} (got ${JSON.stringify(store)})`);
   }
-  let secret = text(env, 'SESSION_SECRET', '');
-  if (secret === '') {
-    console.warn('demo: SESSION_SECRET is not set; using a development secret. Never deploy it.');
-    secret = DEVELOPMENT_SECRET;
-  }
+  const secret = sessionSecret(env);
   const secure = text(env, 'SESSION_COOKIE_SECURE', 'true').toLowerCase();
   return {
     port: port(env, defaultPort),

@@ -231,13 +231,26 @@ export function describeDemoSmoke(options: DemoSmokeOptions): void {
       expect(body).toEqual({ error: expect.any(String) });
     });
 
+    it('refuses to start without SESSION_SECRET, saying what to set', async () => {
+      const refused = await startDemo({
+        dir: options.dir,
+        env: { SESSION_SECRET: '', DEMO_INSECURE_DEV_SECRET: '', SESSION_STORE: 'memory' },
+      }).then(
+        async (started) => `it started: ${started.url} (${await started.stop()})`,
+        (error: Error) => error.message,
+      );
+      expect(refused).toContain('exited (1) before listening');
+      expect(refused).toMatch(/SESSION_SECRET is not set.*DEMO_INSECURE_DEV_SECRET=1/s);
+    });
+
     it('answers 503 with a JSON error while the store is down, and /healthz still 200', async () => {
+      const port = await closedPort();
       const down = await startDemo({
         dir: options.dir,
         env: {
           SESSION_SECRET: SECRET,
           SESSION_STORE: 'redis',
-          REDIS_URL: `redis://127.0.0.1:${await closedPort()}`,
+          REDIS_URL: `redis://demo:smoke-redis-password@127.0.0.1:${port}`,
         },
       });
       try {
@@ -256,6 +269,9 @@ export function describeDemoSmoke(options: DemoSmokeOptions): void {
         expect(read.body).toEqual({ error: expect.any(String) });
         expect((await fetch(`${down.url}/healthz`)).status).toBe(200);
         expect(down.output()).not.toMatch(/\n\s+at /); // no stack traces for an outage
+        // The failing Redis is named by its address, never with the credentials of REDIS_URL.
+        expect(down.output()).toContain(`redis at redis://127.0.0.1:${port}:`);
+        expect(down.output()).not.toContain('smoke-redis-password');
       } finally {
         expect(await down.stop()).toBe(0);
       }

@@ -3,7 +3,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { connect, createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { login, logout, readState } from './actions.ts';
 import { type DemoConfig, loadConfig, type StoreKind } from './config.ts';
 import { createDemoStore } from './stores.ts';
@@ -125,6 +125,27 @@ describe('createDemoStore()', () => {
     expect((await visitor.request(manager(two.store), readState)).user).toBeNull();
     await one.close();
     await two.close();
+  });
+
+  it('redis: logs where it failed to connect, never the password of REDIS_URL', async () => {
+    const port = await freePort(); // nothing listens there: every connection attempt fails
+    const logged: string[] = [];
+    const spy = vi.spyOn(console, 'error').mockImplementation((line: unknown) => {
+      logged.push(String(line));
+    });
+    const demo = await createDemoStore({
+      ...config('redis'),
+      redisUrl: `redis://ada:hunter2-redis-password@127.0.0.1:${port}/0?password=hunter3`,
+    });
+    try {
+      await expect(demo.store.get('any-key')).rejects.toThrow();
+      for (let i = 0; i < 100 && logged.length === 0; i++) await new Promise((r) => setTimeout(r, 20));
+      expect(logged).toEqual([expect.stringContaining(`redis at redis://127.0.0.1:${port}/0:`)]);
+      expect(logged.join('\n')).not.toMatch(/hunter|ada/);
+    } finally {
+      spy.mockRestore();
+      await demo.close();
+    }
   });
 
   it('sqlite: creates the folder of SESSION_SQLITE_FILE', async () => {

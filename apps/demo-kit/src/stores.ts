@@ -1,5 +1,6 @@
 import { type AnySessionStore, memoryStore } from '@cloakroom/session-core';
 import type { DemoConfig } from './config.ts';
+import { logTarget } from './log-target.ts';
 
 /** A store and how to release everything the demo opened for it. */
 export interface DemoStore {
@@ -49,7 +50,7 @@ export async function createDemoStore(config: DemoConfig): Promise<DemoStore> {
       });
       let reported = false;
       client.on('error', (error: Error) => {
-        if (!reported) console.error(`demo: redis at ${config.redisUrl}: ${error.message}`);
+        if (!reported) console.error(`demo: redis at ${logTarget(config.redisUrl)}: ${error.message}`);
         reported = true;
       });
       client.on('ready', () => {

@@ -361,19 +361,31 @@ describeDemos('the issue 8 contract over HTTP (SQLite store)', (demo) => {
     });
   });
 
-  describe('with SESSION_SECRET and SESSION_COOKIE_SECURE unset', () => {
+  describe('without SESSION_SECRET', () => {
+    it('refuses to start: it exits non-zero saying what to set', async () => {
+      const refused = await startDemo(demo, { SESSION_STORE: 'memory', SESSION_SECRET: undefined }).then(
+        async (started) => `it started on ${started.baseUrl} (${JSON.stringify(await started.stop())})`,
+        (error: Error) => error.message,
+      );
+      expect(refused).toMatch(/exited \(code [1-9]\d*\) before it was ready/);
+      expect(refused).toMatch(/SESSION_SECRET is not set.*DEMO_INSECURE_DEV_SECRET=1/s);
+    }, 60_000);
+  });
+
+  describe('with DEMO_INSECURE_DEV_SECRET=1, SESSION_SECRET and SESSION_COOKIE_SECURE unset', () => {
     let app: RunningDemo | undefined;
     beforeAll(async () => {
       app = await startDemo(demo, {
         SESSION_STORE: 'memory',
         SESSION_SECRET: undefined,
+        DEMO_INSECURE_DEV_SECRET: '1',
         SESSION_COOKIE_SECURE: undefined,
       });
     }, 60_000);
     afterAll(() => app?.stop(), 30_000);
 
     it('warns that it uses a development secret, and the cookie is Secure with the __Host- prefix', async () => {
-      expect(app!.output()).toMatch(/SESSION_SECRET/);
+      expect(app!.output()).toMatch(/DEMO_INSECURE_DEV_SECRET=1 uses a published development secret/);
       const reply = await new Agent(app!.baseUrl).post('/api/count');
       expect(reply.status, reply.text).toBe(200);
       const cookie = onlyCookie(reply);

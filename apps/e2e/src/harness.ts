@@ -9,8 +9,10 @@ import { type Demo, demoDir } from './demos.ts';
 /** Environment a demo honours (issue 8); every value is a string, as in `process.env`. */
 export interface DemoEnv {
   readonly SESSION_STORE?: 'sqlite' | 'memory' | 'redis' | 'memcached' | 'postgres' | 'mysql';
-  /** A fresh random secret unless given; `undefined` leaves it unset (the demo's development default). */
+  /** A fresh random secret unless given; `undefined` leaves it unset (the demo then refuses to start). */
   readonly SESSION_SECRET?: string | undefined;
+  /** `1` lets a demo without `SESSION_SECRET` start on the published development secret. Unset unless given. */
+  readonly DEMO_INSECURE_DEV_SECRET?: string;
   readonly SESSION_SQLITE_FILE?: string;
   readonly REDIS_URL?: string;
   readonly MEMCACHED_URL?: string;
@@ -110,6 +112,7 @@ function childEnv(port: number, env: DemoEnv): NodeJS.ProcessEnv {
   for (const [name, value] of Object.entries(process.env)) {
     // vitest's own variables (NODE_ENV=test, VITEST_*) are the runner's, not the demo's.
     if (name === 'NODE_ENV' || name.startsWith('VITEST') || name.startsWith('SESSION_')) continue;
+    if (name === 'DEMO_INSECURE_DEV_SECRET') continue;
     result[name] = value;
   }
   const merged: Record<string, string | undefined> = {

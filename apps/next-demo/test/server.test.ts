@@ -275,11 +275,25 @@ describe('next-demo, built server', () => {
     }
   });
 
+  it('refuses to start without SESSION_SECRET, saying what to set', async () => {
+    const refused = await start({
+      SESSION_SECRET: '',
+      DEMO_INSECURE_DEV_SECRET: '',
+      SESSION_STORE: 'memory',
+    }).then(
+      async (started) => `it started: ${started.url} (${await started.stop()})`,
+      (error: Error) => error.message,
+    );
+    expect(refused).toContain('exited (1) before listening');
+    expect(refused).toMatch(/SESSION_SECRET is not set.*DEMO_INSECURE_DEV_SECRET=1/s);
+  });
+
   it('answers 503 JSON while the store is down; /healthz and a cookie-less page still answer', async () => {
+    const port = await closedPort();
     const down = await start({
       SESSION_SECRET: SECRET,
       SESSION_STORE: 'redis',
-      REDIS_URL: `redis://127.0.0.1:${await closedPort()}`,
+      REDIS_URL: `redis://demo:next-redis-password@127.0.0.1:${port}`,
     });
     try {
       const visitor = new DemoClient();
@@ -303,6 +317,9 @@ describe('next-demo, built server', () => {
       const html = await page.text();
       expect(html).toMatch(/digest[\\"]*:[\\"]*\d+/);
       expect(html).not.toMatch(/Session store|ECONNREFUSED|redis:/i);
+      // The failing Redis is named by its address, never with the credentials of REDIS_URL.
+      expect(down.output()).toContain(`redis at redis://127.0.0.1:${port}:`);
+      expect(down.output()).not.toContain('next-redis-password');
     } finally {
       expect(await down.stop()).toBe(0);
     }
