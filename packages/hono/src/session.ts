@@ -75,7 +75,8 @@ export const requests: WeakMap<Context, RequestInfo> = new WeakMap();
  * When the store fails, at commit or in a handler's `await session.get(...)`, the error is an
  * `HTTPException(503)` with the message `Service Unavailable` and the `SessionStoreError` as its
  * `cause`: Hono's default error handler answers 503 with no stack or detail; a custom `app.onError`
- * should return `err.getResponse()` for an `HTTPException`.
+ * should return `err.getResponse()` for an `HTTPException`. A session grown past `maxPayloadBytes` is an
+ * `HTTPException(413)` whose response is `{ "error": "<why>" }` in JSON.
  *
  * Web-standard APIs only: it runs on Node (`@hono/node-server`), Bun, Deno and Cloudflare Workers.
  *
