@@ -34,7 +34,10 @@ function fromOwnOrigin(request: IncomingMessage, allowedOrigins: readonly string
 
 /** Engine.IO (Socket.IO) requests, polling handshakes included, carry the protocol version as `EIO`. */
 function isEngineIo(request: IncomingMessage): boolean {
-  const query = request.url?.split('?', 2)[1];
+  const url = request.url;
+  // Every request of the app passes here: a substring test first, the query parsed only for a candidate.
+  if (url === undefined || !url.includes('EIO=')) return false;
+  const query = url.split('?', 2)[1];
   return query !== undefined && new URLSearchParams(query).has('EIO');
 }
 
