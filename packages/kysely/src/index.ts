@@ -12,4 +12,5 @@ export {
   type SessionTableOptions,
   sessionTableMigration,
   sessionTableSql,
+  sessionUserIdMigration,
 } from './schema.ts';

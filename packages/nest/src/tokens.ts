@@ -1,6 +1,6 @@
 /**
- * Injection token of the {@link SessionManager} the module builds, for what needs the manager itself,
- * such as revoking every session of a user from an admin endpoint.
+ * Injection token of the {@link @cloakroom/session-core!SessionManager} the module builds, for what needs
+ * the manager itself, such as revoking every session of a user from an admin endpoint.
  * @example
  * constructor(@Inject(SESSION_MANAGER) private readonly sessions: SessionManager) {}
  */
