@@ -20,6 +20,12 @@ export interface DemoConfig {
   readonly sqliteFile: string;
   /** `REDIS_URL`. @default 'redis://127.0.0.1:6379' */
   readonly redisUrl: string;
+  /**
+   * `REDIS_CLUSTER_NODES` (`host:port`, several separated by commas), or a `REDIS_URL` of the form
+   * `redis+cluster://host:port,host:port`: seed nodes of a Redis Cluster, which the Redis store then uses
+   * instead of a single node (the client discovers the other masters from them). Absent for a single node.
+   */
+  readonly redisClusterNodes?: readonly string[];
   /** `MEMCACHED_URL`: `host:port`, several separated by commas. @default '127.0.0.1:11211' */
   readonly memcachedUrl: string;
   /** `PG_URL`. @default 'postgres://postgres@127.0.0.1:5432/test' */
@@ -90,6 +96,30 @@ function sessionSecret(env: NodeJS.ProcessEnv): string {
   return DEVELOPMENT_SECRET;
 }
 
+const CLUSTER_SCHEME = 'redis+cluster://';
+
+/** `REDIS_CLUSTER_NODES`, else the nodes of a `redis+cluster://` `REDIS_URL`, as `host:port` strings. */
+function clusterNodes(env: NodeJS.ProcessEnv): { redisClusterNodes?: string[] } {
+  const url = text(env, 'REDIS_URL', '');
+  const listed = text(
+    env,
+    'REDIS_CLUSTER_NODES',
+    url.startsWith(CLUSTER_SCHEME) ? url.slice(CLUSTER_SCHEME.length) : '',
+  );
+  const nodes = listed
+    .split(',')
+    .map((node) => node.trim())
+    .filter((node) => node !== '');
+  for (const node of nodes) {
+    if (!/^[^\s/@:]+:\d{1,5}$/.test(node)) {
+      throw new Error(
+        `demo: REDIS_CLUSTER_NODES (or a redis+cluster:// REDIS_URL) lists host:port seed nodes separated by commas (got ${JSON.stringify(node)})`,
+      );
+    }
+  }
+  return nodes.length > 0 ? { redisClusterNodes: nodes } : {};
+}
+
 /**
  * Reads the demo configuration from the environment: `PORT`, `HOST`, `SESSION_SECRET`, `SESSION_STORE`,
  * `SESSION_SQLITE_FILE`, `REDIS_URL`, `MEMCACHED_URL`, `PG_URL`, `MYSQL_URL`, `SESSION_IDLE_TIMEOUT`,
@@ -116,6 +146,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, defaultPort = 3
     store,
     sqliteFile: resolve(text(env, 'SESSION_SQLITE_FILE', '.data/sessions.db')),
     redisUrl: text(env, 'REDIS_URL', 'redis://127.0.0.1:6379'),
+    ...clusterNodes(env),
     memcachedUrl: text(env, 'MEMCACHED_URL', '127.0.0.1:11211'),
     pgUrl: text(env, 'PG_URL', 'postgres://postgres@127.0.0.1:5432/test'),
     mysqlUrl: text(env, 'MYSQL_URL', 'mysql://root@127.0.0.1:3306/test'),

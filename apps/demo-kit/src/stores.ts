@@ -37,20 +37,30 @@ export async function createDemoStore(config: DemoConfig): Promise<DemoStore> {
       return { store, close: once(() => store.close()) };
     }
     case 'redis': {
-      const [{ Redis }, { redisStore }] = await Promise.all([
+      const [{ Redis, Cluster }, { redisStore }] = await Promise.all([
         import('ioredis'),
         import('@cloakroom/session-redis'),
       ]);
+      const nodes = config.redisClusterNodes;
       // The settings the Redis store's README recommends: a dead server fails requests fast (503) and the
-      // client keeps reconnecting, so the demo serves again by itself once Redis is back.
-      const client = new Redis(config.redisUrl, {
-        commandTimeout: 500,
-        maxRetriesPerRequest: 1,
-        retryStrategy: (times) => Math.min(times * 100, 2000),
-      });
+      // client keeps reconnecting, so the demo serves again by itself once Redis is back. A Cluster client
+      // finds every master from the seed nodes and follows slot moves and failovers by itself.
+      const client =
+        nodes === undefined
+          ? new Redis(config.redisUrl, {
+              commandTimeout: 500,
+              maxRetriesPerRequest: 1,
+              retryStrategy: (times) => Math.min(times * 100, 2000),
+            })
+          : new Cluster(nodes.map(seedNode), {
+              redisOptions: { commandTimeout: 500, maxRetriesPerRequest: 1 },
+              clusterRetryStrategy: (times) => Math.min(100 + times * 100, 2000),
+            });
+      // Seed nodes are `host:port` only (no credentials), so they are logged as they are.
+      const target = nodes === undefined ? logTarget(config.redisUrl) : `cluster ${nodes.join(',')}`;
       let reported = false;
       client.on('error', (error: Error) => {
-        if (!reported) console.error(`demo: redis at ${logTarget(config.redisUrl)}: ${error.message}`);
+        if (!reported) console.error(`demo: redis at ${target}: ${error.message}`);
         reported = true;
       });
       client.on('ready', () => {
@@ -76,6 +86,12 @@ export async function createDemoStore(config: DemoConfig): Promise<DemoStore> {
     default:
       return createSqlStore(config);
   }
+}
+
+/** A Cluster seed node from `host:port`. */
+function seedNode(node: string): { host: string; port: number } {
+  const at = node.lastIndexOf(':');
+  return { host: node.slice(0, at), port: Number(node.slice(at + 1)) };
 }
 
 async function createSqlStore(config: DemoConfig): Promise<DemoStore> {

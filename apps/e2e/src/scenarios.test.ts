@@ -4,12 +4,12 @@
 import {
   describeAdapterScenarios,
   type RedisServer,
-  type ScenarioOptions,
   startRedisServer,
 } from '@cloakroom/session-adapter-test';
 import { it } from 'vitest';
 import { ABSOLUTE_TIMEOUT, describeDemos, IDLE_TIMEOUT, startMany } from './fixtures.ts';
 import { type RunningDemo, randomSecret } from './harness.ts';
+import { demoScenarioOptions } from './scenario-options.ts';
 
 describeDemos('the shared scenario suite', (demo) => {
   const prefix = demo.scenarioPrefix;
@@ -22,13 +22,7 @@ describeDemos('the shared scenario suite', (demo) => {
     return;
   }
   const secret = randomSecret();
-  const options: ScenarioOptions = {
-    secrets: [secret],
-    cookie: { name: 'session', path: '/', secure: false, httpOnly: true, sameSite: 'lax' },
-    idleTimeout: IDLE_TIMEOUT,
-    absoluteTimeout: ABSOLUTE_TIMEOUT,
-    touchInterval: IDLE_TIMEOUT / 10,
-  };
+  const options = demoScenarioOptions(secret);
   describeAdapterScenarios(`${demo.name} · two processes on a private redis-server`, {
     options,
     // No clock, store-call counter or store handle reach into another process; a private
