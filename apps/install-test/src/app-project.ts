@@ -16,7 +16,7 @@ const linkTo = (from: string, name: string): string =>
 export async function installApp(
   tarballs: string,
   cloakroom: readonly string[],
-  frameworks: readonly string[],
+  frameworks: readonly (string | readonly [name: string, installedAs: string])[],
 ): Promise<string> {
   const dir = mkdtempSync(join(tmpdir(), 'cloakroom-app-'));
   const packages = published();
@@ -30,7 +30,12 @@ export async function installApp(
       overrides[dependency] = linkTo(join(root, pkg.dir), dependency);
     }
   }
-  for (const name of frameworks) dependencies[name] = linkTo(join(root, 'apps/install-test'), name);
+  for (const framework of frameworks) {
+    // [name, alias]: an older version this package installed under an alias (`kysely028` for kysely 0.28).
+    const [name, installedAs] = typeof framework === 'string' ? [framework, framework] : framework;
+    dependencies[name] = linkTo(join(root, 'apps/install-test'), installedAs);
+    overrides[name] = dependencies[name];
+  }
   writeFileSync(join(dir, 'package.json'), JSON.stringify({ name: 'app', private: true, dependencies }));
   // pmOnFail: outside the repository's workspace, pnpm would otherwise look up its own binaries online.
   writeFileSync(join(dir, 'pnpm-workspace.yaml'), JSON.stringify({ pmOnFail: 'ignore', overrides }));
