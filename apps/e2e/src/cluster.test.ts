@@ -2,11 +2,12 @@
 // operator would: the shared scenario suite with two processes of each demo as peers, and "sign out
 // everywhere" across processes for a user whose sessions live on every master.
 import { describeAdapterScenarios } from '@cloakroom/session-adapter-test';
-import { afterAll, beforeAll, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 // The Redis store's own Cluster launcher, shared rather than copied.
 import { type PrivateCluster, startCluster } from '../../../packages/redis/src/testing/cluster.ts';
 import { redisCli } from '../../../packages/redis/src/testing/redis-server.ts';
 import { Agent } from './client.ts';
+import { type Demo, presentDemos } from './demos.ts';
 import { ABSOLUTE_TIMEOUT, describeDemos, IDLE_TIMEOUT, signIn, startMany, state } from './fixtures.ts';
 import { type DemoEnv, type RunningDemo, randomSecret } from './harness.ts';
 import { demoScenarioOptions } from './scenario-options.ts';
@@ -36,8 +37,22 @@ async function recordsPerMaster(cluster: PrivateCluster): Promise<number[]> {
   );
 }
 
+/** How many hash slots each master serves, from `CLUSTER NODES`. */
+async function slotsPerMaster(cluster: PrivateCluster): Promise<number[]> {
+  const lines = (await redisCli(['-p', String(cluster.ports[0]), 'cluster', 'nodes'])).split('\n');
+  return cluster.ports.map((port) => {
+    const line = lines.find((entry) => entry.includes(`127.0.0.1:${port}@`)) ?? '';
+    let count = 0;
+    for (const range of line.split(' ').slice(8)) {
+      const [low, high = low] = range.split('-').map(Number);
+      if (Number.isInteger(low) && Number.isInteger(high)) count += high! - low! + 1;
+    }
+    return count;
+  });
+}
+
 /** Starts a private Cluster and two processes of `demo` on it; stops both in `afterAll`. */
-function onCluster(demo: Parameters<Parameters<typeof describeDemos>[1]>[0], secret: string) {
+function onCluster(demo: Demo, secret: string) {
   let cluster: PrivateCluster | undefined;
   const apps: RunningDemo[] = [];
   const start = async () => {
@@ -50,6 +65,17 @@ function onCluster(demo: Parameters<Parameters<typeof describeDemos>[1]>[0], sec
     await cluster?.stop();
   };
   return { start, stop };
+}
+
+/** A Cluster and two processes of `demo` for the tests of this block: started before them, stopped after. */
+function useCluster(demo: Demo, secret: string): () => { apps: RunningDemo[]; cluster: PrivateCluster } {
+  const run = onCluster(demo, secret);
+  let started: { apps: RunningDemo[]; cluster: PrivateCluster } | undefined;
+  beforeAll(async () => {
+    started = await run.start();
+  }, 60_000);
+  afterAll(() => run.stop(), 30_000);
+  return () => started!;
 }
 
 describeDemos('two processes on a private 3-master Redis Cluster', (demo) => {
@@ -78,15 +104,10 @@ describeDemos('two processes on a private 3-master Redis Cluster', (demo) => {
     });
   }
 
-  const run = onCluster(demo, secret);
-  let apps: RunningDemo[] = [];
-  let cluster: PrivateCluster;
-  beforeAll(async () => {
-    ({ apps, cluster } = await run.start());
-  }, 60_000);
-  afterAll(() => run.stop(), 30_000);
+  const running = useCluster(demo, secret);
 
   it('signs a user out everywhere from one process while her sessions live on every master', async () => {
+    const { apps, cluster } = running();
     const [one, two] = apps as [RunningDemo, RunningDemo];
     const laptop = new Agent(one.baseUrl);
     await signIn(laptop, 'alice');
@@ -111,4 +132,78 @@ describeDemos('two processes on a private 3-master Redis Cluster', (demo) => {
     expect((await laptop.post('/api/logout')).status).toBe(204);
     expect(await recordsPerMaster(cluster), 'no session record left on any master').toEqual([0, 0, 0]);
   });
+});
+
+// One demo is enough to show the store follows the Cluster's slot moves: the adapters do not take part.
+const [first] = presentDemos();
+describe.runIf(first !== undefined)(`${first?.name} · a resharding under load on the Cluster`, () => {
+  const running = useCluster(first!, randomSecret());
+
+  it('keeps serving every request and loses no acknowledged write while a third of the slots move', async () => {
+    const { apps, cluster } = running();
+    const [one, two] = apps as [RunningDemo, RunningDemo];
+    // Twelve users, half of them signed in (their writes also touch their user's index).
+    const agents = Array.from({ length: 12 }, (_, i) => new Agent((i % 2 === 0 ? one : two).baseUrl));
+    for (const [i, agent] of agents.entries())
+      if (i % 2 === 0) await signIn(agent, i % 4 === 0 ? 'alice' : 'bob');
+    const acknowledged = agents.map(() => 0);
+    const statuses: number[] = [];
+    let resharding = true;
+    const load = agents.map(async (agent, i) => {
+      // Until the move is done, then 20 more requests each; alternating between the two processes.
+      for (let after = 0; resharding || after < 20; after += resharding ? 0 : 1) {
+        const reply = await agent
+          .at((acknowledged[i]! + i) % 2 === 0 ? one.baseUrl : two.baseUrl)
+          .post('/api/count');
+        statuses.push(reply.status);
+        if (reply.status === 200) acknowledged[i]!++;
+      }
+    });
+    const records = await recordsPerMaster(cluster);
+    const slots = await slotsPerMaster(cluster);
+    let duringMove = 0;
+    const [from, to] = await Promise.all(
+      cluster.ports
+        .slice(0, 2)
+        .map(async (port) => (await redisCli(['-p', String(port), 'cluster', 'myid'])).trim()),
+    );
+    try {
+      // 5 461 slots per master: move 5 000 of the first master's to the second, keys and all, under load.
+      await redisCli([
+        '--cluster',
+        'reshard',
+        `127.0.0.1:${cluster.ports[0]}`,
+        '--cluster-from',
+        from!,
+        '--cluster-to',
+        to!,
+        '--cluster-slots',
+        '5000',
+        '--cluster-yes',
+      ]);
+    } finally {
+      duringMove = statuses.length;
+      resharding = false;
+      await Promise.all(load);
+    }
+    expect(await slotsPerMaster(cluster), 'the slots moved').toEqual([
+      slots[0]! - 5000,
+      slots[1]! + 5000,
+      slots[2],
+    ]);
+    expect(duringMove, 'requests served while the slots moved').toBeGreaterThan(100);
+    expect(records[0], 'session records lived in the moved slots').toBeGreaterThan(0);
+    expect((await recordsPerMaster(cluster))[0], 'and moved with them').toBeLessThan(records[0]!);
+    expect(
+      statuses.filter((status) => status !== 200),
+      'every request during the move answered 200',
+    ).toEqual([]);
+    for (const [i, agent] of agents.entries()) {
+      expect((await state(agent)).count, `user ${i}: every acknowledged increment is stored`).toBe(
+        acknowledged[i],
+      );
+    }
+    const listed = await agents[0]!.get('/api/sessions');
+    expect(listed.json<unknown[]>(), "alice's three devices are all still listed").toHaveLength(3);
+  }, 120_000);
 });
