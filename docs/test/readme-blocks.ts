@@ -1,4 +1,4 @@
-import { lstatSync, mkdirSync, readdirSync, readFileSync, symlinkSync } from 'node:fs';
+import { lstatSync, mkdirSync, readdirSync, readFileSync, symlinkSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
@@ -75,3 +75,101 @@ export function linkNodeModules(into: string): void {
     }
   }
 }
+
+// What a fragment takes from the text around it (a `session` in hand, the store built above), prepended
+// to the block. Keyed by README and block number.
+export const CONTEXT: Record<string, string> = {
+  'packages/core/README.md#2': `import type { Session } from '@cloakroom/session-core';
+declare const session: Session<{ cart: string[]; count: number; notice: string }>;`,
+  'packages/core/README.md#4': `import { type AnyKysely, kyselyStore } from '@cloakroom/session-kysely';
+import { redisStore } from '@cloakroom/session-redis';
+import type { Redis } from 'ioredis';
+declare const client: Redis;
+declare const db: AnyKysely;`,
+  'packages/hono/README.md#2': `import { Hono } from 'hono';`,
+  'packages/koa/README.md#2': `import type { Context } from 'koa';
+declare const ctx: Context;`,
+  'packages/kysely/README.md#6': `import type { AnyKysely } from '@cloakroom/session-kysely';
+declare const db: AnyKysely;`,
+  'packages/kysely/README.md#7': `import { type AnyKysely, kyselyStore } from '@cloakroom/session-kysely';
+import type { Redis } from 'ioredis';
+declare const db: AnyKysely;
+declare const redis: Redis;
+declare const logger: { warn(error: unknown): void };`,
+  'packages/memcached/README.md#2': `import { memcachedStore } from '@cloakroom/session-memcached';`,
+  'packages/nest/README.md#4': `import { SessionModule } from '@cloakroom/session-nest';
+import { redisStore } from '@cloakroom/session-redis';
+import { Redis } from 'ioredis';
+// @nestjs/config, as the app installs it
+declare class ConfigModule {}
+declare class ConfigService {
+  getOrThrow<T = string>(key: string): T;
+}`,
+  'packages/nest/README.md#5': `import { Session, SessionService } from '@cloakroom/session-nest';
+import { ApolloDriver, type ApolloDriverConfig } from '@nestjs/apollo';
+import { GraphQLModule, Mutation, Query, Resolver } from '@nestjs/graphql';
+interface AppSession extends Record<string, unknown> {
+  cart: string[];
+}`,
+  'packages/nest/README.md#6': `import { SessionService } from '@cloakroom/session-nest';
+import { type OnGatewayConnection, WebSocketGateway } from '@nestjs/websockets';
+import type { Socket } from 'socket.io';`,
+};
+
+// Files a README's example imports but leaves to the reader.
+export const READER_FILES: Record<string, Record<string, string>> = {
+  'packages/store-test/README.md': {
+    'my-redis-store.ts': `import type { AnySessionStore } from '@cloakroom/session-core';
+import type { Redis } from 'ioredis';
+export declare function myRedisStore(options: { client: Redis; prefix: string }): AnySessionStore;
+`,
+  },
+};
+
+/**
+ * Writes a README's blocks into `folder` as the files of one program: a block whose first line is
+ * `// name.ts` becomes that file (so the others can import it; a second block of the same name gets its
+ * number), any other `block-<n>.<ext>`. Context goes first; a line the README marks `// type error` must
+ * fail to compile. Returns each block's file name, in order.
+ */
+export function writeProgram(folder: string, blocks: readonly Block[]): string[] {
+  mkdirSync(folder, { recursive: true });
+  const names: string[] = [];
+  for (const block of blocks) {
+    const extension = block.lang === 'js' ? 'mjs' : block.lang;
+    const named = /^\/\/ ([\w.-]+)\.(?:ts|tsx|js|mjs)\b/.exec(block.code)?.[1];
+    let name = named ? `${named}.${extension}` : `block-${block.index}.${extension}`;
+    if (names.includes(name)) name = `${named ?? 'block'}-${block.index}.${extension}`;
+    const code = block.code.replace(
+      /^(\s*)(.*\/\/ type error.*)$/gm,
+      '$1// @ts-expect-error (the README says so)\n$1$2',
+    );
+    const context = CONTEXT[`${block.readme}#${block.index}`];
+    writeFileSync(join(folder, name), `${context ? `${context}\n` : ''}${code}\nexport {};\n`);
+    names.push(name);
+  }
+  for (const [name, text] of Object.entries(READER_FILES[blocks[0]?.readme ?? ''] ?? {})) {
+    writeFileSync(join(folder, name), text);
+  }
+  return names;
+}
+
+/** A strict app's settings (not this repository's extra ones: a reader's app need not have them). */
+export const compilerOptions = (js: boolean): Record<string, unknown> => ({
+  target: 'es2023',
+  lib: ['es2023', 'dom'],
+  module: 'preserve',
+  moduleResolution: 'bundler',
+  allowImportingTsExtensions: true,
+  noEmit: true,
+  strict: !js,
+  allowJs: js,
+  checkJs: js,
+  skipLibCheck: true,
+  verbatimModuleSyntax: true,
+  experimentalDecorators: true,
+  emitDecoratorMetadata: true,
+  jsx: 'react-jsx',
+  types: ['node'],
+  typeRoots: [join(root, 'node_modules/@types')],
+});

@@ -1,20 +1,69 @@
-import { type ChildProcess, spawn } from 'node:child_process';
+import { type ChildProcess, execFile, spawn } from 'node:child_process';
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { type Block, codeBlocks, linkNodeModules } from './readme-blocks.ts';
+import {
+  type Block,
+  codeBlocks,
+  compilerOptions,
+  linkNodeModules,
+  root,
+  writeProgram,
+} from './readme-blocks.ts';
 
 // The README examples that are whole servers run as written, with Node (type stripping for the
 // TypeScript ones), against the real stores they name: every one must start and answer `GET /` with 200,
 // twice, the second time with the cookie the first one set. A preloaded module moves their fixed port to a
-// spare loopback one. The NestJS app needs decorators, which Node cannot strip: its demo app runs it.
+// spare loopback one. Node cannot strip decorators, so a README that uses them (NestJS) is compiled first,
+// with its other blocks, by tsc.
 const READMES = [
   'README.md',
-  ...['core', 'express', 'hono', 'koa', 'memcached', 'redis'].map((name) => `packages/${name}/README.md`),
+  ...['core', 'express', 'hono', 'koa', 'memcached', 'nest', 'redis'].map(
+    (name) => `packages/${name}/README.md`,
+  ),
 ];
 const isServer = (block: Block): boolean => /\.listen\(\d+\)|serve\(\{/.test(block.code);
+const usesDecorators = (readme: string): boolean =>
+  codeBlocks(readme).some((block) => /^\s*@\w+\(/m.test(block.code));
+/** The route to ask for, where `/` is not one. */
+const PROBE: Record<string, string> = { 'packages/nest/README.md': '/cart' };
+const tsc = join(root, 'node_modules/.bin/tsc');
+
+/** Compiles a README's TypeScript blocks to ES modules, once per README; resolves each block's output. */
+const compilations = new Map<string, Promise<Map<number, string>>>();
+function compiled(folder: string, readme: string): Promise<Map<number, string>> {
+  let outputs = compilations.get(readme);
+  if (outputs === undefined) {
+    outputs = compile(folder, readme);
+    compilations.set(readme, outputs);
+  }
+  return outputs;
+}
+async function compile(folder: string, readme: string): Promise<Map<number, string>> {
+  const blocks = codeBlocks(readme).filter((block) => block.lang !== 'js');
+  const names = writeProgram(folder, blocks);
+  writeFileSync(join(folder, 'package.json'), JSON.stringify({ type: 'module' }));
+  const options = {
+    ...compilerOptions(false),
+    noEmit: false,
+    allowImportingTsExtensions: false,
+    module: 'nodenext',
+    moduleResolution: 'nodenext',
+    outDir: 'out',
+  };
+  writeFileSync(join(folder, 'tsconfig.json'), JSON.stringify({ compilerOptions: options, files: names }));
+  await promisify(execFile)(tsc, ['-p', 'tsconfig.json', '--pretty', 'false'], { cwd: folder }).catch(
+    (error: { stdout?: string }) => {
+      throw new Error(`${readme} does not compile:\n${error.stdout ?? String(error)}`);
+    },
+  );
+  return new Map(
+    blocks.map((block, at) => [block.index, join(folder, 'out', names[at]!.replace(/\.ts$/, '.js'))]),
+  );
+}
 
 const PRELOAD = `import { Server } from 'node:net';
 const listen = Server.prototype.listen;
@@ -93,13 +142,19 @@ const cases = READMES.flatMap((readme) =>
 );
 
 describe('README servers', () => {
-  it('are found', () => expect(cases.length).toBeGreaterThanOrEqual(7));
+  it('are found', () => expect(cases.length).toBeGreaterThanOrEqual(9));
 
-  it.each(cases)('%s starts and serves GET / twice', async (_title, block) => {
+  it.each(cases)('%s starts and serves a GET twice', async (_title, block) => {
     const folder = join(dir, `${block.readme.replace(/\W+/g, '-')}-${block.index}`);
     mkdirSync(folder);
-    const file = join(folder, block.lang === 'js' ? 'server.mjs' : 'server.ts');
-    writeFileSync(file, block.code);
+    let file = join(folder, block.lang === 'js' ? 'server.mjs' : 'server.ts');
+    if (block.lang !== 'js' && usesDecorators(block.readme)) {
+      const outputs = await compiled(
+        join(dir, `${block.readme.replace(/\W+/g, '-')}-compiled`),
+        block.readme,
+      );
+      file = outputs.get(block.index)!;
+    } else writeFileSync(file, block.code);
     const child = spawn(process.execPath, ['--import', join(dir, 'preload.mjs'), file], {
       cwd: folder,
       stdio: ['ignore', 'pipe', 'pipe'],
@@ -112,10 +167,11 @@ describe('README servers', () => {
     });
     children.push(child);
     const port = await started(child, /README-EXAMPLE-LISTENING (\d+)/, block.readme);
-    const first = await fetch(`http://127.0.0.1:${port}/`);
+    const path = PROBE[block.readme] ?? '/';
+    const first = await fetch(`http://127.0.0.1:${port}${path}`);
     expect(first.status, await first.clone().text()).toBe(200);
     const cookie = first.headers.get('set-cookie')?.split(';')[0];
-    const second = await fetch(`http://127.0.0.1:${port}/`, { headers: cookie ? { cookie } : {} });
+    const second = await fetch(`http://127.0.0.1:${port}${path}`, { headers: cookie ? { cookie } : {} });
     expect(second.status).toBe(200);
     expect(child.exitCode).toBeNull();
     child.kill('SIGKILL');
