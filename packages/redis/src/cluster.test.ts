@@ -114,6 +114,28 @@ describe('redisStore() on Redis Cluster', () => {
     for (const { key } of sessions) await scoped.delete(key);
   });
 
+  it('reads the eviction policy of every master, and fails closed when one of them may evict', async () => {
+    expect(await store.evictionPolicy()).toBe('noeviction');
+    const master = cluster.nodes('master')[1]!;
+    await master.config('SET', 'maxmemory-policy', 'allkeys-lfu');
+    // A client that connects now learns it (an existing one does on its next reconnect).
+    const fresh = await connectCluster(ports);
+    try {
+      const scoped = redisStore({ client: fresh, prefix });
+      expect(await scoped.evictionPolicy()).toBe('allkeys-lfu');
+      const user = `user-${Math.random()}`;
+      const { key } = sessionKey();
+      await scoped.create(key, writeOf('x', { userId: user }));
+      expect(await scoped.get(key)).toMatchObject({ data: 'x' });
+      await fresh.del(`${prefix}u:${user}`);
+      expect(await scoped.get(key), 'its index lost it: read as absent').toBeNull();
+      await scoped.delete(key);
+    } finally {
+      await master.config('SET', 'maxmemory-policy', 'noeviction');
+      await fresh.quit();
+    }
+  });
+
   it('bounds operations by its own timeout while the Cluster client cannot reach any node', async () => {
     // Commands wait in the Cluster's own offline queue, which has no timeout of its own.
     const unreachable = new Cluster([{ host: '127.0.0.1', port: await sparePort() }]);

@@ -71,9 +71,12 @@ interface Commands {
 }
 
 /**
- * Creates a Redis session store on a client you constructed. Works on a single node and on Redis
- * Cluster: every command and script touches one key, and writes that span keys in different slots
- * (a record and its user's index) are ordered so a crash never leaves a live session out of the index.
+ * Creates a Redis session store on a client you constructed. Works on a single node (Sentinel-managed or
+ * not) and on Redis Cluster: every command and script touches one key, and writes that span keys in
+ * different slots (a record and its user's index) are ordered so a crash never leaves a live session out
+ * of the index. The server's `maxmemory-policy` is read at first use and after every reconnect; under any
+ * policy that may evict a user's index, a session the index lost reads as absent (fail closed), so
+ * revoking a user's sessions never leaves one usable.
  *
  * @param options - the client, a key prefix and an operation timeout.
  * @returns a store with compare-and-set, a per-user index, `deleteExpired` (a no-op: Redis expires keys
