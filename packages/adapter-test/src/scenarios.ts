@@ -796,6 +796,84 @@ const scenarios: Scenario[] = [
     },
   },
 
+  {
+    group: 'csrf',
+    title:
+      'an anonymous visitor’s form token costs no session: only a signed -csrf cookie, which a same-origin post then uses',
+    needs: [],
+    async run(context) {
+      const name = context.options.cookie.name;
+      const page = await context.client.get('/csrf-token');
+      expect(page.status, page.body).toBe(200);
+      expect(sessionCookie(page, name), 'no session cookie: nothing was stored').toBeUndefined();
+      const anonymous = page.setCookies.find((cookie) => cookie.name === `${name}-csrf`);
+      expect(anonymous?.value, `a ${name}-csrf cookie`).toMatch(/^[A-Za-z0-9_-]{43}\.[A-Za-z0-9_-]{43}$/);
+      expect(anonymous?.attributes.get('httponly')).toBe(true);
+      expect(anonymous?.attributes.get('path')).toBe(context.options.cookie.path);
+      const token = page.json<{ token: string }>().token;
+      const rawCookie = `${name}-csrf=${anonymous!.value}`;
+      const again = await context.client.get('/csrf-token', { rawCookie });
+      expect(again.json<{ token: string }>().token, 'the same token while the cookie lasts').toBe(token);
+      expect(again.setCookies).toEqual([]);
+      const origin = context.client.origin;
+      const refused = await context.client.post('/form', {
+        rawCookie,
+        form: { _csrf: `${token.slice(1)}x`, value: 'x' },
+        headers: { origin },
+      });
+      expect(refused.status).toBe(403);
+      const posted = await context.client.post('/form', {
+        rawCookie,
+        form: { _csrf: token, value: 'first' },
+        headers: { origin },
+      });
+      expect(posted.status, posted.body).toBe(200);
+      // The first write starts the session, which takes the token over; the anonymous cookie is cleared.
+      const cookie = issuedCookie(posted, name);
+      const cleared = posted.setCookies.find((c) => c.name === `${name}-csrf`);
+      expect(cleared?.value, 'the anonymous cookie is cleared').toBe('');
+      expect(await value(context, 'form', cookie)).toBe('first');
+      const next = await context.client.post('/form', {
+        cookie,
+        form: { _csrf: token, value: 'second' },
+        headers: { origin },
+      });
+      expect(next.status, 'forms rendered before the session started still post').toBe(200);
+    },
+  },
+  {
+    group: 'csrf',
+    title: 'a CSRF token learned before sign-in is refused after it (403)',
+    needs: [],
+    async run(context) {
+      const name = context.options.cookie.name;
+      const origin = context.client.origin;
+      const { cookie, token } = await csrfSession(context);
+      const login = await context.client.post('/login', {
+        cookie,
+        json: { user: 'csrf-user' },
+        headers: { origin },
+      });
+      expect(login.status, login.body).toBe(200);
+      const signedIn = issuedCookie(login, name);
+      const stale = await context.client.post('/form', {
+        cookie: signedIn,
+        form: { _csrf: token, value: 'x' },
+        headers: { origin },
+      });
+      expect(stale.status).toBe(403);
+      const fresh = (await context.client.get('/csrf-token', { cookie: signedIn })).json<{ token: string }>()
+        .token;
+      expect(fresh).not.toBe(token);
+      const accepted = await context.client.post('/form', {
+        cookie: signedIn,
+        form: { _csrf: fresh, value: 'y' },
+        headers: { origin },
+      });
+      expect(accepted.status, accepted.body).toBe(200);
+    },
+  },
+
   // responses
   {
     group: 'responses',
@@ -897,10 +975,11 @@ const scenarios: Scenario[] = [
   },
 ];
 
+/** A stored session and its CSRF token. */
 async function csrfSession(context: Context): Promise<{ cookie: string; token: string }> {
-  const response = await context.client.get('/csrf-token');
+  const cookie = await start(context, { visitor: 'known' });
+  const response = await context.client.get('/csrf-token', { cookie });
   expect(response.status).toBe(200);
-  const cookie = issuedCookie(response, context.options.cookie.name);
   const token = response.json<{ token: string }>().token;
   expect(typeof token).toBe('string');
   expect(token.length).toBeGreaterThanOrEqual(32);

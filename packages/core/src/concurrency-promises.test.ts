@@ -5,7 +5,7 @@ import type { SessionError } from './errors.ts';
 import { createSessionManager } from './factory.ts';
 import { memoryStore } from './memory-store.ts';
 import type { AnySessionStore } from './store.ts';
-import { cookiePair, read, SECRET, START, setup, write } from './test-harness.ts';
+import { cookiePair, read, SECRET, START, setup, storeOver, write } from './test-harness.ts';
 
 describe('session.update()', () => {
   it('50 parallel increments in one process answer 50 distinct values, each the one stored', async () => {
@@ -138,11 +138,7 @@ describe('session.regenerate() is all-or-nothing', () => {
     const clock = { now: START };
     const memory = memoryStore({ warn: false, now: () => clock.now });
     const fail = { delete: false };
-    const store: AnySessionStore = {
-      get: (key) => memory.get(key),
-      create: (key, w) => memory.create(key, w),
-      set: (key, w) => memory.set(key, w),
-      touch: (key, e) => memory.touch(key, e),
+    const store = storeOver(memory, {
       compareAndSet: (key, v, w) => memory.compareAndSet(key, v, w),
       listByUser: (user) => memory.listByUser(user),
       delete: async (key) => {
@@ -152,7 +148,7 @@ describe('session.regenerate() is all-or-nothing', () => {
         }
         return memory.delete(key);
       },
-    };
+    });
     return { store, memory, fail };
   }
 

@@ -107,23 +107,74 @@ export function resolveCookieOptions(options: CookieOptions, absoluteTimeout: nu
   };
 }
 
+/** A test-only meter: {@link cookieValues} counts every character it looks at. */
+export interface ScanMeter {
+  steps: number;
+}
+
+const SEMICOLON = 0x3b;
+const EQUALS = 0x3d;
+/** RFC 6265 section 5.2 trims only SP and HTAB around names and values, never Unicode spaces. */
+const isBlank = (code: number): boolean => code === 0x20 || code === 0x09;
+
 /**
  * Every value of our cookie in a `Cookie` header, in order, at most `limit`.
  * `cookie.parseCookie` keeps one value per name; detecting cookie tossing needs all of them. Names are
- * compared as sent, never URL-decoded.
+ * compared as sent, never URL-decoded, after trimming SP and HTAB only (JavaScript's `trim()` would also
+ * strip U+00A0 and let a sibling subdomain's `\u00a0__Host-session` pass for the `__Host-` cookie).
+ * One forward pass: every character is looked at a bounded number of times (at most twice), so a
+ * hostile header of `;` or `a;` costs linear time.
  */
-export function cookieValues(header: string, name: string, limit: number): string[] {
+export function cookieValues(header: string, name: string, limit: number, meter?: ScanMeter): string[] {
   const values: string[] = [];
-  let start = 0;
-  while (start < header.length && values.length < limit) {
-    let end = header.indexOf(';', start);
-    if (end === -1) end = header.length;
-    const eq = header.indexOf('=', start);
-    if (eq !== -1 && eq < end && header.slice(start, eq).trim() === name) {
-      values.push(header.slice(eq + 1, end).trim());
+  const length = header.length;
+  let steps = 0;
+  let i = 0;
+  while (i < length && values.length < limit) {
+    // Name: from the first non-blank character to `=` (or to the segment's end: no value, skipped).
+    while (i < length && isBlank(header.charCodeAt(i))) {
+      i++;
+      steps++;
     }
-    start = end + 1;
+    const nameStart = i;
+    let code = 0;
+    while (i < length) {
+      code = header.charCodeAt(i);
+      steps++;
+      if (code === EQUALS || code === SEMICOLON) break;
+      i++;
+    }
+    if (i >= length || code === SEMICOLON) {
+      i++;
+      continue;
+    }
+    let nameEnd = i;
+    while (nameEnd > nameStart && isBlank(header.charCodeAt(nameEnd - 1))) {
+      nameEnd--;
+      steps++;
+    }
+    i++; // past `=`
+    let valueStart = i;
+    while (i < length && header.charCodeAt(i) !== SEMICOLON) {
+      i++;
+      steps++;
+    }
+    if (nameEnd - nameStart === name.length && header.startsWith(name, nameStart)) {
+      steps += name.length;
+      let valueEnd = i;
+      while (valueStart < valueEnd && isBlank(header.charCodeAt(valueStart))) {
+        valueStart++;
+        steps++;
+      }
+      while (valueEnd > valueStart && isBlank(header.charCodeAt(valueEnd - 1))) {
+        valueEnd--;
+        steps++;
+      }
+      values.push(header.slice(valueStart, valueEnd));
+    }
+    i++; // past `;`
   }
+  if (meter) meter.steps += steps;
   return values;
 }
 

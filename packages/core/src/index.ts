@@ -1,3 +1,4 @@
+export { applyToFetchHeaders, applyToNodeResponse, hasHeaders, type NodeHeaderTarget } from './apply.ts';
 export { type EncodedSession, jsonCodec, type SessionCodec } from './codec.ts';
 export type { CookieOptions } from './cookie.ts';
 export { type CryptoProvider, type SigningKey, webCryptoProvider } from './crypto.ts';

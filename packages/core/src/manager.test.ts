@@ -647,11 +647,12 @@ describe('users', () => {
 describe('CSRF', () => {
   it('a per-session token is created once and verified in constant time', async () => {
     const h = setup();
-    const handle = h.manager.open({ cookie: null });
+    const { cookie } = await write(h.manager, null, (s) => s.set('signed', 'in'));
+    const handle = h.manager.open({ cookie, secure: true });
     const token = await handle.session.csrfToken();
     expect(token).toMatch(/^[A-Za-z0-9_-]{43}$/);
-    const { setCookie } = await handle.commit();
-    const next = h.manager.open({ cookie: cookiePair(setCookie), secure: true });
+    await handle.commit();
+    const next = h.manager.open({ cookie, secure: true });
     expect(await next.session.csrfToken()).toBe(token);
     expect(await next.session.verifyCsrfToken(token)).toBe(true);
     expect(await next.session.verifyCsrfToken(`${token.slice(0, -1)}x`)).toBe(false);

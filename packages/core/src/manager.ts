@@ -60,7 +60,11 @@ export interface SessionManagerOptions {
   crypto?: CryptoProvider;
   /** Largest encoded session in bytes; a bigger write fails with SESSION_PAYLOAD_TOO_LARGE. @default 131_072 */
   maxPayloadBytes?: number;
-  /** At most this many sessions per user; binding one more destroys the oldest. @default unlimited */
+  /**
+   * At most this many sessions per user; binding one more destroys the oldest, so one user can never grow
+   * the per-user index (and the cost of listing or revoking) without bound. `Infinity` turns the cap off.
+   * @default 100 on a store with the per-user index; unlimited (nothing to cap) on one without
+   */
   maxSessionsPerUser?: number;
   /** Compare-and-set retries before a write fails with SESSION_CONFLICT (with jittered backoff). @default 16 */
   maxRetries?: number;
@@ -84,6 +88,12 @@ export interface SessionRequest {
 export interface CommitResult {
   /** The `Set-Cookie` header value for the session cookie, or null when the cookie does not change. */
   readonly setCookie: string | null;
+  /**
+   * Every `Set-Cookie` value to write, in order: the session cookie's (as `setCookie`) and the anonymous
+   * visitor's CSRF cookie (set, or cleared once a stored session exists). Adapters write these; each
+   * replaces a value of the same cookie name written earlier in the response.
+   */
+  readonly cookies: readonly string[];
   /** Extra headers (`Cache-Control`, `Vary`), to append. */
   readonly headers: ReadonlyArray<readonly [name: string, value: string]>;
 }
@@ -258,16 +268,66 @@ interface UpdateJob {
 
 const COOKIE_VALUE = /^[A-Za-z0-9_-]{43}\.[A-Za-z0-9_-]{43}$/;
 const ID_BYTES = 32;
+/** Sessions one user may hold on a store with a per-user index (a finite bound on listing and revoking). */
+const DEFAULT_MAX_SESSIONS_PER_USER = 100;
 const SIGNATURE_PURPOSE = 'cloakroom/cookie-signature/v1';
+const CSRF_COOKIE_PURPOSE = 'cloakroom/csrf-cookie/v1';
 // Values of our cookie name looked at per request: enough for a tossed duplicate, bounded against floods.
 const MAX_COOKIE_CANDIDATES = 4;
-const NO_HEADERS: CommitResult = { setCookie: null, headers: [] };
+const NO_HEADERS: CommitResult = { setCookie: null, cookies: [], headers: [] };
 const CACHE_HEADERS: ReadonlyArray<readonly [string, string]> = [
   ['Cache-Control', 'private, no-store'],
   ['Vary', 'Cookie'],
 ];
 const VARY_ONLY: ReadonlyArray<readonly [string, string]> = [['Vary', 'Cookie']];
 const encoder = new TextEncoder();
+
+/** What {@link readSignedCookie} found. */
+type SignedCookie =
+  /** No value of that name in the header. */
+  | { readonly present: false }
+  /** Values were there: the one that verified (`reissue`: under an older key), or why none is trusted. */
+  | {
+      readonly present: true;
+      readonly found: { readonly value: string; readonly reissue: boolean } | null;
+      /** Several values verified to different ones, or more values than a browser sends: planted. */
+      readonly tossing: 'different values' | 'too many' | null;
+    };
+
+/**
+ * Reads one of our signed cookies (`<43 chars>.<43 chars>`) from a `Cookie` header: the value whose
+ * signature verifies under one of `keys`, as long as no other one does (a sibling subdomain can plant
+ * a cookie of our name: when two verify to different values, trust neither).
+ */
+async function readSignedCookie(
+  header: string,
+  name: string,
+  crypto: CryptoProvider,
+  keys: () => Promise<readonly SigningKey[]>,
+  message: (value: string) => string,
+): Promise<SignedCookie> {
+  const values = header === '' ? [] : cookieValues(header, name, MAX_COOKIE_CANDIDATES + 1);
+  if (values.length === 0) return { present: false };
+  // More values of our name than any browser sends for one site: padding meant to push a cookie out of view.
+  if (values.length > MAX_COOKIE_CANDIDATES) return { present: true, found: null, tossing: 'too many' };
+  const verifying = await keys();
+  let found: { value: string; reissue: boolean } | null = null;
+  for (const candidate of values) {
+    // Shape first: anything malformed, truncated or padded never reaches crypto or the store.
+    if (!COOKIE_VALUE.test(candidate)) continue;
+    const value = candidate.slice(0, 43);
+    if (found !== null && found.value === value) continue;
+    const signature = candidate.slice(44);
+    for (let index = 0; index < verifying.length; index++) {
+      if (await crypto.verify(verifying[index]!, message(value), signature)) {
+        if (found !== null) return { present: true, found: null, tossing: 'different values' };
+        found = { value, reissue: index > 0 };
+        break;
+      }
+    }
+  }
+  return { present: true, found, tossing: null };
+}
 
 /** Errors caused by one request's own change, not by the store: too large, a throwing function or codec. */
 function failsAlone(error: unknown): boolean {
@@ -299,10 +359,17 @@ function defaultOnError(error: SessionError): void {
 export class SessionManager<Data extends SessionData = SessionData> {
   /** The cookie name in use (with the `__Host-` prefix by default). */
   readonly cookieName: string;
+  /**
+   * The anonymous visitor's CSRF cookie: the session cookie's name and attributes with `-csrf`, so a
+   * `__Host-` prefix carries over. It holds a signed token and no store record.
+   */
+  readonly csrfCookieName: string;
   /** The store's optional capabilities, detected once. */
   readonly capabilities: StoreCapabilities;
   /** @internal */ readonly store: AnySessionStore;
   /** @internal */ readonly cookie: ResolvedCookieOptions;
+  /** @internal The anonymous CSRF cookie: the session cookie's attributes under its own name. */
+  readonly csrfCookie: ResolvedCookieOptions;
   /** @internal */ readonly idleMs: number;
   /** @internal */ readonly absoluteMs: number;
   /** @internal */ readonly touchMs: number;
@@ -315,6 +382,7 @@ export class SessionManager<Data extends SessionData = SessionData> {
   /** @internal */ readonly maxRetries: number;
   readonly #secrets: Uint8Array[];
   #keys: Promise<SigningKey[]> | undefined;
+  #csrfKeys: Promise<SigningKey[]> | undefined;
   readonly #serial = new Map<string, SerialEntry>();
   readonly #inFlight = new Set<Promise<unknown>>();
 
@@ -341,6 +409,8 @@ export class SessionManager<Data extends SessionData = SessionData> {
     if (touch > idle) throw configError('touchInterval must not exceed idleTimeout.');
     this.cookie = resolveCookieOptions(options.cookie ?? {}, absolute);
     this.cookieName = this.cookie.name;
+    this.csrfCookieName = `${this.cookie.name}-csrf`;
+    this.csrfCookie = { ...this.cookie, name: this.csrfCookieName };
     this.store = options.store;
     this.capabilities = storeCapabilities(options.store);
     this.idleMs = idle * 1000;
@@ -351,9 +421,15 @@ export class SessionManager<Data extends SessionData = SessionData> {
     this.now = options.now ?? Date.now;
     this.crypto = options.crypto ?? defaultCrypto;
     this.maxPayloadBytes = options.maxPayloadBytes ?? 131_072;
-    this.maxSessionsPerUser = options.maxSessionsPerUser ?? Number.POSITIVE_INFINITY;
+    this.maxSessionsPerUser =
+      options.maxSessionsPerUser ??
+      (this.capabilities.userIndex ? DEFAULT_MAX_SESSIONS_PER_USER : Number.POSITIVE_INFINITY);
     this.maxRetries = options.maxRetries ?? 16;
-    if (this.maxSessionsPerUser !== Number.POSITIVE_INFINITY && !this.capabilities.userIndex) {
+    const cap = this.maxSessionsPerUser;
+    if (cap !== Number.POSITIVE_INFINITY && (!Number.isInteger(cap) || cap < 1)) {
+      throw configError('maxSessionsPerUser must be a whole number of at least 1, or Infinity.');
+    }
+    if (cap !== Number.POSITIVE_INFINITY && !this.capabilities.userIndex) {
       throw configError('maxSessionsPerUser needs a store with the per-user index (listByUser).');
     }
   }
@@ -400,6 +476,19 @@ export class SessionManager<Data extends SessionData = SessionData> {
   /** @internal The versioned message a cookie signature covers, bound to the cookie name. */
   message(id: string): string {
     return `v1|${this.cookieName}|${id}`;
+  }
+
+  /** @internal Keys of the anonymous CSRF cookie: a purpose of their own, never the session cookie's. */
+  csrfKeys(): Promise<SigningKey[]> {
+    this.#csrfKeys ??= Promise.all(
+      this.#secrets.map((secret) => this.crypto.deriveKey(secret, CSRF_COOKIE_PURPOSE)),
+    );
+    return this.#csrfKeys;
+  }
+
+  /** @internal */
+  csrfMessage(token: string): string {
+    return `v1|${this.csrfCookieName}|${token}`;
   }
 
   /** @internal */
@@ -558,6 +647,11 @@ export class SessionManager<Data extends SessionData = SessionData> {
     };
   }
 
+  /** @internal Max-Age of the anonymous CSRF cookie: the idle timeout, or none for browser-session cookies. */
+  csrfMaxAge(): number | undefined {
+    return this.cookie.maxAge === 'session' ? undefined : Math.floor(this.idleMs / 1000);
+  }
+
   /** @internal Max-Age for a cookie set now, or undefined for a browser-session cookie. */
   maxAgeFor(record: SessionRecord, now: number): number | undefined {
     const { maxAge } = this.cookie;
@@ -611,9 +705,27 @@ export class SessionManager<Data extends SessionData = SessionData> {
       );
     }
     const rows = await this.storeCall('listByUser', () => list.call(this.store, userId));
-    const doomed = rows.filter((row) => row.key !== exceptKey);
+    const doomed = this.#ownedBy(userId, rows).filter((row) => row.key !== exceptKey);
     await Promise.all(doomed.map((row) => this.deleteKey(row.key)));
     return doomed.length;
+  }
+
+  /**
+   * The live rows whose decoded record is bound to exactly `userId`. An index may answer more than the
+   * user's own sessions (a collation that ignores trailing spaces or case, a stale entry): acting on
+   * those would end another user's sessions.
+   */
+  #ownedBy<Row extends StoredSession>(
+    userId: string,
+    rows: readonly Row[],
+  ): Array<Row & { readonly record: SessionRecord }> {
+    const now = this.now();
+    const owned: Array<Row & { readonly record: SessionRecord }> = [];
+    for (const row of rows) {
+      const record = this.decode(row, now);
+      if (record !== null && record !== 'expired' && record.userId === userId) owned.push({ ...row, record });
+    }
+    return owned;
   }
 
   /** @internal Deletes a record in line with this process's other commits for it. */
@@ -628,16 +740,14 @@ export class SessionManager<Data extends SessionData = SessionData> {
   async enforceUserCap(userId: string, keepKey: string): Promise<void> {
     if (this.maxSessionsPerUser === Number.POSITIVE_INFINITY || !this.store.listByUser) return;
     const list = this.store.listByUser;
-    const now = this.now();
-    const rows = await this.storeCall('listByUser', () => list.call(this.store, userId));
+    const rows = this.#ownedBy(
+      userId,
+      await this.storeCall('listByUser', () => list.call(this.store, userId)),
+    );
     if (rows.length <= this.maxSessionsPerUser) return;
     const aged = rows
       .filter((row) => row.key !== keepKey)
-      .map((row) => {
-        const record = this.decode(row, now);
-        return { key: row.key, createdAt: record && record !== 'expired' ? record.createdAt : 0 };
-      })
-      .sort((a, b) => a.createdAt - b.createdAt);
+      .sort((a, b) => a.record.createdAt - b.record.createdAt);
     const excess = rows.length - this.maxSessionsPerUser;
     await Promise.all(aged.slice(0, excess).map((row) => this.deleteKey(row.key)));
   }
@@ -665,6 +775,15 @@ class RequestSession<Data extends SessionData> implements Session<Data>, Session
   #destroyed = false;
   #hadCookie = false;
   #setCookie: string | null = null;
+  /** The token of a valid anonymous CSRF cookie the request carried (read on demand). */
+  #anonymousCookie: Promise<string | null> | undefined;
+  #hadAnonymousCookie = false;
+  /** Whether csrfToken() or verifyCsrfToken() ran (then a stale anonymous cookie is looked for). */
+  #csrfUsed = false;
+  /** A token handed to an anonymous visitor in this request, whose cookie goes out at commit. */
+  #anonymousIssued: string | null = null;
+  /** The anonymous CSRF cookie's `Set-Cookie` (set, or cleared), or null. */
+  #csrfCookie: string | null = null;
   #headers: ReadonlyArray<readonly [string, string]> = [];
   #commitTail: Promise<unknown> = Promise.resolve();
 
@@ -693,45 +812,28 @@ class RequestSession<Data extends SessionData> implements Session<Data>, Session
 
   async #verifyCookie(): Promise<Identity | null> {
     const m = this.#m;
-    if (this.#header === '') return null;
-    const values = cookieValues(this.#header, m.cookieName, MAX_COOKIE_CANDIDATES + 1);
-    if (values.length === 0) return null;
+    const read = await readSignedCookie(
+      this.#header,
+      m.cookieName,
+      m.crypto,
+      () => m.signingKeys(),
+      (id) => m.message(id),
+    );
+    if (!read.present) return null;
     this.#hadCookie = true;
-    if (values.length > MAX_COOKIE_CANDIDATES) {
-      // More values of our name than any browser sends for one site: padding meant to push a cookie
-      // out of view. Treated as tossing.
+    if (read.tossing !== null) {
       m.report(
-        new SessionError('SESSION_COOKIE_TOSSING', 'Too many session cookies in one request; ignoring all.'),
+        new SessionError(
+          'SESSION_COOKIE_TOSSING',
+          read.tossing === 'too many'
+            ? 'Too many session cookies in one request; ignoring all.'
+            : 'Several session cookies verified to different ids; ignoring all.',
+        ),
       );
       return null;
     }
-    let found: { id: string; reissue: boolean } | null = null;
-    const keys = await m.signingKeys();
-    for (const value of values) {
-      // Shape first: anything malformed, truncated or padded never reaches crypto or the store.
-      if (!COOKIE_VALUE.test(value)) continue;
-      const id = value.slice(0, 43);
-      if (found !== null && found.id === id) continue;
-      const signature = value.slice(44);
-      const message = m.message(id);
-      for (let index = 0; index < keys.length; index++) {
-        if (await m.crypto.verify(keys[index]!, message, signature)) {
-          if (found !== null) {
-            m.report(
-              new SessionError(
-                'SESSION_COOKIE_TOSSING',
-                'Several session cookies verified to different ids; ignoring all.',
-              ),
-            );
-            return null;
-          }
-          found = { id, reissue: index > 0 };
-          break;
-        }
-      }
-    }
-    if (found === null) return null;
-    return { id: found.id, key: await m.keyOf(found.id), reissue: found.reissue };
+    if (read.found === null) return null;
+    return { id: read.found.value, key: await m.keyOf(read.found.value), reissue: read.found.reissue };
   }
 
   #load(): Promise<Loaded | null> {
@@ -896,6 +998,11 @@ class RequestSession<Data extends SessionData> implements Session<Data>, Session
 
   regenerate(): void {
     this.#regenerate = true;
+    // The CSRF token changes with the id (THREATS.md, Lifecycle): a token learned before sign-in is void.
+    // A token asked for after this call, in this request, is the new session's.
+    this.#apply((record) => {
+      record.csrf = null;
+    });
   }
 
   destroy(): void {
@@ -940,8 +1047,17 @@ class RequestSession<Data extends SessionData> implements Session<Data>, Session
   }
 
   async csrfToken(): Promise<string> {
+    this.#csrfUsed = true;
     const view = await this.#current();
     if (view.csrf !== null) return view.csrf;
+    if (this.#base === null && !this.#regenerate) {
+      // An anonymous visitor: the token lives in a signed cookie of its own, not in a store record, so a
+      // page that renders a form for every visitor writes nothing (THREATS.md, Lifecycle).
+      const carried = await this.#anonymousToken();
+      if (carried !== null) return carried;
+      this.#anonymousIssued ??= this.#m.crypto.randomToken(32);
+      return this.#anonymousIssued;
+    }
     const token = this.#m.crypto.randomToken(32);
     this.#apply((record) => {
       record.csrf ??= token;
@@ -950,11 +1066,66 @@ class RequestSession<Data extends SessionData> implements Session<Data>, Session
   }
 
   async verifyCsrfToken(token: unknown): Promise<boolean> {
-    const expected = (await this.#current()).csrf;
+    this.#csrfUsed = true;
+    let expected = (await this.#current()).csrf;
+    // Without a stored session, the anonymous cookie's token; once a session is stored, only its own.
+    if (expected === null && this.#base === null)
+      expected = this.#anonymousIssued ?? (await this.#anonymousToken());
     if (expected === null || typeof token !== 'string' || token.length !== expected.length) return false;
     let difference = 0;
     for (let i = 0; i < expected.length; i++) difference |= expected.charCodeAt(i) ^ token.charCodeAt(i);
     return difference === 0;
+  }
+
+  #anonymousToken(): Promise<string | null> {
+    this.#anonymousCookie ??= this.#readAnonymousCookie();
+    return this.#anonymousCookie;
+  }
+
+  async #readAnonymousCookie(): Promise<string | null> {
+    const m = this.#m;
+    const read = await readSignedCookie(
+      this.#header,
+      m.csrfCookieName,
+      m.crypto,
+      () => m.csrfKeys(),
+      (token) => m.csrfMessage(token),
+    );
+    this.#hadAnonymousCookie = read.present;
+    return read.present ? (read.found?.value ?? null) : null;
+  }
+
+  /**
+   * The anonymous CSRF cookie after a commit: a token handed out to a visitor without a session gets its
+   * cookie; once a stored session exists, a cookie the request carried is cleared (a token planted from a
+   * sibling subdomain never outlives the session's start).
+   */
+  async #settleCsrfCookie(cookies: boolean, created: boolean): Promise<void> {
+    const m = this.#m;
+    if (this.#base !== null) {
+      this.#anonymousIssued = null;
+      const carried =
+        this.#hadAnonymousCookie ||
+        ((created || this.#csrfUsed) &&
+          cookieValues(this.#header, m.csrfCookieName, 1).length > 0 &&
+          this.#csrfCookie === null);
+      if (carried && cookies) {
+        this.#hadAnonymousCookie = false;
+        this.#csrfCookie = serializeCookie(m.csrfCookie, '', 0, this.#secure);
+        this.#headers = CACHE_HEADERS;
+      }
+      return;
+    }
+    const token = this.#anonymousIssued;
+    if (token === null) return;
+    if (!cookies) this.#readonly('a CSRF token for a visitor without a session');
+    const [key] = await m.csrfKeys();
+    const signature = await m.crypto.sign(key!, m.csrfMessage(token));
+    this.#csrfCookie = serializeCookie(m.csrfCookie, `${token}.${signature}`, m.csrfMaxAge(), this.#secure);
+    this.#headers = CACHE_HEADERS;
+    // Sent once: later commits of this request keep it, and the request now carries it, in effect.
+    this.#anonymousIssued = null;
+    this.#anonymousCookie = Promise.resolve(token);
   }
 
   async save(): Promise<void> {
@@ -997,8 +1168,11 @@ class RequestSession<Data extends SessionData> implements Session<Data>, Session
     this.#forceTouch = false;
     this.#doomed = [];
     this.#expired = [];
+    const hadBase = this.#base;
     try {
       await this.#save(taken, cookies);
+      const created = hadBase === null && this.#base !== null;
+      await this.#settleCsrfCookie(cookies, created || taken.regenerate);
     } catch (error) {
       this.#ops = [...taken.ops, ...this.#ops];
       this.#regenerate ||= taken.regenerate;
@@ -1046,6 +1220,11 @@ class RequestSession<Data extends SessionData> implements Session<Data>, Session
       if (isEmpty(record)) return;
       // A fresh id, never one the client chose, created insert-only.
       if (!cookies) this.#readonly('starting a new session');
+      // The anonymous visitor's CSRF token carries into the session on its first write, so forms
+      // rendered before it still post; a sign-in (regenerate) starts with a new token instead.
+      if (record.csrf === null && !taken.regenerate) {
+        record.csrf = this.#anonymousIssued ?? (await this.#anonymousToken());
+      }
       await this.#createNew(record, now);
       if (record.userId !== null) await m.enforceUserCap(record.userId, this.#base!.identity.key);
     } else if (taken.regenerate) {
@@ -1127,8 +1306,12 @@ class RequestSession<Data extends SessionData> implements Session<Data>, Session
   }
 
   #result(): CommitResult {
-    if (this.#setCookie === null && this.#headers.length === 0) return NO_HEADERS;
-    return { setCookie: this.#setCookie, headers: this.#headers };
+    if (this.#setCookie === null && this.#csrfCookie === null && this.#headers.length === 0)
+      return NO_HEADERS;
+    const cookies: string[] = [];
+    if (this.#setCookie !== null) cookies.push(this.#setCookie);
+    if (this.#csrfCookie !== null) cookies.push(this.#csrfCookie);
+    return { setCookie: this.#setCookie, cookies, headers: this.#headers };
   }
 
   async #createNew(record: SessionRecord, now: number): Promise<void> {

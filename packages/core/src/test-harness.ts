@@ -5,6 +5,21 @@ import type { SessionData, SessionManager, SessionManagerOptions } from './manag
 import { type MemoryStore, memoryStore } from './memory-store.ts';
 import type { AnySessionStore } from './store.ts';
 
+/**
+ * The five required methods of `memory`, plus `extra` (optional capabilities, or overrides that fail or
+ * misbehave): a store with exactly the capabilities a test wants.
+ */
+export function storeOver(memory: MemoryStore, extra: Partial<AnySessionStore> = {}): AnySessionStore {
+  return {
+    get: (key) => memory.get(key),
+    create: (key, write) => memory.create(key, write),
+    set: (key, write) => memory.set(key, write),
+    touch: (key, expiresAt) => memory.touch(key, expiresAt),
+    delete: (key) => memory.delete(key),
+    ...extra,
+  };
+}
+
 export const SECRET = 'a-test-secret-that-is-long-enough-0001';
 export const OLD_SECRET = 'an-older-secret-that-is-long-enough-002';
 export const START: number = Date.UTC(2026, 0, 1);

@@ -453,8 +453,10 @@ describe('csrf()', () => {
   }
 
   async function tokenFor(url: string): Promise<{ cookie: string; token: string }> {
+    // A visitor without a session: the token rides in the anonymous `-csrf` cookie, nothing is stored.
     const response = await fetch(`${url}/token`);
-    return { cookie: cookieHeader(response), token: ((await response.json()) as { token: string }).token };
+    const cookie = cookieHeader(response, 'session-csrf');
+    return { cookie, token: ((await response.json()) as { token: string }).token };
   }
 
   const form = (token: string): URLSearchParams => new URLSearchParams({ _csrf: token });

@@ -1,5 +1,6 @@
 import type { IncomingMessage, OutgoingHttpHeader, OutgoingHttpHeaders, ServerResponse } from 'node:http';
 import {
+  applyToNodeResponse,
   type CommitResult,
   createSessionManager,
   type Session,
@@ -174,10 +175,10 @@ function holdHead(
         if (call.kind === 'writeHead') {
           writeHead(call.args, result);
         } else if (call.kind === 'write') {
-          if (!res.headersSent) applyHeaders(res, result);
+          if (!res.headersSent) applyToNodeResponse(res, result);
           pending = Reflect.apply(original.write, res, call.args) as boolean;
         } else {
-          if (!res.headersSent) applyHeaders(res, result);
+          if (!res.headersSent) applyToNodeResponse(res, result);
           Reflect.apply(original.end, res, call.args);
         }
       }
@@ -205,7 +206,7 @@ function holdHead(
         if (value !== undefined) res.setHeader(name, value);
       }
     }
-    applyHeaders(res, result);
+    applyToNodeResponse(res, result);
     if (typeof second === 'string') Reflect.apply(original.writeHead, res, [status, second]);
     else Reflect.apply(original.writeHead, res, [status]);
   };
@@ -292,24 +293,4 @@ function appendHeader(res: ServerResponse, name: string, value: OutgoingHttpHead
   const list = (value: OutgoingHttpHeader): string[] =>
     Array.isArray(value) ? value.map(String) : [String(value)];
   res.setHeader(name, [...list(existing), ...list(value)]);
-}
-
-/** Writes the commit's headers: the cookie appended, `Vary` merged, the rest (`Cache-Control`) set. */
-function applyHeaders(res: ServerResponse, result: CommitResult): void {
-  if (result.setCookie !== null) appendHeader(res, 'Set-Cookie', result.setCookie);
-  for (const [name, value] of result.headers) {
-    if (name.toLowerCase() === 'vary') {
-      const current = String(res.getHeader('Vary') ?? '');
-      const tokens = current
-        .split(',')
-        .map((token) => token.trim())
-        .filter((token) => token !== '');
-      const lower = tokens.map((token) => token.toLowerCase());
-      if (!lower.includes('*') && !lower.includes(value.toLowerCase())) tokens.push(value);
-      res.setHeader('Vary', tokens.join(', '));
-    } else {
-      // Cache-Control: a response that sets or clears the session cookie must never be shared.
-      res.setHeader(name, value);
-    }
-  }
 }

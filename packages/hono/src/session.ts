@@ -1,6 +1,8 @@
 import {
+  applyToFetchHeaders,
   type CommitResult,
   createSessionManager,
+  hasHeaders,
   mapSessionErrors,
   type Session,
   type SessionData,
@@ -130,21 +132,13 @@ function isSecure(c: Context, trustProxy: boolean): boolean {
 }
 
 function writeHeaders(c: Context, result: CommitResult): void {
-  if (result.setCookie !== null) c.header('Set-Cookie', result.setCookie, { append: true });
-  for (const [name, value] of result.headers) {
-    if (name.toLowerCase() === 'vary') {
-      // Vary is a list: add to what the handler set, once.
-      const current = c.res.headers.get('Vary');
-      if (current === null || current.trim() === '') c.header('Vary', value);
-      else if (
-        !current.split(',').some((item) => ['*', value.toLowerCase()].includes(item.trim().toLowerCase()))
-      ) {
-        c.header('Vary', `${current}, ${value}`);
-      }
-    } else {
-      // Cache-Control replaces: a shared cache must never keep a response that sets a session cookie.
-      c.header(name, value);
-    }
+  if (!hasHeaders(result)) return;
+  try {
+    applyToFetchHeaders(c.res.headers, result);
+  } catch {
+    // Immutable headers (`Response.redirect()`, a fetched response): answer a copy that carries ours.
+    c.res = new Response(c.res.body, c.res);
+    applyToFetchHeaders(c.res.headers, result);
   }
 }
 

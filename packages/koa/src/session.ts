@@ -1,7 +1,9 @@
 import {
+  applyToNodeResponse,
   type CommitResult,
   type SessionData as CoreSessionData,
   createSessionManager,
+  hasHeaders,
   type Session,
   SessionManager,
   type SessionManagerOptions,
@@ -110,27 +112,34 @@ function thrownStatus(error: unknown): number {
 }
 
 function attachHeaders(error: unknown, result: CommitResult): void {
-  if (result.setCookie === null && result.headers.length === 0) return;
+  if (!hasHeaders(result)) return;
   if (error === null || typeof error !== 'object' || !Object.isExtensible(error)) return;
   const target = error as ThrownError;
   const headers: Record<string, string | string[]> =
     target.headers !== null && typeof target.headers === 'object'
       ? { ...(target.headers as Record<string, string | string[]>) }
       : {};
-  for (const [name, value] of result.headers) headers[name] = value;
-  if (result.setCookie !== null) {
-    const existing = headers['Set-Cookie'] ?? headers['set-cookie'];
-    delete headers['set-cookie'];
-    headers['Set-Cookie'] = existing === undefined ? [result.setCookie] : [existing, result.setCookie].flat();
-  }
+  // Koa writes err.headers with ctx.set: apply on a plain object with the same get/set shape.
+  applyToNodeResponse(
+    {
+      getHeader: (name) => headers[Object.keys(headers).find((key) => key.toLowerCase() === name) ?? name],
+      setHeader: (name, value) => {
+        for (const key of Object.keys(headers))
+          if (key.toLowerCase() === name.toLowerCase()) delete headers[key];
+        headers[name] = value;
+      },
+    },
+    result,
+  );
   target.headers = headers;
 }
 
 function writeHeaders(ctx: ParameterizedContext, result: CommitResult): void {
-  if (result.setCookie !== null) ctx.append('Set-Cookie', result.setCookie);
-  for (const [name, value] of result.headers) {
-    // Vary is a list: add to it. Cache-Control replaces: a shared cache must never keep this response.
-    if (name.toLowerCase() === 'vary') ctx.vary(value);
-    else ctx.set(name, value);
-  }
+  applyToNodeResponse(
+    {
+      getHeader: (name) => ctx.response.get(name) || undefined,
+      setHeader: (name, value) => ctx.set(name, value),
+    },
+    result,
+  );
 }

@@ -81,7 +81,7 @@ export function hookFastify(instance: FastifyInstanceLike): void {
       logFailure(error);
       throw toHttpException(error);
     }
-    if (result !== null) applyCommit(replyHeaders(reply), result, slot.cookieName);
+    if (result !== null) applyCommit(replyHeaders(reply), result);
     return payload;
   });
 }

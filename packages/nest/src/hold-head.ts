@@ -69,7 +69,7 @@ export function holdHead(response: ServerResponse, slot: RequestSlot, failure: C
 
   const replay = (result: CommitResult | null): void => {
     state = 'passing';
-    if (result !== null && !response.headersSent) applyCommit(nodeHeaders(response), result, slot.cookieName);
+    if (result !== null && !response.headersSent) applyCommit(nodeHeaders(response), result);
     const calls = held;
     held = [];
     let writable = true;

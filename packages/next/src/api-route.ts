@@ -1,6 +1,11 @@
 import type { ServerResponse } from 'node:http';
 import type { TLSSocket } from 'node:tls';
-import type { CommitResult, Session, SessionData } from '@cloakroom/session-core';
+import {
+  applyToNodeResponse,
+  type CommitResult,
+  type Session,
+  type SessionData,
+} from '@cloakroom/session-core';
 import type { NextApiRequest, NextApiResponse } from 'next';
 import { type Adapter, answerable, newState, writableOf } from './context.ts';
 import { csrfAllows, isSecure } from './request.ts';
@@ -92,26 +97,9 @@ class HeadGate {
   }
 }
 
-/** Sets our cookie (replacing a value set earlier in this request) and the caching headers. */
-function applyToResponse(res: ServerResponse, result: CommitResult, cookieName: string): void {
-  if (res.headersSent) return;
-  if (result.setCookie !== null) {
-    const existing = res.getHeader('set-cookie');
-    const list = existing === undefined ? [] : Array.isArray(existing) ? existing : [String(existing)];
-    const others = list.filter((value) => !value.startsWith(`${cookieName}=`));
-    res.setHeader('Set-Cookie', [...others, result.setCookie]);
-  }
-  for (const [name, value] of result.headers) {
-    if (name.toLowerCase() === 'vary') {
-      const current = String(res.getHeader('vary') ?? '');
-      const tokens = current.split(',').map((token) => token.trim().toLowerCase());
-      if (!tokens.includes('*') && !tokens.includes(value.toLowerCase())) {
-        res.setHeader('Vary', current === '' ? value : `${current}, ${value}`);
-      }
-    } else {
-      res.setHeader(name, value);
-    }
-  }
+/** Sets our cookies (replacing values set earlier in this request) and the caching headers. */
+function applyToResponse(res: ServerResponse, result: CommitResult): void {
+  if (!res.headersSent) applyToNodeResponse(res, result);
 }
 
 function answer(res: ServerResponse, status: number, body: unknown): void {
@@ -135,7 +123,6 @@ export function withSessionApiRouteFor<Data extends SessionData>(
 ) => (req: NextApiRequest, res: NextApiResponse<Body>) => Promise<void> {
   return (handler, options = {}) => {
     const csrf = csrfFor(adapter, options.csrf, 'withSessionApiRoute({ csrf })');
-    const cookieName = adapter.manager.cookieName;
     return async (req, res) => {
       const header = (name: string): string | null => {
         const value = req.headers[name];
@@ -147,11 +134,11 @@ export function withSessionApiRouteFor<Data extends SessionData>(
         secure: isSecure(header, adapter.trustProxy, encrypted),
       });
       const state = newState(handle, 'api', async () => {
-        applyToResponse(res, await handle.commit(), cookieName);
+        applyToResponse(res, await handle.commit());
       });
       const session = writableOf(state);
       const gate = new HeadGate(res, async (status) => {
-        applyToResponse(res, await handle.commit({ status }), cookieName);
+        applyToResponse(res, await handle.commit({ status }));
       });
       try {
         if (csrf !== null) {

@@ -1,6 +1,6 @@
 import { SessionError, SessionStoreError } from '@cloakroom/session-core';
 import { describe, expect, it } from 'vitest';
-import { answerable, applyToHeaders, controlFlowStatus, errorResponse } from './context.ts';
+import { answerable, controlFlowStatus, errorResponse } from './context.ts';
 
 describe('controlFlowStatus()', () => {
   it("reads the status of Next's redirect and HTTP fallback errors, and nothing else", () => {
@@ -33,24 +33,5 @@ describe('errorResponse()', () => {
     expect(response.status).toBe(503);
     expect(response.headers.get('cache-control')).toBe('private, no-store');
     expect(await response.text()).toBe('{"error":"Service Unavailable"}');
-  });
-});
-
-describe('applyToHeaders()', () => {
-  it('appends the cookie, sets Cache-Control and adds Cookie to Vary once', () => {
-    const headers = new Headers({ vary: 'Accept-Encoding', 'cache-control': 'public, max-age=60' });
-    headers.append('set-cookie', 'other=1');
-    const result = {
-      setCookie: 'sid=x; Path=/',
-      headers: [
-        ['Cache-Control', 'private, no-store'],
-        ['Vary', 'Cookie'],
-      ] as const,
-    };
-    applyToHeaders(headers, result);
-    applyToHeaders(headers, { setCookie: null, headers: [['Vary', 'Cookie']] });
-    expect(headers.getSetCookie()).toEqual(['other=1', 'sid=x; Path=/']);
-    expect(headers.get('cache-control')).toBe('private, no-store');
-    expect(headers.get('vary')).toBe('Accept-Encoding, Cookie');
   });
 });

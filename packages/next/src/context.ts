@@ -1,10 +1,11 @@
 import { AsyncLocalStorage } from 'node:async_hooks';
-import type {
-  CommitResult,
-  SessionData,
-  SessionError,
-  SessionHandle,
-  SessionManager,
+import {
+  applyToFetchHeaders,
+  type CommitResult,
+  type SessionData,
+  type SessionError,
+  type SessionHandle,
+  type SessionManager,
 } from '@cloakroom/session-core';
 import { cookies } from 'next/headers.js';
 import { parseSetCookie } from './cookies.ts';
@@ -28,7 +29,7 @@ export interface RequestState<Data extends SessionData> {
   readOnly: ReadOnlySession<Data> | undefined;
   afterScheduled: boolean;
   /** The last `Set-Cookie` handed to Next's cookie jar, so a repeated commit does not set it twice. */
-  applied: string | null;
+  applied: readonly string[];
   /** What the writable session's `save()` does for this kind of request. */
   readonly save: (state: RequestState<Data>) => Promise<void>;
 }
@@ -73,7 +74,7 @@ export function newState<Data extends SessionData>(
     writable: undefined,
     readOnly: undefined,
     afterScheduled: false,
-    applied: null,
+    applied: [],
   };
 }
 
@@ -83,18 +84,8 @@ export function writableOf<Data extends SessionData>(state: RequestState<Data>):
   return state.writable;
 }
 
-/** Appends `Set-Cookie`, merges `Vary` and sets `Cache-Control` on a Fetch API `Headers`. */
-export function applyToHeaders(headers: Headers, result: CommitResult): void {
-  if (result.setCookie !== null) headers.append('set-cookie', result.setCookie);
-  for (const [name, value] of result.headers) {
-    if (name.toLowerCase() === 'vary') {
-      const present = (headers.get('vary') ?? '').split(',').map((token) => token.trim().toLowerCase());
-      if (!present.includes('*') && !present.includes(value.toLowerCase())) headers.append('vary', value);
-    } else {
-      headers.set(name, value);
-    }
-  }
-}
+/** Sets our cookies, merges `Vary` and sets `Cache-Control` on a Fetch API `Headers`. */
+export const applyToHeaders: (headers: Headers, result: CommitResult) => void = applyToFetchHeaders;
 
 /**
  * Commits and hands the cookie to Next's `cookies()` jar, which Next writes into the head of a Server
@@ -106,10 +97,11 @@ export async function commitToCookieJar<Data extends SessionData>(
   status?: number,
 ): Promise<CommitResult> {
   const result = await state.handle.commit(status === undefined ? {} : { status });
-  if (result.setCookie !== null && result.setCookie !== state.applied) {
+  const fresh = result.cookies.filter((cookie) => !state.applied.includes(cookie));
+  if (fresh.length > 0) {
     const jar = await cookies();
-    jar.set(parseSetCookie(result.setCookie));
-    state.applied = result.setCookie;
+    for (const cookie of fresh) jar.set(parseSetCookie(cookie));
+    state.applied = result.cookies;
   }
   return result;
 }

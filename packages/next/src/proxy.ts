@@ -32,7 +32,7 @@ export function proxyFor<Data extends SessionData>(
     try {
       if (!(await handle.session.exists())) return target;
       const result = await handle.commit({ status: 200 });
-      if (result.setCookie !== null) applyToHeaders(target.headers, result);
+      if (result.cookies.length > 0) applyToHeaders(target.headers, result);
     } catch (error) {
       // Refreshing is an optimisation: a failure is reported, and the page itself meets the store
       // (and answers its own error) if it needs the session.

@@ -61,9 +61,10 @@ describe('csrfAllows()', () => {
       store: memoryStore({ warn: false, sweepInterval: 0 }),
       secret: 'a-test-secret-that-is-long-enough-0123456789',
     });
+    // A visitor without a session: the token rides in the anonymous `-csrf` cookie.
     const first = manager.open({ cookie: null, secure: true });
     const token = await first.session.csrfToken();
-    const cookie = (await first.commit()).setCookie!.split(';')[0]!;
+    const cookie = (await first.commit()).cookies[0]!.split(';')[0]!;
     return { session: manager.open({ cookie, secure: true }).session, token };
   }
 

@@ -1,4 +1,10 @@
-import { type CommitResult, type Session, type SessionData, SessionError } from '@cloakroom/session-core';
+import {
+  type CommitResult,
+  hasHeaders,
+  type Session,
+  type SessionData,
+  SessionError,
+} from '@cloakroom/session-core';
 import type { NextRequest } from 'next/server.js';
 import {
   type Adapter,
@@ -58,7 +64,7 @@ export const CSRF_REFUSED: SessionError = new SessionError(
 
 /** The handler's Response with the session headers; a copy when its headers are immutable (`Response.redirect`). */
 function withSessionHeaders(response: Response, result: CommitResult): Response {
-  if (result.setCookie === null && result.headers.length === 0) return response;
+  if (!hasHeaders(result)) return response;
   try {
     applyToHeaders(response.headers, result);
     return response;

@@ -4,6 +4,7 @@ import { once } from 'node:events';
 import { createServer, type IncomingMessage, STATUS_CODES } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import {
+  applyToNodeResponse,
   createSessionManager,
   isSafeMethod,
   SessionError,
@@ -36,9 +37,7 @@ export async function startReferenceApp(
     const key = url.searchParams.get('key') ?? '';
     const value = url.searchParams.get('value') ?? '';
     const head = async (status: number, headers: Record<string, string>): Promise<void> => {
-      const { setCookie, headers: extra } = await handle.commit({ status });
-      for (const [name, item] of extra) res.setHeader(name, item);
-      if (setCookie !== null) res.setHeader('Set-Cookie', setCookie);
+      applyToNodeResponse(res, await handle.commit({ status }));
       res.writeHead(status, headers);
     };
     const json = async (body: unknown, status = 200): Promise<void> => {

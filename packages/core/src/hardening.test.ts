@@ -1,0 +1,96 @@
+// Issue 14: revocation acts on exactly the user asked for, and one user's sessions stay bounded.
+import { describe, expect, it } from 'vitest';
+import { createSessionManager } from './factory.ts';
+import { memoryStore } from './memory-store.ts';
+import type { AnySessionStore, StoredUserSession } from './store.ts';
+import { SECRET, START, setup, storeOver, write } from './test-harness.ts';
+
+/** A memory store whose per-user index compares like MySQL's PAD SPACE collations: 'alice' = 'alice '. */
+function padCollation(): AnySessionStore {
+  const clock = { now: START };
+  const memory = memoryStore({ warn: false, now: () => clock.now });
+  const users = new Set<string>();
+  return {
+    get: (key) => memory.get(key),
+    create: (key, w) => {
+      if (w.userId !== null) users.add(w.userId);
+      return memory.create(key, w);
+    },
+    set: (key, w) => {
+      if (w.userId !== null) users.add(w.userId);
+      return memory.set(key, w);
+    },
+    compareAndSet: (key, v, w) => {
+      if (w.userId !== null) users.add(w.userId);
+      return memory.compareAndSet(key, v, w);
+    },
+    touch: (key, e) => memory.touch(key, e),
+    delete: (key) => memory.delete(key),
+    async listByUser(userId) {
+      const rows: StoredUserSession[] = [];
+      for (const user of users) {
+        if (user.trimEnd() === userId.trimEnd()) rows.push(...(await memory.listByUser(user)));
+      }
+      return rows;
+    },
+  };
+}
+
+describe('revoking a user’s sessions', () => {
+  it('revokeOtherSessions() never ends another user’s session that the index lists too', async () => {
+    const manager = createSessionManager({ store: padCollation(), secret: SECRET, now: () => START });
+    const { cookie: alice } = await write(manager, null, (s) => s.setUser('alice'));
+    const { cookie: aliceOther } = await write(manager, null, (s) => s.setUser('alice'));
+    const { cookie: padded } = await write(manager, null, (s) => s.setUser('alice '));
+    let revoked = -1;
+    await write(manager, alice, async (s) => {
+      revoked = await s.revokeOtherSessions();
+    });
+    expect(revoked).toBe(1);
+    expect(await manager.open({ cookie: aliceOther, secure: true }).session.exists()).toBe(false);
+    expect(await manager.open({ cookie: padded, secure: true }).session.getUser()).toBe('alice ');
+    expect(await manager.destroyUserSessions('alice')).toBe(1);
+    expect(await manager.open({ cookie: padded, secure: true }).session.exists()).toBe(true);
+  });
+
+  it('the per-user cap counts and evicts only that user’s sessions', async () => {
+    const manager = createSessionManager({
+      store: padCollation(),
+      secret: SECRET,
+      now: () => START,
+      maxSessionsPerUser: 1,
+    });
+    const { cookie: padded } = await write(manager, null, (s) => s.setUser('bob '));
+    await write(manager, null, (s) => s.setUser('bob'));
+    expect(await manager.open({ cookie: padded, secure: true }).session.getUser()).toBe('bob ');
+  });
+});
+
+describe('maxSessionsPerUser', () => {
+  it('defaults to 100 on a store with a per-user index: the 101st sign-in ends the oldest', async () => {
+    const h = setup();
+    const cookies: string[] = [];
+    for (let i = 0; i < 101; i++) {
+      h.clock.now += 1000;
+      cookies.push((await write(h.manager, null, (s) => s.setUser('carol'))).cookie!);
+    }
+    expect(await h.manager.listUserSessions('carol')).toHaveLength(100);
+    expect(await h.manager.open({ cookie: cookies[0]!, secure: true }).session.exists()).toBe(false);
+    expect(await h.manager.open({ cookie: cookies[1]!, secure: true }).session.exists()).toBe(true);
+  });
+
+  it('a store without a per-user index (Memcached) still starts, uncapped', () => {
+    const store = storeOver(memoryStore({ warn: false }));
+    expect(createSessionManager({ store, secret: SECRET }).capabilities.userIndex).toBe(false);
+    expect(() => createSessionManager({ store, secret: SECRET, maxSessionsPerUser: 5 })).toThrow(
+      /per-user index/,
+    );
+  });
+
+  it('refuses a cap that is not a whole number of at least 1', () => {
+    for (const cap of [0, -1, 1.5, Number.NaN]) {
+      expect(() => setup({ maxSessionsPerUser: cap })).toThrow(/maxSessionsPerUser/);
+    }
+    expect(() => setup({ maxSessionsPerUser: Number.POSITIVE_INFINITY })).not.toThrow();
+  });
+});
