@@ -52,6 +52,33 @@ describe.each(ADAPTERS)('%s: hostile Cookie headers over HTTP', (adapter) => {
     expect((await client.get('/read?key=a')).body).toEqual({ value: '2' });
   }, 60_000);
 
+  it('a valid signed cookie under a name padded with a Unicode space (NBSP) is no session', async () => {
+    // A sibling subdomain can set '\u00a0sid' (or '\u00a0__Host-…') with a Domain; JavaScript's trim()
+    // strips U+00A0, RFC 6265 trims only SP and HTAB. Node reads header bytes as Latin-1: 0xA0 is U+00A0.
+    const client = new Client(app.baseUrl);
+    expect((await client.post('/write?key=a&value=mine')).status).toBe(200);
+    const pair = Buffer.from(client.cookie, 'latin1');
+    const nbsp = Buffer.from([0xa0]);
+    store.resetCalls();
+    for (const header of [
+      Buffer.concat([nbsp, pair]),
+      Buffer.concat([Buffer.from('x=1; '), nbsp, pair]),
+      Buffer.from(client.cookie.replace('=', '\u00a0='), 'latin1'),
+    ]) {
+      const reply = await rawCookieRequest(app.port, '/read?key=a', header);
+      expect(reply.status, reply.text.slice(0, 200)).toBe(200);
+      expect(reply.text).toMatch(/\{"value":null\}/);
+    }
+    expect(store.calls().get, 'never looked up').toBe(0);
+    // The same cookie, padded with SP and HTAB only, is ours.
+    const proper = await rawCookieRequest(
+      app.port,
+      '/read?key=a',
+      Buffer.from(` \t${client.cookie}`, 'latin1'),
+    );
+    expect(proper.text).toMatch(/\{"value":"mine"\}/);
+  });
+
   it('answers an oversized Cookie header with 431 or 400, never a 500, and stays up', async () => {
     store.resetCalls();
     for (const size of [20_000, 64_000, 1_000_000]) {

@@ -52,7 +52,7 @@ async function redisPair(): Promise<OpenStore> {
     new Redis(REDIS_URL, { maxRetriesPerRequest: 1 }),
     new Redis(REDIS_URL, { maxRetriesPerRequest: 1 }),
   ];
-  const [store, peer] = clients.map((client) => redisStore({ client, prefix })) as [
+  const [store, peer] = clients.map((client): AnySessionStore => redisStore({ client, prefix })) as [
     AnySessionStore,
     AnySessionStore,
   ];
