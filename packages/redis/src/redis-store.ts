@@ -170,7 +170,7 @@ class RedisStore implements RedisSessionStore {
             this.#indexPrefix + user,
             expiryTime(expiresAt),
             key,
-            Date.now(),
+            pruneBefore(),
             '1',
           );
           op.check();
@@ -204,7 +204,7 @@ class RedisStore implements RedisSessionStore {
   listByUser(userId: string): Promise<StoredUserSession[]> {
     return this.#run('listByUser', async (op) => {
       const now = Date.now();
-      const keys = await this.#eval(scripts.indexList, this.#indexPrefix + userId, now);
+      const keys = await this.#eval(scripts.indexList, this.#indexPrefix + userId, pruneBefore(now));
       op.check();
       if (!Array.isArray(keys) || keys.length === 0) return [];
       // One command per record: records of one user live in different slots on a Cluster, where
@@ -257,7 +257,7 @@ class RedisStore implements RedisSessionStore {
           this.#indexPrefix + userId,
           expiryTime(expiresAt),
           key,
-          Date.now(),
+          pruneBefore(),
           '0',
         )) === 1;
       op.check();
@@ -358,6 +358,18 @@ function toStored(
   // Redis drops the key at expiry by its own clock; this guards against skew with ours.
   if (!(expires > now)) return null;
   return { data, expiresAt: expires, version };
+}
+
+/**
+ * How long past its score an index entry is kept. Scores are expiries by the clock of the app server that
+ * wrote them; a server whose clock runs ahead must not prune the entry of a session that another server
+ * still sees alive (and may touch), or revoking the user's sessions could miss it.
+ */
+const CLOCK_SKEW_MARGIN = 60_000;
+
+/** The cutoff below which index entries are pruned. */
+function pruneBefore(now: number = Date.now()): number {
+  return now - CLOCK_SKEW_MARGIN;
 }
 
 /** PEXPIREAT takes whole milliseconds; round up so a record never expires before its time. */

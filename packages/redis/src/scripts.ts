@@ -68,11 +68,12 @@ return user
 
 /**
  * The index's own upkeep, shared by the scripts below: drops entries whose score (the record's expiry)
- * has passed, and lets the key expire with its longest-lived entry, or deletes it when it is empty.
+ * is at or before the cutoff it is given (the caller's clock less a margin for skew between app servers),
+ * and lets the key expire with its longest-lived entry; Redis deletes it once it is empty.
  */
 const INDEX_TIDY = `
-local function tidy(now)
-  redis.call('ZREMRANGEBYSCORE', KEYS[1], '-inf', now)
+local function tidy(cutoff)
+  redis.call('ZREMRANGEBYSCORE', KEYS[1], '-inf', cutoff)
   local last = redis.call('ZRANGE', KEYS[1], -1, -1, 'WITHSCORES')
   if last[2] then redis.call('PEXPIREAT', KEYS[1], string.format('%d', math.ceil(tonumber(last[2])))) end
 end
@@ -80,7 +81,7 @@ end
 
 /**
  * Adds a session to a user's index, or raises its score. ARGV: score (the record's expiry), member (the
- * session key), now, `1` to update an existing entry only (touch).
+ * session key), prune cutoff, `1` to update an existing entry only (touch).
  * A score never goes down: an index entry outlives its record, whatever order two writes run in.
  * Returns 1 when the entry was not there before, 0 when it was.
  */
@@ -94,7 +95,7 @@ if old then return 0 end
 return 1
 `;
 
-/** Prunes entries whose record's expiry has passed and lists the rest. ARGV: now. */
+/** Prunes entries whose record's expiry has passed and lists the rest. ARGV: prune cutoff. */
 const INDEX_LIST = `${INDEX_TIDY}
 tidy(ARGV[1])
 return redis.call('ZRANGE', KEYS[1], 0, -1)
