@@ -1,6 +1,6 @@
 /**
- * Test support: a real 3-master Redis Cluster (no replicas) on spare loopback ports in a temp dir, from
- * the `redis-server` binary. Used by this package's vitest globalSetup and by apps/e2e. Never imported by
+ * Test support: a real 3-master Redis Cluster (with replicas if asked) on spare loopback ports in a temp
+ * dir, from the `redis-server` binary. Used by this package's vitest globalSetup and by apps/e2e. Never imported by
  * the package itself.
  */
 import { mkdtemp, rm } from 'node:fs/promises';
@@ -10,7 +10,7 @@ import { type PrivateRedis, redisCli, sparePort, startRedis } from './redis-serv
 
 /** A running private Cluster. */
 export interface PrivateCluster {
-  /** The masters' ports. */
+  /** Every node's port; without replicas, the three masters'. */
   readonly ports: readonly number[];
   /** Each node's process, by port. */
   readonly nodes: readonly PrivateRedis[];
@@ -18,8 +18,20 @@ export interface PrivateCluster {
   stop(): Promise<void>;
 }
 
-/** Starts three cluster-enabled nodes, joins them into one Cluster and waits for `cluster_state:ok`. */
-export async function startCluster(): Promise<PrivateCluster> {
+/** Options of {@link startCluster}. */
+export interface ClusterOptions {
+  /** Replicas per master (each a node of its own). @default 0 */
+  readonly replicas?: number;
+  /** `cluster-node-timeout`: how long a node may be unreachable before it is failed over. @default 5000 */
+  readonly nodeTimeoutMs?: number;
+}
+
+/**
+ * Starts three masters (and their replicas), joins them into one Cluster and waits for
+ * `cluster_state:ok` (and every replica's first sync).
+ */
+export async function startCluster(options: ClusterOptions = {}): Promise<PrivateCluster> {
+  const replicas = options.replicas ?? 0;
   const dir = await mkdtemp(join(tmpdir(), 'cloakroom-redis-cluster-'));
   const nodes: PrivateRedis[] = [];
   const stop = async () => {
@@ -28,7 +40,8 @@ export async function startCluster(): Promise<PrivateCluster> {
   };
   try {
     const ports: number[] = [];
-    for (let i = 0; i < 3; i++) ports.push(await sparePort(ports.flatMap((p) => [p, p + 10000])));
+    for (let i = 0; i < 3 * (1 + replicas); i++)
+      ports.push(await sparePort(ports.flatMap((p) => [p, p + 10000])));
     for (const port of ports) {
       nodes.push(
         await startRedis(port, dir, [
@@ -37,7 +50,10 @@ export async function startCluster(): Promise<PrivateCluster> {
           '--cluster-config-file',
           join(dir, `nodes-${port}.conf`),
           '--cluster-node-timeout',
-          '5000',
+          String(options.nodeTimeoutMs ?? 5000),
+          // No delay before a replica's first sync (the default waits 5 s to batch replicas).
+          '--repl-diskless-sync-delay',
+          '0',
         ]),
       );
     }
@@ -46,10 +62,10 @@ export async function startCluster(): Promise<PrivateCluster> {
       'create',
       ...ports.map((port) => `127.0.0.1:${port}`),
       '--cluster-replicas',
-      '0',
+      String(replicas),
       '--cluster-yes',
     ]);
-    await waitForClusterOk(ports);
+    await waitForClusterOk(ports, replicas * 3);
     return { ports, nodes, stop };
   } catch (error) {
     await stop();
@@ -57,12 +73,16 @@ export async function startCluster(): Promise<PrivateCluster> {
   }
 }
 
-async function waitForClusterOk(ports: readonly number[]): Promise<void> {
+async function waitForClusterOk(ports: readonly number[], replicas: number): Promise<void> {
   const deadline = Date.now() + 20_000;
   while (Date.now() < deadline) {
     const states = await Promise.all(ports.map((port) => redisCli(['-p', String(port), 'cluster', 'info'])));
-    if (states.every((info) => info.includes('cluster_state:ok'))) return;
+    const synced = await Promise.all(
+      ports.map((port) => redisCli(['-p', String(port), 'info', 'replication'])),
+    );
+    const linked = synced.filter((info) => info.includes('master_link_status:up')).length;
+    if (states.every((info) => info.includes('cluster_state:ok')) && linked === replicas) return;
     await new Promise((resolve) => setTimeout(resolve, 100));
   }
-  throw new Error('The test Redis Cluster did not reach cluster_state:ok within 20 s');
+  throw new Error('The test Redis Cluster did not reach cluster_state:ok (replicas in sync) within 20 s');
 }
