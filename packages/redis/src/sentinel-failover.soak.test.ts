@@ -3,18 +3,13 @@
 // it; then the same store serves again by itself. Redis replicates asynchronously, so a write the old
 // primary acknowledged in its last moments may never have reached the replica: the test measures how
 // many, and requires that every lost write was acknowledged shortly before the kill, never earlier.
-import { SessionStoreError } from '@cloakroom/session-core';
 import { Redis } from 'ioredis';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { type RedisSessionStore, redisStore } from './redis-store.ts';
 import { runPrefix } from './testing/clients.ts';
+import { writeThroughFailover } from './testing/failover.ts';
 import { sessionKey, writeOf } from './testing/keys.ts';
 import { PRIMARY_NAME, type SentinelSetup, startSentinels, waitUntil } from './testing/sentinel.ts';
-
-/** How far before the kill a lost write may have been acknowledged: replication on loopback is fast. */
-const REPLICATION_WINDOW_MS = 1000;
-/** How long after the switch the client may still fail: one reconnection delay plus a command timeout. */
-const RECONNECT_SLACK_MS = 3000;
 
 let setup: SentinelSetup;
 let store: RedisSessionStore;
@@ -57,77 +52,32 @@ async function replicationLag(): Promise<number> {
   }
 }
 
-interface Outcome {
-  key: string;
-  at: number;
-  error?: unknown;
-}
-
 describe('redisStore() through Sentinel, when the primary dies under load', () => {
   it('fails only until a new primary is elected, recovers by itself, and loses only the last moment’s writes', async () => {
     const watcher = await switchWatcher();
-
-    const outcomes: Outcome[] = [];
-    let killedAt = 0;
     let lag = 0;
-    let stop = false;
-    const writer = async () => {
-      while (!stop) {
-        const { key } = sessionKey();
-        try {
-          await store.set(key, writeOf('x', { userId: 'load' }));
-          outcomes.push({ key, at: Date.now() });
-        } catch (error) {
-          outcomes.push({ key, at: Date.now(), error });
-          // Back off a little so eight writers do not spin on a dead connection.
-          await new Promise((resolve) => setTimeout(resolve, 20));
-        }
-      }
-    };
-    const writers = Array.from({ length: 8 }, writer);
-    const acked = () => outcomes.filter((o) => o.error === undefined).length;
     try {
-      await waitUntil('500 writes before the kill', async () => acked() >= 500);
-      lag = await replicationLag();
-      killedAt = Date.now();
-      await setup.nodes[0]!.kill();
-      await waitUntil('the sentinels to elect the replica', async () => watcher.switchedAt() > 0);
-      const before = acked();
-      await waitUntil('500 writes after the failover', async () => acked() >= before + 500);
-      // The newest 500 writes all went through: no error after recovery.
-      const since = outcomes.slice(-500);
-      expect(since.filter((o) => o.error !== undefined)).toEqual([]);
+      const report = await writeThroughFailover(
+        store,
+        () => 'load',
+        async () => {
+          lag = await replicationLag();
+          const killedAt = Date.now();
+          await setup.nodes[0]!.kill();
+          await waitUntil('the sentinels to elect the replica', async () => watcher.switchedAt() > 0);
+          return { killedAt, recoveredAt: watcher.switchedAt() };
+        },
+      );
+      expect(await setup.primaryPort()).toBe(setup.nodes[1]!.port);
+      console.log(
+        `sentinel failover: ${report.acknowledged} writes acknowledged, ${report.failed} failed with 503 ` +
+          `(the switch came ${report.recoveredAt - report.killedAt} ms after the kill), ${report.lost} ` +
+          'acknowledged writes lost (acknowledged by the old primary, never replicated; the replica was ' +
+          `${lag} bytes behind just before the kill)`,
+      );
     } finally {
-      stop = true;
-      await Promise.all(writers);
       watcher.close();
     }
-    const switchedAt = watcher.switchedAt();
-
-    expect(await setup.primaryPort()).toBe(setup.nodes[1]!.port);
-    const failures = outcomes.filter((o) => o.error !== undefined);
-    for (const failure of failures) {
-      expect(failure.error).toBeInstanceOf(SessionStoreError);
-      expect(failure.error).toMatchObject({ status: 503 });
-      expect(failure.at, 'an error before the kill').toBeGreaterThanOrEqual(killedAt);
-      expect(failure.at - switchedAt, 'an error long after the new primary was elected').toBeLessThan(
-        RECONNECT_SLACK_MS,
-      );
-    }
-
-    // Every acknowledged write, read back from the new primary.
-    const written = outcomes.filter((o) => o.error === undefined);
-    const lost: Outcome[] = [];
-    for (const outcome of written) if ((await store.get(outcome.key)) === null) lost.push(outcome);
-    for (const { at } of lost) expect(killedAt - at).toBeLessThan(REPLICATION_WINDOW_MS);
-    console.log(
-      `sentinel failover: ${written.length} writes acknowledged, ${failures.length} failed with 503 ` +
-        `(from ${failures.length > 0 ? failures[0]!.at - killedAt : 0} to ` +
-        `${failures.length > 0 ? failures.at(-1)!.at - killedAt : 0} ms after the kill; the switch came ` +
-        `${switchedAt - killedAt} ms after it), ${lost.length} acknowledged writes lost ` +
-        `(acknowledged by the old primary, never replicated; the replica was ${lag} bytes behind just ` +
-        'before the kill)',
-    );
   }, 120_000);
 
   it('loses the writes the old primary acknowledged while its replica was cut off: async replication', async () => {
