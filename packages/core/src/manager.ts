@@ -192,6 +192,12 @@ export interface Session<Data extends SessionData = SessionData> {
 export interface SessionHandle<Data extends SessionData = SessionData> {
   readonly session: Session<Data>;
   /**
+   * Whether there is nothing to commit: the session was never touched (no read, write, CSRF token, touch
+   * or commit). Synchronous, so an adapter can let such a request through with no held head, no awaited
+   * commit and no header work.
+   */
+  readonly idle: boolean;
+  /**
    * Saves what changed and returns the headers to write. Idempotent: a second call writes only what
    * changed since, and returns the latest cookie. Nothing is written for a 5xx status.
    * @throws SessionStoreError when the store fails (adapters answer 503)
@@ -786,6 +792,7 @@ class RequestSession<Data extends SessionData> implements Session<Data>, Session
   #csrfCookie: string | null = null;
   #headers: ReadonlyArray<readonly [string, string]> = [];
   #commitTail: Promise<unknown> = Promise.resolve();
+  #committed = false;
 
   constructor(manager: SessionManager<Data>, header: string, secure: boolean, headersSent?: () => boolean) {
     this.#m = manager;
@@ -796,6 +803,19 @@ class RequestSession<Data extends SessionData> implements Session<Data>, Session
 
   get session(): Session<Data> {
     return this;
+  }
+
+  get idle(): boolean {
+    return (
+      this.#loading === undefined &&
+      this.#identity === undefined &&
+      this.#ops.length === 0 &&
+      !this.#regenerate &&
+      !this.#destroyed &&
+      !this.#forceTouch &&
+      !this.#csrfUsed &&
+      !this.#committed
+    );
   }
 
   get state(): SessionState {
@@ -1135,6 +1155,7 @@ class RequestSession<Data extends SessionData> implements Session<Data>, Session
   // ---- commit --------------------------------------------------------------------------------
 
   commit(options: CommitOptions = {}): Promise<CommitResult> {
+    this.#committed = true;
     const run = this.#commitTail.then(() => this.#commitOnce(options));
     this.#commitTail = run.catch(() => undefined);
     return this.#m.track(run);

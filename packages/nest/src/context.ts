@@ -6,6 +6,7 @@ import type {
   SessionData,
   SessionHandle,
   SessionManager,
+  SessionState,
 } from '@cloakroom/session-core';
 import { nestSession } from './nest-session.ts';
 
@@ -46,6 +47,16 @@ export class RequestSlot {
   /** Whether anything used the session (otherwise there is nothing to commit). */
   get opened(): boolean {
     return this.#handle !== undefined;
+  }
+
+  /** Whether there is nothing to commit (never opened, or opened but never touched). */
+  get idle(): boolean {
+    return this.#handle === undefined || this.#handle.idle;
+  }
+
+  /** The session's state; `unmodified` while never opened. */
+  get state(): SessionState {
+    return this.#handle === undefined ? 'unmodified' : this.#handle.session.state;
   }
 
   /** Commits the handle; resolves null when the session was never used. */

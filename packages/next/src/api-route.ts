@@ -6,6 +6,7 @@ import {
   type Session,
   type SessionData,
 } from '@cloakroom/session-core';
+import { holdResponse } from '@cloakroom/session-core/node';
 import type { NextApiRequest, NextApiResponse } from 'next';
 import { type Adapter, answerable, newState, writableOf } from './context.ts';
 import { csrfAllows, isSecure } from './request.ts';
@@ -17,85 +18,6 @@ export type SessionApiHandler<Data extends SessionData, Body = unknown> = (
   res: NextApiResponse<Body>,
   session: Session<Data>,
 ) => unknown | Promise<unknown>;
-
-type Deferred = () => void;
-
-/**
- * Holds back the response head (and any body written with it) until the session is committed, since a
- * commit is asynchronous and `res.json()` / `res.send()` / `res.redirect()` write the head at once. The
- * first call to `writeHead`, `write`, `end` or `flushHeaders` starts the commit; calls are queued and
- * replayed in order once it is done, and the original methods are put back.
- */
-class HeadGate {
-  readonly #res: ServerResponse;
-  readonly #commit: (status: number) => Promise<void>;
-  readonly #originals: Pick<ServerResponse, 'writeHead' | 'write' | 'end' | 'flushHeaders'>;
-  readonly #queue: Deferred[] = [];
-  #flushing: Promise<void> | undefined;
-
-  constructor(res: ServerResponse, commit: (status: number) => Promise<void>) {
-    this.#res = res;
-    this.#commit = commit;
-    this.#originals = {
-      writeHead: res.writeHead,
-      write: res.write,
-      end: res.end,
-      flushHeaders: res.flushHeaders,
-    };
-    const hold =
-      <A extends unknown[]>(call: (...args: A) => unknown) =>
-      (...args: A) => {
-        this.#queue.push(() => call.apply(res, args));
-        this.#start();
-      };
-    const original = this.#originals;
-    res.writeHead = ((...args: Parameters<ServerResponse['writeHead']>) => {
-      if (typeof args[0] === 'number') res.statusCode = args[0];
-      hold(original.writeHead as (...a: unknown[]) => unknown)(...args);
-      return res;
-    }) as ServerResponse['writeHead'];
-    res.write = ((...args: unknown[]) => {
-      hold(original.write as (...a: unknown[]) => unknown)(...args);
-      return true;
-    }) as ServerResponse['write'];
-    res.end = ((...args: unknown[]) => {
-      hold(original.end as (...a: unknown[]) => unknown)(...args);
-      return res;
-    }) as ServerResponse['end'];
-    res.flushHeaders = () => {
-      hold(original.flushHeaders)();
-    };
-  }
-
-  #restore(): void {
-    Object.assign(this.#res, this.#originals);
-  }
-
-  #start(): void {
-    this.#flushing ??= this.#commit(this.#res.statusCode).then(
-      () => {
-        this.#restore();
-        for (const call of this.#queue.splice(0)) call();
-      },
-      (error: unknown) => {
-        // The held response is dropped: the caller answers the failure instead.
-        this.#restore();
-        this.#queue.length = 0;
-        throw error;
-      },
-    );
-  }
-
-  /** Waits for a commit the response started; puts the methods back when the response never started. */
-  async settle(): Promise<boolean> {
-    if (this.#flushing === undefined) {
-      this.#restore();
-      return false;
-    }
-    await this.#flushing;
-    return true;
-  }
-}
 
 /** Sets our cookies (replacing values set earlier in this request) and the caching headers. */
 function applyToResponse(res: ServerResponse, result: CommitResult): void {
@@ -137,9 +59,24 @@ export function withSessionApiRouteFor<Data extends SessionData>(
         applyToResponse(res, await handle.commit());
       });
       const session = writableOf(state);
-      const gate = new HeadGate(res, async (status) => {
-        applyToResponse(res, await handle.commit({ status }));
+      // Core's Node holder: res.json() / res.send() / res.redirect() write the head at once, a commit is
+      // asynchronous. A failed commit drops the held response; settle() rethrows it for the answer below.
+      const failures: unknown[] = [];
+      const held = holdResponse(res, handle, {
+        onFailure: (error) => failures.push(error),
+        onLateFailure: (error) => {
+          const known = answerable(error);
+          if (known !== null) adapter.report(known);
+        },
+        guardHeadersSent: false,
       });
+      const gate = {
+        async settle(): Promise<void> {
+          await held.settled();
+          held.release();
+          if (failures.length > 0) throw failures.shift();
+        },
+      };
       try {
         if (csrf !== null) {
           const allowed = await csrfAllows(
