@@ -57,6 +57,15 @@ function ping(port: number): Promise<boolean> {
   });
 }
 
+/** Kills `child` if the test process exits first (a crash, a timeout), so no server outlives the run. */
+export function killOnExit(child: ChildProcess): void {
+  const kill = () => {
+    if (child.exitCode === null && child.signalCode === null) child.kill('SIGKILL');
+  };
+  process.once('exit', kill);
+  child.once('exit', () => process.off('exit', kill));
+}
+
 /** A private redis-server process. */
 export interface PrivateRedis {
   readonly port: number;
@@ -91,6 +100,7 @@ export async function startRedis(
     ],
     { stdio: 'ignore' },
   );
+  killOnExit(child);
   const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
   child.once('error', () => undefined);
   try {

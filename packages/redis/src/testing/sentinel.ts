@@ -8,7 +8,14 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Redis } from 'ioredis';
 import { type ClientOptions, recommended } from './clients.ts';
-import { type PrivateRedis, redisCli, sparePort, startRedis, waitForPing } from './redis-server.ts';
+import {
+  killOnExit,
+  type PrivateRedis,
+  redisCli,
+  sparePort,
+  startRedis,
+  waitForPing,
+} from './redis-server.ts';
 
 /** The name the sentinels monitor the primary under. */
 export const PRIMARY_NAME = 'cloakroom-primary';
@@ -86,6 +93,7 @@ export async function startSentinels(downAfterMs = 10_000): Promise<SentinelSetu
       );
       const child = spawn('redis-server', [config, '--sentinel'], { stdio: 'ignore' });
       child.once('error', () => undefined);
+      killOnExit(child);
       sentinels.push(child);
       await waitForPing(port);
       sentinelPorts.push(port);
