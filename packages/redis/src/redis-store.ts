@@ -214,8 +214,9 @@ class RedisStore implements RedisSessionStore {
       );
       const sessions: StoredUserSession[] = [];
       rows.forEach(([data, expiresAt, version, user], i) => {
-        // An entry whose record ended early (idle expiry, a crash between steps) or moved to another
-        // user is skipped, not removed here: see the README, "Per-user index".
+        // Entries of sessions that ended idle were pruned by their score above. One whose record vanished
+        // otherwise (evicted, deleted by hand, a create half-way) or moved to another user is skipped, not
+        // removed here: see the README, "Per-user index".
         if (user !== userId) return;
         const stored = toStored(data, expiresAt, version, now);
         if (stored !== null) sessions.push({ key: (keys as string[])[i]!, ...stored });
