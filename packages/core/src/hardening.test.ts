@@ -94,3 +94,47 @@ describe('maxSessionsPerUser', () => {
     expect(() => setup({ maxSessionsPerUser: Number.POSITIVE_INFINITY })).not.toThrow();
   });
 });
+
+describe('values handed out by get(), all() and consumeFlash()', () => {
+  it('are copies: mutating them never changes the stored record or another request’s view', async () => {
+    const h = setup();
+    const { cookie } = await write(h.manager, null, (s) => {
+      s.set('cart', [{ item: 'tea', tags: ['hot'] }]);
+      s.flash('notice', { text: 'saved' });
+    });
+    const one = h.manager.open({ cookie, secure: true });
+    const two = h.manager.open({ cookie, secure: true });
+    const cart = (await one.session.get('cart')) as Array<{ item: string; tags: string[] }>;
+    cart[0]!.tags.push('mutated');
+    cart.push({ item: 'cake', tags: [] });
+    const all = (await one.session.all()) as { cart: Array<{ item: string }> };
+    all.cart[0]!.item = 'changed';
+    expect(await two.session.get('cart')).toEqual([{ item: 'tea', tags: ['hot'] }]);
+    expect(await one.session.get('cart'), 'nor this request’s own view').toEqual([
+      { item: 'tea', tags: ['hot'] },
+    ]);
+    const [notice] = (await one.session.consumeFlash('notice')) as Array<{ text: string }>;
+    notice!.text = 'mutated';
+    expect(await two.session.consumeFlash('notice')).toEqual([{ text: 'saved' }]);
+    // A change saved with set() is what counts.
+    cart[0]!.tags = ['iced'];
+    one.session.set('cart', cart);
+    await one.commit({ status: 200 });
+    const fresh = h.manager.open({ cookie, secure: true });
+    expect(await fresh.session.get('cart')).toEqual([
+      { item: 'tea', tags: ['iced'] },
+      { item: 'cake', tags: [] },
+    ]);
+  });
+
+  it('a nested __proto__ key in stored data stays data in a copy', async () => {
+    const h = setup();
+    const { cookie } = await write(h.manager, null, (s) =>
+      s.set('nested', JSON.parse('{"__proto__":{"polluted":1}}')),
+    );
+    const value = (await h.manager.open({ cookie, secure: true }).session.get('nested')) as object;
+    expect(Object.getPrototypeOf(value)).toBe(Object.prototype);
+    expect(Object.hasOwn(value, '__proto__')).toBe(true);
+    expect(({} as Record<string, unknown>).polluted).toBeUndefined();
+  });
+});

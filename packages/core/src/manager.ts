@@ -68,6 +68,13 @@ export interface SessionManagerOptions {
   maxSessionsPerUser?: number;
   /** Compare-and-set retries before a write fails with SESSION_CONFLICT (with jittered backoff). @default 16 */
   maxRetries?: number;
+  /**
+   * How many verified cookie values (and the store keys they hash to) to remember, least recently used
+   * first out, so a returning session costs no HMAC and no SHA-256. Only values whose signature verified
+   * are remembered, and a hit needs the exact value: a forged cookie never hits. `0` turns it off.
+   * @default 1024
+   */
+  verifiedCookieCache?: number;
 }
 
 /** What an adapter knows about the request. */
@@ -335,6 +342,19 @@ async function readSignedCookie(
   return { present: true, found, tossing: null };
 }
 
+/**
+ * A copy of a session value for a caller: arrays and plain objects (what JSON data is made of) are copied
+ * deeply, anything else (primitives, and objects this request set itself, such as a Date) is returned as is.
+ */
+function copyValue(value: unknown): unknown {
+  if (value === null || typeof value !== 'object') return value;
+  if (Array.isArray(value)) return value.map(copyValue);
+  const proto = Object.getPrototypeOf(value) as unknown;
+  if (proto !== Object.prototype && proto !== null) return value;
+  // Defined, never assigned: a key named `__proto__` stays data and sets no prototype.
+  return Object.fromEntries(Object.entries(value).map(([key, item]) => [key, copyValue(item)]));
+}
+
 /** Errors caused by one request's own change, not by the store: too large, a throwing function or codec. */
 function failsAlone(error: unknown): boolean {
   return !(error instanceof SessionError) || error.code === 'SESSION_PAYLOAD_TOO_LARGE';
@@ -388,6 +408,10 @@ export class SessionManager<Data extends SessionData = SessionData> {
   /** @internal */ readonly maxRetries: number;
   readonly #secrets: Uint8Array[];
   #keys: Promise<SigningKey[]> | undefined;
+  readonly #known = new Map<string, Identity>();
+  readonly #knownMax: number;
+  #knownHits = 0;
+  #knownMisses = 0;
   #csrfKeys: Promise<SigningKey[]> | undefined;
   readonly #serial = new Map<string, SerialEntry>();
   readonly #inFlight = new Set<Promise<unknown>>();
@@ -431,6 +455,10 @@ export class SessionManager<Data extends SessionData = SessionData> {
       options.maxSessionsPerUser ??
       (this.capabilities.userIndex ? DEFAULT_MAX_SESSIONS_PER_USER : Number.POSITIVE_INFINITY);
     this.maxRetries = options.maxRetries ?? 16;
+    this.#knownMax = options.verifiedCookieCache ?? 1024;
+    if (!Number.isInteger(this.#knownMax) || this.#knownMax < 0) {
+      throw configError('verifiedCookieCache must be a whole number of entries (0 turns it off).');
+    }
     const cap = this.maxSessionsPerUser;
     if (cap !== Number.POSITIVE_INFINITY && (!Number.isInteger(cap) || cap < 1)) {
       throw configError('maxSessionsPerUser must be a whole number of at least 1, or Infinity.');
@@ -469,6 +497,32 @@ export class SessionManager<Data extends SessionData = SessionData> {
     };
     promise.then(done, done);
     return promise;
+  }
+
+  /** How the verified-cookie cache did: hits and misses since the manager was built. */
+  get verifiedCookieCacheStats(): { readonly hits: number; readonly misses: number; readonly size: number } {
+    return { hits: this.#knownHits, misses: this.#knownMisses, size: this.#known.size };
+  }
+
+  /** @internal A cookie value verified earlier, moved to the recent end; undefined for none. */
+  knownIdentity(value: string): Identity | undefined {
+    if (this.#knownMax === 0) return undefined;
+    const identity = this.#known.get(value);
+    if (identity === undefined) {
+      this.#knownMisses++;
+      return undefined;
+    }
+    this.#knownHits++;
+    this.#known.delete(value);
+    this.#known.set(value, identity);
+    return identity;
+  }
+
+  /** @internal Remembers a verified cookie value (only ever called after its signature verified). */
+  rememberIdentity(value: string, identity: Identity): void {
+    if (this.#knownMax === 0) return;
+    this.#known.set(value, identity);
+    if (this.#known.size > this.#knownMax) this.#known.delete(this.#known.keys().next().value!);
   }
 
   /** @internal */
@@ -771,6 +825,8 @@ class RequestSession<Data extends SessionData> implements Session<Data>, Session
   #base: Loaded | null = null;
   /** `#base`'s record with `#ops` applied; null until loaded. */
   #view: SessionRecord | null = null;
+  /** Whether `#view` is the stored record itself (no change yet): copied before the first change. */
+  #viewShared = false;
   #ops: Op[] = [];
   #regenerate = false;
   #forceTouch = false;
@@ -832,6 +888,17 @@ class RequestSession<Data extends SessionData> implements Session<Data>, Session
 
   async #verifyCookie(): Promise<Identity | null> {
     const m = this.#m;
+    if (this.#header === '') return null;
+    // The common case, one value of our name that verified before: no HMAC, no hash. Only verified
+    // values are remembered and a hit needs the exact value, so a forged one never hits.
+    const values = cookieValues(this.#header, m.cookieName, 2);
+    if (values.length === 0) return null;
+    const single = values.length === 1 ? values[0]! : null;
+    const known = single === null ? undefined : m.knownIdentity(single);
+    if (known !== undefined) {
+      this.#hadCookie = true;
+      return known;
+    }
     const read = await readSignedCookie(
       this.#header,
       m.cookieName,
@@ -853,7 +920,13 @@ class RequestSession<Data extends SessionData> implements Session<Data>, Session
       return null;
     }
     if (read.found === null) return null;
-    return { id: read.found.value, key: await m.keyOf(read.found.value), reissue: read.found.reissue };
+    const identity = {
+      id: read.found.value,
+      key: await m.keyOf(read.found.value),
+      reissue: read.found.reissue,
+    };
+    if (single !== null) m.rememberIdentity(single, identity);
+    return identity;
   }
 
   #load(): Promise<Loaded | null> {
@@ -882,10 +955,21 @@ class RequestSession<Data extends SessionData> implements Session<Data>, Session
     return this.#base;
   }
 
+  /**
+   * The view is `#base`'s record with `#ops` applied. Copy on write: without pending changes it is the
+   * stored record itself, shared and never mutated (reads hand out copies of values); the first change
+   * copies it.
+   */
   #rebuildView(): void {
+    if (this.#ops.length === 0) {
+      this.#view = this.#base ? this.#base.record : newRecord(this.#m.now());
+      this.#viewShared = this.#base !== null;
+      return;
+    }
     const view = this.#base ? cloneRecord(this.#base.record) : newRecord(this.#m.now());
     for (const op of this.#ops) op(view);
     this.#view = view;
+    this.#viewShared = false;
   }
 
   async #current(): Promise<SessionRecord> {
@@ -895,13 +979,19 @@ class RequestSession<Data extends SessionData> implements Session<Data>, Session
 
   #apply(op: Op): void {
     this.#ops.push(op);
-    if (this.#view !== null) op(this.#view);
+    if (this.#view === null) return;
+    if (this.#viewShared) {
+      this.#view = cloneRecord(this.#view);
+      this.#viewShared = false;
+    }
+    op(this.#view);
   }
 
   // ---- data ----------------------------------------------------------------------------------
 
   async get<K extends keyof Data & string>(key: K): Promise<Data[K] | undefined> {
-    return (await this.#current()).data.get(key) as Data[K] | undefined;
+    // A copy: mutating what get() answers never changes the stored record or another request's view.
+    return copyValue((await this.#current()).data.get(key)) as Data[K] | undefined;
   }
 
   async has(key: keyof Data & string): Promise<boolean> {
@@ -909,7 +999,8 @@ class RequestSession<Data extends SessionData> implements Session<Data>, Session
   }
 
   async all(): Promise<Partial<Data>> {
-    return Object.fromEntries((await this.#current()).data) as Partial<Data>;
+    const entries = Array.from((await this.#current()).data, ([key, value]) => [key, copyValue(value)]);
+    return Object.fromEntries(entries) as Partial<Data>;
   }
 
   set<K extends keyof Data & string>(key: K, value: Data[K]): void {
@@ -995,12 +1086,13 @@ class RequestSession<Data extends SessionData> implements Session<Data>, Session
     if (values === undefined || values.length === 0) return [];
     // Remove only what was read: a value queued meanwhile by another request stays for the next read.
     const count = values.length;
+    const read = copyValue(values) as unknown[];
     this.#apply((record) => {
       const rest = record.flash.get(key)?.slice(count) ?? [];
       if (rest.length > 0) record.flash.set(key, rest);
       else record.flash.delete(key);
     });
-    return values;
+    return read;
   }
 
   async getUser(): Promise<string | null> {

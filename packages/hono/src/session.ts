@@ -111,6 +111,9 @@ export function session<Data extends SessionData = SessionData>(
     const handle = manager.open({ cookie: c.req.header('Cookie'), secure });
     c.set('session', mapSessionErrors(handle.session, toHttpException));
     await next();
+    // Untouched: nothing to commit and nothing to add, so `c.res` is never read (on @hono/node-server,
+    // reading it would build the full Response that its fast path avoids).
+    if (handle.idle) return;
     let result: CommitResult;
     try {
       result = await handle.commit({ status: c.res.status });

@@ -92,9 +92,11 @@ export function session<Data extends CoreSessionData = AppSessionData>(
     } catch (error) {
       const status = thrownStatus(error);
       // A failed handler: nothing is saved for a 5xx; a 4xx keeps its changes, and its cookie.
-      if (status < 500) attachHeaders(error, await handle.commit({ status }));
+      if (status < 500 && !handle.idle) attachHeaders(error, await handle.commit({ status }));
       throw error;
     }
+    // Untouched: nothing to commit, no header work.
+    if (handle.idle) return;
     // Koa writes the head only after the middleware chain resolves, so the headers still fit here,
     // unless a handler bypassed Koa (`ctx.respond = false`) and wrote the head itself.
     const open = !ctx.headerSent;
