@@ -346,6 +346,44 @@ const scenarios: Scenario[] = [
   },
   {
     group: 'cookies',
+    title:
+      'a valid session id is taken only from the cookie: in the URL, a header or the body it means no session and no lookup',
+    needs: ['storeCalls'],
+    async run(context) {
+      const value = await start(context, { secret: 'real' });
+      const name = context.options.cookie.name;
+      const encoded = encodeURIComponent(value);
+      await resetCalls(context);
+      const attempts: Array<[string, Promise<Observed>]> = [
+        [
+          'query',
+          context.client.get(`/get?key=secret&${encodeURIComponent(name)}=${encoded}&sid=${encoded}`),
+        ],
+        ['X-Session-Id', context.client.get('/get?key=secret', { headers: { 'x-session-id': value } })],
+        [
+          'Authorization',
+          context.client.get('/get?key=secret', { headers: { authorization: `Bearer ${value}` } }),
+        ],
+        [
+          'a Cookie2 header',
+          context.client.get('/get?key=secret', { headers: { cookie2: `${name}=${value}` } }),
+        ],
+      ];
+      for (const [label, pending] of attempts) {
+        const response = await pending;
+        expect(response.status, label).toBe(200);
+        expect(response.json<{ value: unknown }>().value, label).toBeNull();
+        expect(response.setCookies, label).toEqual([]);
+      }
+      // In a body: the write starts a new session under a fresh id, never the one in the body.
+      const body = await context.client.post('/set', { json: { [name]: value, sid: value, session: value } });
+      expect(body.status).toBe(200);
+      expect(idOf(issuedCookie(body, name))).not.toBe(idOf(value));
+      expect((await calls(context)).get, 'no lookup of an id that did not come in the cookie').toBe(0);
+    },
+  },
+  {
+    group: 'cookies',
     title: 'a write under a cookie the server did not issue starts a new session with a fresh id',
     needs: [],
     async run(context) {
