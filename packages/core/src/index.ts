@@ -2,7 +2,22 @@ export { applyToFetchHeaders, applyToNodeResponse, hasHeaders, type NodeHeaderTa
 export { type EncodedSession, jsonCodec, type SessionCodec } from './codec.ts';
 export type { CookieOptions } from './cookie.ts';
 export { type CryptoProvider, type SigningKey, webCryptoProvider } from './crypto.ts';
-export { type CsrfOptions, type CsrfRequest, checkOrigin, isSafeMethod, verifyCsrf } from './csrf.ts';
+export {
+  type CsrfOptions,
+  type CsrfRequest,
+  type CsrfRequestView,
+  type CsrfTokenRequirement,
+  checkOrigin,
+  csrfAllows,
+  firstForwarded,
+  formFieldOf,
+  isSafeMethod,
+  parsedFormField,
+  type ResolvedCsrfOptions,
+  requestOrigin,
+  resolveCsrfOptions,
+  verifyCsrf,
+} from './csrf.ts';
 export {
   redactError,
   SessionError,

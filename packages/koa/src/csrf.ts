@@ -1,90 +1,64 @@
 import type { IncomingMessage } from 'node:http';
-import { type CsrfOptions, isSafeMethod, SessionError, verifyCsrf } from '@cloakroom/session-core';
+import {
+  type CsrfOptions,
+  csrfAllows,
+  isSafeMethod,
+  parsedFormField,
+  resolveCsrfOptions,
+  SessionError,
+} from '@cloakroom/session-core';
 import type { Middleware, ParameterizedContext } from 'koa';
 
-/** Options of {@link csrf}. */
-export interface CsrfMiddlewareOptions extends CsrfOptions {
-  /** Form field that carries the token. @default '_csrf' */
-  field?: string;
-  /** Request header that carries the token (for `fetch` and XHR). @default 'x-csrf-token' */
-  header?: string;
-  /**
-   * Which unsafe requests must carry the session's token. `'forms'`: those with a content type an HTML
-   * form can send cross-site (`application/x-www-form-urlencoded`, `multipart/form-data`, `text/plain`);
-   * other requests are covered by the Origin check, since browsers preflight them. `'all'`: every unsafe
-   * request.
-   * @default 'forms'
-   */
-  requireToken?: 'forms' | 'all';
-  /**
-   * Largest urlencoded body, in bytes, that the middleware reads itself to find the token when no body
-   * parser ran before it. The parsed fields are left at `ctx.request.body` for the handlers (body parsers
-   * such as `@koa/bodyparser` skip a body already parsed). A longer body is not read, and the request is
-   * refused for want of a token.
-   * @default 65_536
-   */
-  bodyLimit?: number;
-}
-
-const FORM_TYPES = ['application/x-www-form-urlencoded', 'multipart/form-data', 'text/plain'];
+/** Options of {@link csrf}: core's CSRF options, the same in every adapter. */
+export type CsrfMiddlewareOptions = CsrfOptions;
 
 /**
  * Koa middleware that refuses cross-site unsafe requests with 403: a foreign `Origin` (or a
- * `Sec-Fetch-Site` other than `same-origin`/`none`), and a form post without the session's token. Put it
- * after `session()`. Render the token with `await ctx.session.csrfToken()` into a hidden `_csrf` field,
- * or send it in the `x-csrf-token` header.
+ * `Sec-Fetch-Site` other than `same-origin`/`none`), and a form post (or, with `requireToken: 'all'`,
+ * any unsafe request) without the session's token. Put it after `session()`. Render the token with
+ * `await ctx.session.csrfToken()` into a hidden `_csrf` field, or send it in the `x-csrf-token` header.
+ * The decision is core's `csrfAllows()`.
  *
  * The request's own origin is `ctx.protocol` and `ctx.host`, which follow `app.proxy` (X-Forwarded-Proto and
  * X-Forwarded-Host) like `ctx.secure` does.
- * A multipart form needs a body parser before this middleware (or the header), since the middleware
- * reads urlencoded bodies only.
+ * Without a body parser before it, the middleware reads a urlencoded body itself (up to `bodyLimit`) and
+ * leaves the parsed fields at `ctx.request.body` (body parsers such as `@koa/bodyparser` skip a body
+ * already parsed). A multipart form needs a body parser before this middleware (or the header).
  *
- * @throws SessionError `SESSION_CSRF` with status 403 (and `expose` true) into Koa's error flow.
+ * @throws SessionError `SESSION_CONFIG` at once for bad options; `SESSION_CSRF` with status 403 (and
+ *   `expose` true) into Koa's error flow.
  * @example
  * app.use(session({ store, secret }));
  * app.use(csrf({ allowedOrigins: ['https://admin.example.com'] }));
  */
 export function csrf(options: CsrfMiddlewareOptions = {}): Middleware {
-  const field = options.field ?? '_csrf';
-  const header = options.header ?? 'x-csrf-token';
-  const requireAll = (options.requireToken ?? 'forms') === 'all';
-  const bodyLimit = options.bodyLimit ?? 65_536;
-  if (!Number.isSafeInteger(bodyLimit) || bodyLimit < 0) {
-    throw new SessionError(
-      'SESSION_CONFIG',
-      '@cloakroom/session-koa: csrf({ bodyLimit }) must be a whole number of bytes.',
-    );
-  }
+  const settings = resolveCsrfOptions(options, '@cloakroom/session-koa: csrf()');
 
   return async (ctx, next) => {
     if (isSafeMethod(ctx.method)) return next();
     if (ctx.session === undefined) {
       throw new SessionError('SESSION_USAGE', '@cloakroom/session-koa: csrf() must come after session().');
     }
-    const requireToken = requireAll || typeof ctx.is(FORM_TYPES) === 'string';
-    let token: unknown = ctx.get(header) || undefined;
-    if (token === undefined && requireToken) token = await bodyToken(ctx, field, bodyLimit);
-    const ok = await verifyCsrf(
-      ctx.session,
-      {
-        method: ctx.method,
-        origin: ctx.get('Origin') || null,
-        secFetchSite: ctx.get('Sec-Fetch-Site') || null,
-        // Not `ctx.origin`: Koa 3 made it the request's Origin header; Koa 2 built it from protocol and host.
-        selfOrigin: `${ctx.protocol}://${ctx.host}`,
-        token,
-        requireToken,
-      },
-      options,
-    );
-    if (!ok) {
+    const view = {
+      method: ctx.method,
+      header: (name: string) => ctx.get(name),
+      // Not `ctx.origin`: Koa 3 made it the request's Origin header; Koa 2 built it from protocol and host.
+      ownOrigin: `${ctx.protocol}://${ctx.host}`,
+      formField: () => bodyToken(ctx, settings.field, settings.bodyLimit),
+    };
+    if (!(await csrfAllows(ctx.session, view, settings))) {
       throw new SessionError('SESSION_CSRF', 'Forbidden: cross-site request refused.', { status: 403 });
     }
     return next();
   };
 }
 
-async function bodyToken(ctx: ParameterizedContext, field: string, limit: number): Promise<unknown> {
+/** The token field of a form body: the one a body parser left, or a urlencoded body read here. */
+async function bodyToken(
+  ctx: ParameterizedContext,
+  field: string,
+  limit: number,
+): Promise<string | undefined> {
   const request = ctx.request as { body?: unknown };
   if (request.body === undefined && ctx.is('application/x-www-form-urlencoded') !== false) {
     const text = await readBody(ctx.req, limit);
@@ -92,9 +66,7 @@ async function bodyToken(ctx: ParameterizedContext, field: string, limit: number
     if (text === null) return undefined;
     request.body = Object.fromEntries(new URLSearchParams(text));
   }
-  const body = request.body;
-  if (body === null || typeof body !== 'object') return undefined;
-  return Object.hasOwn(body, field) ? (body as Record<string, unknown>)[field] : undefined;
+  return parsedFormField(request.body, field);
 }
 
 /**

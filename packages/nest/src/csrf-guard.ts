@@ -1,4 +1,11 @@
-import { type CsrfRequest, checkOrigin, isSafeMethod, verifyCsrf } from '@cloakroom/session-core';
+import {
+  type CsrfOptions,
+  csrfAllows,
+  isSafeMethod,
+  parsedFormField,
+  type ResolvedCsrfOptions,
+  resolveCsrfOptions,
+} from '@cloakroom/session-core';
 import {
   type CanActivate,
   type ExecutionContext,
@@ -12,15 +19,11 @@ import { slotFor } from './access.ts';
 import type { SessionModuleOptions } from './options.ts';
 import { SESSION_OPTIONS } from './tokens.ts';
 
-/** Options of the CSRF check ({@link SessionModuleOptions.csrf}). */
-export interface SessionCsrfOptions {
-  /** Other origins allowed to send unsafe requests, e.g. `https://admin.example.com`. @default [] */
-  allowedOrigins?: readonly string[];
-  /** The form field carrying the token. @default '_csrf' */
-  field?: string;
-  /** The request header carrying the token (for `fetch` and multipart forms). @default 'x-csrf-token' */
-  header?: string;
-}
+/**
+ * Options of the CSRF check ({@link SessionModuleOptions.csrf}): core's CSRF options, the same in every
+ * adapter. The token field is read from the body your platform's body parser produced (its limit applies).
+ */
+export type SessionCsrfOptions = CsrfOptions;
 
 const SKIP_CSRF = Symbol.for('@cloakroom/session-nest:skip-csrf');
 
@@ -34,9 +37,6 @@ const SKIP_CSRF = Symbol.for('@cloakroom/session-nest:skip-csrf');
 export function SkipCsrf(): MethodDecorator & ClassDecorator {
   return SetMetadata(SKIP_CSRF, true);
 }
-
-// What a cross-site HTML form (or a fetch without a preflight) can send.
-const FORM_TYPES = new Set(['application/x-www-form-urlencoded', 'multipart/form-data', 'text/plain']);
 
 interface HttpRequestLike {
   method: string;
@@ -79,31 +79,31 @@ function header(request: HttpRequestLike, name: string): string | undefined {
 /**
  * Refuses cross-site requests with 403 `ForbiddenException`: every unsafe request (not GET, HEAD,
  * OPTIONS, TRACE) must come from the app's own origin (`Origin`, else `Sec-Fetch-Site`) or an allowed
- * one, and form posts (urlencoded, multipart, text/plain) must carry the session's token
- * (`await session.csrfToken()`) in the `_csrf` field or the `x-csrf-token` header. SameSite=Lax alone
- * does not stop login CSRF from a sibling subdomain. GraphQL resolvers served over HTTP are checked the
- * same way, from the request in the GraphQL context.
+ * one, and form posts (urlencoded, multipart, text/plain), or every unsafe request with
+ * `requireToken: 'all'`, must carry the session's token (`await session.csrfToken()`) in the `_csrf`
+ * field or the `x-csrf-token` header. SameSite=Lax alone does not stop login CSRF from a sibling
+ * subdomain. GraphQL resolvers served over HTTP are checked the same way, from the request in the
+ * GraphQL context. The decision is core's `csrfAllows()`.
  *
  * Enable it for every route with `SessionModule.forRoot({ csrf: true, ... })`, or per controller with
  * `@UseGuards(SessionCsrfGuard)`.
+ * @throws SessionError `SESSION_CONFIG` when built with bad `csrf` options
  * @throws ForbiddenException when the request is refused
  */
 @Injectable()
 export class SessionCsrfGuard implements CanActivate {
   readonly #reflector: Reflector;
-  readonly #field: string;
-  readonly #header: string;
-  readonly #allowedOrigins: readonly string[];
+  readonly #csrf: ResolvedCsrfOptions;
 
   constructor(
     @Inject(SESSION_OPTIONS) options: SessionModuleOptions,
     @Inject(Reflector) reflector: Reflector,
   ) {
-    const csrf = typeof options.csrf === 'object' ? options.csrf : {};
     this.#reflector = reflector;
-    this.#field = csrf.field ?? '_csrf';
-    this.#header = (csrf.header ?? 'x-csrf-token').toLowerCase();
-    this.#allowedOrigins = csrf.allowedOrigins ?? [];
+    this.#csrf = resolveCsrfOptions(
+      typeof options.csrf === 'object' ? options.csrf : {},
+      '@cloakroom/session-nest: SessionModule csrf',
+    );
   }
 
   async canActivate(context: ExecutionContext): Promise<boolean> {
@@ -114,26 +114,16 @@ export class SessionCsrfGuard implements CanActivate {
     if (this.#reflector.getAllAndOverride<boolean>(SKIP_CSRF, [context.getHandler(), context.getClass()])) {
       return true;
     }
-    const type = (header(request, 'content-type') ?? '').split(';')[0]!.trim().toLowerCase();
-    const body = request.body;
-    const field =
-      typeof body === 'object' && body !== null ? (body as Record<string, unknown>)[this.#field] : undefined;
-    const check: CsrfRequest = {
+    const view = {
       method: request.method,
-      origin: header(request, 'origin'),
-      secFetchSite: header(request, 'sec-fetch-site'),
-      selfOrigin: `${request.protocol ?? 'http'}://${request.host ?? header(request, 'host') ?? ''}`,
-      token: typeof field === 'string' ? field : header(request, this.#header),
-      requireToken: FORM_TYPES.has(type),
+      header: (name: string) => header(request, name),
+      ownOrigin: `${request.protocol ?? 'http'}://${request.host ?? header(request, 'host') ?? ''}`,
+      formField: async () => parsedFormField(request.body, this.#csrf.field),
     };
-    const options = { allowedOrigins: this.#allowedOrigins };
-    const slot = slotFor(context);
-    // A route excluded from sessions has no token to compare: its form posts are refused.
-    const ok =
-      slot === undefined
-        ? !check.requireToken && checkOrigin(check, options)
-        : await verifyCsrf(slot.session, check, options);
-    if (!ok) throw new ForbiddenException('Cross-site request refused.');
+    // A route excluded from sessions has no session: its form posts are refused, as no token can match.
+    if (!(await csrfAllows(slotFor(context)?.session, view, this.#csrf))) {
+      throw new ForbiddenException('Cross-site request refused.');
+    }
     return true;
   }
 }

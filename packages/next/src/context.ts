@@ -2,6 +2,7 @@ import { AsyncLocalStorage } from 'node:async_hooks';
 import {
   applyToFetchHeaders,
   type CommitResult,
+  type ResolvedCsrfOptions,
   type SessionData,
   type SessionError,
   type SessionHandle,
@@ -9,7 +10,6 @@ import {
 } from '@cloakroom/session-core';
 import { cookies } from 'next/headers.js';
 import { parseSetCookie } from './cookies.ts';
-import type { ResolvedCsrf } from './request.ts';
 import { type ReadOnlySession, WritableSession } from './views.ts';
 
 /** Where the request came in, which decides how a commit reaches the response head. */
@@ -38,7 +38,7 @@ export interface RequestState<Data extends SessionData> {
 export interface Adapter<Data extends SessionData> {
   readonly manager: SessionManager<Data>;
   readonly trustProxy: boolean;
-  readonly csrf: ResolvedCsrf | null;
+  readonly csrf: ResolvedCsrfOptions | null;
   readonly report: (error: SessionError) => void;
   /** The request a wrapper (`withSession`, `action`, `withSessionApiRoute`) is running. */
   readonly scope: AsyncLocalStorage<RequestState<Data>>;
@@ -49,7 +49,7 @@ export interface Adapter<Data extends SessionData> {
 export function createAdapter<Data extends SessionData>(
   manager: SessionManager<Data>,
   trustProxy: boolean,
-  csrf: ResolvedCsrf | null,
+  csrf: ResolvedCsrfOptions | null,
   report: (error: SessionError) => void,
 ): Adapter<Data> {
   return {

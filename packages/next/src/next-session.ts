@@ -1,5 +1,6 @@
 import {
   createSessionManager,
+  type ResolvedCsrfOptions,
   type Session,
   type SessionData,
   SessionError,
@@ -12,7 +13,7 @@ import { type SessionApiHandler, withSessionApiRouteFor } from './api-route.ts';
 import { actionFor, getSessionFor, getWritableSessionFor, redirectFor } from './app-router.ts';
 import { createAdapter, defaultReport } from './context.ts';
 import { proxyFor } from './proxy.ts';
-import { type NextCsrfOptions, type ResolvedCsrf, resolveCsrf } from './request.ts';
+import { type NextCsrfOptions, resolveCsrf } from './request.ts';
 import { type SessionRouteHandler, type WithSessionOptions, withSessionFor } from './route-handler.ts';
 
 /** What the Next.js adapter adds to core's options. */
@@ -163,13 +164,8 @@ export interface NextSession<Data extends SessionData = SessionData> {
   ): (req: NextApiRequest, res: NextApiResponse<Body>) => Promise<void>;
 }
 
-function adapterCsrf(option: NextCsrfOptions | false | undefined): ResolvedCsrf | null {
-  if (option === false) return null;
-  try {
-    return resolveCsrf(option ?? {});
-  } catch (error) {
-    throw new SessionError('SESSION_CONFIG', `@cloakroom/session-next: ${(error as Error).message}`);
-  }
+function adapterCsrf(option: NextCsrfOptions | false | undefined): ResolvedCsrfOptions | null {
+  return option === false ? null : resolveCsrf(option ?? {});
 }
 
 /**

@@ -1,6 +1,6 @@
 import { createSessionManager, memoryStore } from '@cloakroom/session-core';
 import { describe, expect, it } from 'vitest';
-import { csrfAllows, formFieldOf, isSecure, resolveCsrf, selfOrigins } from './request.ts';
+import { csrfAllows, isSecure, ownOrigins, resolveCsrf } from './request.ts';
 
 const headersOf =
   (values: Record<string, string>) =>
@@ -21,12 +21,16 @@ describe('isSecure()', () => {
   });
 });
 
-describe('selfOrigins()', () => {
+describe('ownOrigins()', () => {
   it('without trustProxy: the Host header with either scheme, and X-Forwarded-Host ignored', () => {
-    expect(selfOrigins(headersOf({ host: 'app.test', 'x-forwarded-host': 'evil.test' }), false)).toEqual({
-      self: 'http://app.test',
-      also: ['https://app.test'],
-    });
+    expect(ownOrigins(headersOf({ host: 'app.test', 'x-forwarded-host': 'evil.test' }), false)).toEqual([
+      'http://app.test',
+      'https://app.test',
+    ]);
+  });
+
+  it('on a TLS socket: https only', () => {
+    expect(ownOrigins(headersOf({ host: 'app.test' }), false, true)).toEqual(['https://app.test']);
   });
 
   it('with trustProxy: the forwarded host and scheme, and nothing else', () => {
@@ -35,7 +39,7 @@ describe('selfOrigins()', () => {
       'x-forwarded-host': 'app.test',
       'x-forwarded-proto': 'https',
     });
-    expect(selfOrigins(header, true)).toEqual({ self: 'https://app.test', also: [] });
+    expect(ownOrigins(header, true)).toEqual(['https://app.test']);
   });
 });
 
@@ -44,12 +48,18 @@ describe('resolveCsrf()', () => {
     expect(resolveCsrf({})).toEqual({
       field: '_csrf',
       header: 'x-csrf-token',
-      requireAll: false,
+      requireToken: 'forms',
       bodyLimit: 65_536,
       allowedOrigins: [],
     });
-    expect(() => resolveCsrf({ bodyLimit: -1 })).toThrow(RangeError);
-    expect(() => resolveCsrf({ bodyLimit: 1.5 })).toThrow(RangeError);
+    for (const bodyLimit of [-1, 1.5]) {
+      expect(() => resolveCsrf({ bodyLimit }, 'withSession({ csrf })')).toThrow(
+        expect.objectContaining({
+          code: 'SESSION_CONFIG',
+          message: expect.stringMatching(/^@cloakroom\/session-next: withSession\(\{ csrf \}\): .*bodyLimit/),
+        }),
+      );
+    }
   });
 });
 
@@ -116,56 +126,5 @@ describe('csrfAllows()', () => {
     const json = { 'content-type': 'application/json' };
     expect(await csrfAllows(session, input('POST', json), all)).toBe(false);
     expect(await csrfAllows(session, input('POST', { ...json, 'x-csrf-token': token }), all)).toBe(true);
-  });
-});
-
-describe('formFieldOf()', () => {
-  function post(body: BodyInit, type: string): Request {
-    return new Request('http://app.test/form', { method: 'POST', body, headers: { 'content-type': type } });
-  }
-
-  it('reads the field from a clone: the handler still has the whole body', async () => {
-    const request = post('_csrf=abc&value=1', 'application/x-www-form-urlencoded');
-    expect(await formFieldOf(request, '_csrf', 1_000)).toBe('abc');
-    expect(await request.text()).toBe('_csrf=abc&value=1');
-  });
-
-  it('reads a multipart field', async () => {
-    const data = new FormData();
-    data.set('_csrf', 'xyz');
-    const encoded = new Request('http://app.test/', { method: 'POST', body: data });
-    const body = await encoded.arrayBuffer();
-    const request = new Request('http://app.test/form', {
-      method: 'POST',
-      body,
-      headers: {
-        'content-type': encoded.headers.get('content-type')!,
-        'content-length': String(body.byteLength),
-      },
-    });
-    expect(await formFieldOf(request, '_csrf', 10_000)).toBe('xyz');
-  });
-
-  it('does not read past the limit, with or without a Content-Length', async () => {
-    const long = `_csrf=abc&pad=${'x'.repeat(2_000)}`;
-    expect(await formFieldOf(post(long, 'application/x-www-form-urlencoded'), '_csrf', 100)).toBeUndefined();
-    const stream = new ReadableStream<Uint8Array>({
-      start(controller) {
-        controller.enqueue(new TextEncoder().encode(long));
-        controller.close();
-      },
-    });
-    const chunked = new Request('http://app.test/form', {
-      method: 'POST',
-      body: stream,
-      headers: { 'content-type': 'application/x-www-form-urlencoded' },
-      duplex: 'half',
-    } as RequestInit);
-    expect(await formFieldOf(chunked, '_csrf', 100)).toBeUndefined();
-  });
-
-  it('finds nothing in other bodies', async () => {
-    expect(await formFieldOf(post('_csrf=abc', 'text/plain'), '_csrf', 1_000)).toBeUndefined();
-    expect(await formFieldOf(post('{"_csrf":"abc"}', 'application/json'), '_csrf', 1_000)).toBeUndefined();
   });
 });

@@ -1,53 +1,23 @@
 import {
   type CsrfOptions,
-  checkOrigin,
-  isSafeMethod,
+  csrfAllows as decide,
+  firstForwarded,
+  type ResolvedCsrfOptions,
+  requestOrigin,
+  resolveCsrfOptions,
   type Session,
   type SessionData,
-  verifyCsrf,
 } from '@cloakroom/session-core';
 
 /** Reads one request header (a `Headers` object or Node's `req.headers`), or null. */
 export type HeaderGetter = (name: string) => string | null;
 
-/** Options of the CSRF check that `withSession` and `withSessionApiRoute` apply to unsafe requests. */
-export interface NextCsrfOptions extends CsrfOptions {
-  /** Form field that carries the token. @default '_csrf' */
-  field?: string;
-  /** Request header that carries the token (for `fetch`). @default 'x-csrf-token' */
-  header?: string;
-  /**
-   * Which unsafe requests must carry the session's token. `'forms'`: those with a content type an HTML
-   * form can send cross-site (`application/x-www-form-urlencoded`, `multipart/form-data`, `text/plain`);
-   * other requests are covered by the Origin check, since browsers preflight them. `'all'`: every unsafe
-   * request.
-   * @default 'forms'
-   */
-  requireToken?: 'forms' | 'all';
-  /**
-   * Largest form body, in bytes, read (from a clone: the handler still gets the whole body) to find the
-   * token field when no header carries it. A longer body is not read, and the request is refused for want
-   * of a token. @default 65_536
-   */
-  bodyLimit?: number;
-}
-
-/** {@link NextCsrfOptions} with defaults applied. */
-export interface ResolvedCsrf {
-  readonly field: string;
-  readonly header: string;
-  readonly requireAll: boolean;
-  readonly bodyLimit: number;
-  readonly allowedOrigins: readonly string[];
-}
-
-const FORM_TYPES = ['application/x-www-form-urlencoded', 'multipart/form-data', 'text/plain'];
-
-function firstValue(value: string | null): string | null {
-  if (value === null) return null;
-  const first = value.split(',')[0]!.trim();
-  return first === '' ? null : first;
-}
+/**
+ * Options of the CSRF check that `withSession` and `withSessionApiRoute` apply to unsafe requests: core's
+ * CSRF options, the same in every adapter. In Route Handlers the token field is read from a clone of the
+ * request (the handler still gets the whole body), up to `bodyLimit` bytes.
+ */
+export type NextCsrfOptions = CsrfOptions;
 
 /**
  * Whether the request arrived over TLS. `next start` speaks plain HTTP, so in the App Router the only
@@ -57,117 +27,60 @@ function firstValue(value: string | null): string | null {
 export function isSecure(header: HeaderGetter, trustProxy: boolean, encrypted = false): boolean {
   if (encrypted) return true;
   if (!trustProxy) return false;
-  return firstValue(header('x-forwarded-proto'))?.toLowerCase() === 'https';
+  return firstForwarded(header('x-forwarded-proto'))?.toLowerCase() === 'https';
 }
 
 /**
- * The request's own origin and the origins the Origin check accepts besides the configured ones. Without
- * `trustProxy` the scheme is unknown (a TLS proxy in front of `next start` is the norm), so the host is
- * accepted with either scheme, as Next's own Server Action check does (it compares hosts only).
+ * The origins the Origin check counts as the request's own. Without `trustProxy` the scheme is unknown
+ * (a TLS proxy in front of `next start` is the norm), so the host is accepted with either scheme, as
+ * Next's own Server Action check does (it compares hosts only).
  */
-export function selfOrigins(
-  header: HeaderGetter,
-  trustProxy: boolean,
-  encrypted = false,
-): { self: string; also: string[] } {
-  const host = (trustProxy ? firstValue(header('x-forwarded-host')) : null) ?? header('host') ?? 'localhost';
+export function ownOrigins(header: HeaderGetter, trustProxy: boolean, encrypted = false): readonly string[] {
+  const host = header('host') ?? 'localhost';
   const secure = isSecure(header, trustProxy, encrypted);
-  const self = `${secure ? 'https' : 'http'}://${host}`;
-  if (trustProxy || encrypted) return { self, also: [] };
-  return { self, also: [`https://${host}`] };
+  const self = requestOrigin({ secure, host, forwardedHost: header('x-forwarded-host'), trustProxy });
+  if (trustProxy || encrypted) return [self];
+  return [self, `https://${host}`];
 }
 
 /**
- * Applies defaults to the CSRF options.
- * @throws SessionError-like Error on a bad `bodyLimit` (callers wrap it as SESSION_CONFIG).
+ * Applies defaults to the CSRF options (core's {@link resolveCsrfOptions}).
+ * @param where - names the option in error messages, e.g. `withSession({ csrf })`
+ * @throws SessionError `SESSION_CONFIG` for a bad option.
  */
-export function resolveCsrf(options: NextCsrfOptions): ResolvedCsrf {
-  const bodyLimit = options.bodyLimit ?? 65_536;
-  if (!Number.isSafeInteger(bodyLimit) || bodyLimit < 0) {
-    throw new RangeError('csrf.bodyLimit must be a whole number of bytes.');
-  }
-  return {
-    field: options.field ?? '_csrf',
-    header: (options.header ?? 'x-csrf-token').toLowerCase(),
-    requireAll: (options.requireToken ?? 'forms') === 'all',
-    bodyLimit,
-    allowedOrigins: options.allowedOrigins ?? [],
-  };
+export function resolveCsrf(
+  options: NextCsrfOptions,
+  where = 'createNextSession({ csrf })',
+): ResolvedCsrfOptions {
+  return resolveCsrfOptions(options, `@cloakroom/session-next: ${where}`);
 }
 
-/** The media type of a request, lower case, without parameters. */
-export function mediaType(header: HeaderGetter): string {
-  return (header('content-type') ?? '').split(';')[0]!.trim().toLowerCase();
-}
-
-/** What the CSRF check needs from one request, however the framework exposes it. */
+/** What the CSRF check needs from one request, however the router exposes it. */
 export interface CsrfInput {
   readonly method: string;
   readonly header: HeaderGetter;
   readonly trustProxy: boolean;
   readonly encrypted?: boolean;
-  /** Finds the token in the body of a form post, when no header carries it. */
+  /** Finds the token in the body of a form post, when no header carries it (a non-string is no token). */
   readonly bodyToken: () => Promise<unknown>;
 }
 
-/** The whole check: Origin / `Sec-Fetch-Site` first (no store call), then the session's token where required. */
-export async function csrfAllows<Data extends SessionData>(
+/** Core's CSRF decision over a Next request: Origin / `Sec-Fetch-Site` first, then the token where required. */
+export function csrfAllows<Data extends SessionData>(
   session: Session<Data>,
   input: CsrfInput,
-  csrf: ResolvedCsrf,
+  csrf: ResolvedCsrfOptions,
 ): Promise<boolean> {
-  if (isSafeMethod(input.method)) return true;
-  const { self, also } = selfOrigins(input.header, input.trustProxy, input.encrypted);
-  const request = {
+  const view = {
     method: input.method,
-    origin: input.header('origin'),
-    secFetchSite: input.header('sec-fetch-site'),
-    selfOrigin: self,
-    requireToken: csrf.requireAll || FORM_TYPES.includes(mediaType(input.header)),
+    header: input.header,
+    get ownOrigin(): readonly string[] {
+      return ownOrigins(input.header, input.trustProxy, input.encrypted);
+    },
+    formField: async () => {
+      const token = await input.bodyToken();
+      return typeof token === 'string' ? token : undefined;
+    },
   };
-  const options = { allowedOrigins: [...csrf.allowedOrigins, ...also] };
-  if (!checkOrigin(request, options)) return false;
-  if (!request.requireToken) return true;
-  let token: unknown = input.header(csrf.header) || undefined;
-  if (token === undefined) token = await input.bodyToken();
-  return verifyCsrf(session, { ...request, token }, options);
-}
-
-/**
- * The token field of a Web `Request`'s form body, read from a clone so the handler still has the body.
- * Bodies over `limit` bytes are not read (undefined: no token).
- */
-export async function formFieldOf(request: Request, field: string, limit: number): Promise<unknown> {
-  const type = mediaType((name) => request.headers.get(name));
-  const declared = Number(request.headers.get('content-length') ?? Number.NaN);
-  if (Number.isFinite(declared) && declared > limit) return undefined;
-  if (type === 'application/x-www-form-urlencoded') {
-    const text = await readLimited(request.clone().body, limit);
-    if (text === null) return undefined;
-    return new URLSearchParams(text).get(field) ?? undefined;
-  }
-  if (type === 'multipart/form-data' && Number.isFinite(declared)) {
-    const value = (await request.clone().formData()).get(field);
-    return typeof value === 'string' ? value : undefined;
-  }
-  return undefined;
-}
-
-async function readLimited(body: ReadableStream<Uint8Array> | null, limit: number): Promise<string | null> {
-  if (body === null) return '';
-  const reader = body.getReader();
-  const chunks: Uint8Array[] = [];
-  let size = 0;
-  for (;;) {
-    const { done, value } = await reader.read();
-    if (done) break;
-    size += value.byteLength;
-    if (size > limit) {
-      // Not awaited: a tee branch's cancel settles only once the other branch (the handler's) is done.
-      reader.cancel().catch(() => undefined);
-      return null;
-    }
-    chunks.push(value);
-  }
-  return Buffer.concat(chunks).toString('utf8');
+  return decide(session, view, csrf);
 }

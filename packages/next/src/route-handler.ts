@@ -1,6 +1,8 @@
 import {
   type CommitResult,
+  formFieldOf,
   hasHeaders,
+  type ResolvedCsrfOptions,
   type Session,
   type SessionData,
   SessionError,
@@ -16,14 +18,7 @@ import {
   newState,
   writableOf,
 } from './context.ts';
-import {
-  csrfAllows,
-  formFieldOf,
-  isSecure,
-  type NextCsrfOptions,
-  type ResolvedCsrf,
-  resolveCsrf,
-} from './request.ts';
+import { csrfAllows, isSecure, type NextCsrfOptions, resolveCsrf } from './request.ts';
 
 /** A Route Handler that gets the request's session as its third argument. */
 export type SessionRouteHandler<Data extends SessionData, Context> = (
@@ -38,22 +33,17 @@ export interface WithSessionOptions {
   csrf?: NextCsrfOptions | false;
 }
 
-/** Picks the CSRF settings of one wrapper: its own, or the factory's. */
+/**
+ * Picks the CSRF settings of one wrapper: its own, or the factory's.
+ * @throws SessionError `SESSION_CONFIG` for bad options, naming the wrapper.
+ */
 export function csrfFor(
-  adapter: { readonly csrf: ResolvedCsrf | null },
+  adapter: { readonly csrf: ResolvedCsrfOptions | null },
   option: NextCsrfOptions | false | undefined,
-  prefix: string,
-): ResolvedCsrf | null {
+  where: string,
+): ResolvedCsrfOptions | null {
   if (option === undefined) return adapter.csrf;
-  if (option === false) return null;
-  try {
-    return resolveCsrf(option);
-  } catch (error) {
-    throw new SessionError(
-      'SESSION_CONFIG',
-      `@cloakroom/session-next: ${prefix}: ${(error as Error).message}`,
-    );
-  }
+  return option === false ? null : resolveCsrf(option, where);
 }
 
 export const CSRF_REFUSED: SessionError = new SessionError(
