@@ -4,14 +4,14 @@
  * prints them).
  */
 import { type AnySessionStore, createSessionManager, memoryStore } from '@cloakroom/session-core';
-import { countingStore, type StoreOperation } from './counting-store.ts';
+import { countingStore, type StoreMethod } from '@cloakroom/session-adapter-test/kit';
 
 export interface RoundTrips {
   readonly scenario: string;
   /** What the request did. */
   readonly description: string;
   readonly total: number;
-  readonly counts: Partial<Record<StoreOperation, number>>;
+  readonly counts: Partial<Record<StoreMethod, number>>;
 }
 
 const SECRET = 'round-trip-count-secret-0123456789abcdef';
@@ -25,7 +25,7 @@ export async function measureRoundTrips(
   let clock = Date.UTC(2026, 0, 1);
   const counted = countingStore(makeStore(() => clock));
   const manager = createSessionManager({
-    store: counted.store,
+    store: counted,
     secret: SECRET,
     idleTimeout: IDLE,
     touchInterval: TOUCH,
@@ -38,11 +38,12 @@ export async function measureRoundTrips(
     cookie: string,
     work: (session: ReturnType<typeof manager.open>['session']) => unknown,
   ): Promise<string | null> => {
-    counted.reset();
+    counted.resetCalls();
     const handle = manager.open({ cookie, secure: true });
     await work(handle.session);
     const { setCookie } = await handle.commit({ status: 200 });
-    results.push({ scenario, description, total: counted.total(), counts: counted.counts() });
+    const counts = Object.entries(counted.calls()).filter(([, calls]) => calls > 0);
+    results.push({ scenario, description, total: counted.totalCalls(), counts: Object.fromEntries(counts) });
     return setCookie;
   };
 

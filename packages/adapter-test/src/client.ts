@@ -24,6 +24,52 @@ export function parseSetCookie(raw: string): ParsedSetCookie {
   };
 }
 
+/** A body a test sends: JSON, a urlencoded form, or raw text (its content-type in the headers). */
+export interface Body {
+  readonly json?: unknown;
+  readonly form?: Readonly<Record<string, string>>;
+  readonly body?: string;
+}
+
+/** One request without redirects, read whole: what both test clients send through. */
+export async function exchange(
+  method: string,
+  url: string,
+  headers: Headers,
+  send: Body,
+): Promise<{ readonly response: Response; readonly text: string; json<T>(): T }> {
+  let body: string | undefined = send.body;
+  if (send.json !== undefined) {
+    headers.set('content-type', 'application/json');
+    body = JSON.stringify(send.json);
+  } else if (send.form !== undefined) {
+    headers.set('content-type', 'application/x-www-form-urlencoded');
+    body = new URLSearchParams(send.form).toString();
+  }
+  const response = await fetch(url, {
+    method,
+    headers,
+    redirect: 'manual',
+    ...(body === undefined ? {} : { body }),
+  });
+  const text = await response.text();
+  return {
+    response,
+    text,
+    json<T>(): T {
+      try {
+        return JSON.parse(text) as T;
+      } catch {
+        const { pathname, search } = new URL(url);
+        const path = `${pathname}${search}`;
+        throw new Error(
+          `${method} ${path} answered ${response.status} with a body that is not JSON: ${text.slice(0, 300)}`,
+        );
+      }
+    },
+  };
+}
+
 /** What a scenario observes of one response. */
 export interface Observed {
   readonly status: number;
@@ -70,35 +116,13 @@ export class ScenarioClient {
     else if (send.cookie !== undefined && send.cookie !== null) {
       headers.set('cookie', `${this.cookieName}=${send.cookie}`);
     }
-    let body: string | undefined;
-    if (send.json !== undefined) {
-      headers.set('content-type', 'application/json');
-      body = JSON.stringify(send.json);
-    } else if (send.form !== undefined) {
-      headers.set('content-type', 'application/x-www-form-urlencoded');
-      body = new URLSearchParams(send.form).toString();
-    }
-    const response = await fetch(`${this.baseUrl}${path}`, {
-      method,
-      headers,
-      redirect: 'manual',
-      ...(body === undefined ? {} : { body }),
-    });
-    const text = await response.text();
+    const { response, text, json } = await exchange(method, `${this.baseUrl}${path}`, headers, send);
     return {
       status: response.status,
       headers: response.headers,
       body: text,
       setCookies: response.headers.getSetCookie().map(parseSetCookie),
-      json<T>(): T {
-        try {
-          return JSON.parse(text) as T;
-        } catch {
-          throw new Error(
-            `${method} ${path} answered ${response.status} with a body that is not JSON: ${text.slice(0, 200)}`,
-          );
-        }
-      },
+      json,
     };
   }
 

@@ -1,20 +1,41 @@
-export { type ParsedSetCookie, parseSetCookie } from './client.ts';
-export { type ManualClock, manualClock } from './clock.ts';
 export {
+  CookieClient,
   type CountingStore,
+  cookieOf,
   countingStore,
-  type StoreCallCounts,
-  type StoreMethod,
-} from './counting-store.ts';
-export { type Gate, type GateServer, holdAtGate, startGateServer } from './gate.ts';
-export {
+  type FaultMode,
+  type FaultProxy,
+  freePort,
+  type Gate,
+  type GateServer,
+  holdAtGate,
+  listen,
+  type ManualClock,
+  type MemcachedServer,
+  type MemcachedServerOptions,
+  manualClock,
+  type ParsedSetCookie,
+  type PrivateServer,
+  type ProbeStore,
+  parseSetCookie,
+  probeStore,
+  type RedisServer,
+  type RedisServerOptions,
+  type Reply,
+  type Running,
   type ScenarioCookie,
   type ScenarioManagerInput,
   type ScenarioOptions,
+  type Send,
+  type StoreCallCounts,
+  type StoreMethod,
   scenarioManagerOptions,
   scenarioOptions,
-} from './options.ts';
-export { type RedisServer, type RedisServerOptions, startRedisServer } from './redis-server.ts';
+  startFaultProxy,
+  startGateServer,
+  startMemcachedServer,
+  startRedisServer,
+} from './kit.ts';
 export {
   describeAdapterScenarios,
   type PlannedScenario,
@@ -30,4 +51,17 @@ export {
   scenarioTitles,
   storeHooks,
 } from './scenarios.ts';
-export { cookieOf, listen, type ProbeStore, probeStore, type Running } from './test-server.ts';
+export {
+  type AdapterTargets,
+  type AppInstance,
+  describeAdapterTargets,
+  type FactoryStore,
+  memoryTarget,
+  outageTarget,
+  redisTarget,
+  redisUrl,
+  type StartApp,
+  type StoreFactory,
+  type StoreFactoryInput,
+  type TargetOptions,
+} from './targets.ts';

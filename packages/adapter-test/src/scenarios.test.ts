@@ -1,9 +1,6 @@
-import { memoryStore } from '@cloakroom/session-core';
 import { describe, expect, it } from 'vitest';
-import { manualClock } from './clock.ts';
-import { countingStore } from './counting-store.ts';
-import { scenarioManagerOptions, scenarioOptions } from './options.ts';
-import { describeAdapterScenarios, scenarioGroups, scenarioPlan, storeHooks } from './scenarios.ts';
+import { describeAdapterScenarios, scenarioGroups, scenarioPlan } from './scenarios.ts';
+import { memoryTarget } from './targets.ts';
 import { startReferenceApp } from './testing/reference-app.ts';
 
 const none = { clock: false, storeCalls: false, store: false, storeControl: false } as const;
@@ -47,21 +44,4 @@ describe('scenarioPlan()', () => {
 });
 
 // The suite against a framework-free reference app: the scenarios and the route contract agree.
-describeAdapterScenarios('reference app (node:http + core) · memory store', {
-  options: scenarioOptions,
-  capabilities: { ...all, storeControl: false },
-  groups: scenarioGroups.filter((group) => group !== 'outage'),
-  async setup() {
-    const clock = manualClock();
-    const store = countingStore(memoryStore({ now: clock.now, warn: false, sweepInterval: 0 }));
-    const app = await startReferenceApp(scenarioManagerOptions({ store, now: clock.now }));
-    const peer = await startReferenceApp(scenarioManagerOptions({ store, now: clock.now }));
-    return {
-      baseUrl: app.baseUrl,
-      hooks: { clock, ...storeHooks(store), peerBaseUrl: peer.baseUrl },
-      close: async () => {
-        await Promise.all([app.close(), peer.close()]);
-      },
-    };
-  },
-});
+describeAdapterScenarios('reference app (node:http + core) · memory store', memoryTarget(startReferenceApp));

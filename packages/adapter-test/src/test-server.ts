@@ -7,7 +7,10 @@ import { type AnySessionStore, memoryStore } from '@cloakroom/session-core';
 
 /** A listening server and how to stop it. */
 export interface Running {
+  /** `http://127.0.0.1:<port>`. */
   readonly url: string;
+  /** The same as `url` (what {@link StartApp} instances call it). */
+  readonly baseUrl: string;
   close(): Promise<void>;
 }
 
@@ -17,8 +20,10 @@ export async function listen(handler: Parameters<typeof createServer>[1]): Promi
   server.listen(0, '127.0.0.1');
   await once(server, 'listening');
   const { port } = server.address() as AddressInfo;
+  const url = `http://127.0.0.1:${port}`;
   return {
-    url: `http://127.0.0.1:${port}`,
+    url,
+    baseUrl: url,
     close: () =>
       new Promise<void>((resolve, reject) => {
         server.closeAllConnections();

@@ -5,15 +5,15 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import {
   countingStore,
+  type FactoryStore,
   parseSetCookie,
   type RedisServer,
   startRedisServer,
 } from '@cloakroom/session-adapter-test';
 import { memoryStore, type SessionError, SessionStoreError } from '@cloakroom/session-core';
-import { redisStore } from '@cloakroom/session-redis';
+import { redisStoreFactory } from '@cloakroom/test-stores';
 import express, { type Express, type NextFunction, type Request, type Response } from 'express';
 import express4 from 'express4';
-import { Redis } from 'ioredis';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { csrf } from './csrf.ts';
 import { type SessionOptions, session } from './session.ts';
@@ -329,32 +329,26 @@ describe.each([
 
 describe('session() with a store that goes down', () => {
   let redis: RedisServer;
-  let client: Redis;
+  let redisStore: FactoryStore;
 
   beforeAll(async () => {
     redis = await startRedisServer();
-    client = new Redis(redis.url, {
-      maxRetriesPerRequest: 0,
-      enableOfflineQueue: false,
-      retryStrategy: () => 50,
-    });
-    client.on('error', () => undefined);
-    if (client.status !== 'ready') await once(client, 'ready');
+    redisStore = await redisStoreFactory({ url: redis.url, prefix: 'express-test:', failFast: true });
   });
 
   afterAll(async () => {
-    client.disconnect();
+    await redisStore.close();
     await redis.close();
   });
 
   async function up(): Promise<void> {
     if (!redis.running) await redis.start();
-    while (client.status !== 'ready') await once(client, 'ready');
+    await redisStore.ready();
   }
 
   function redisApp(framework: typeof express, seen: unknown[], errors: SessionError[] = []): Express {
     const app = framework();
-    const store = countingStore(redisStore({ client, timeout: 1_000 }));
+    const store = countingStore(redisStore.store);
     app.use(
       session({ store, secret: SECRET, cookie: { secure: false }, onError: (error) => errors.push(error) }),
     );

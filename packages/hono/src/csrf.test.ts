@@ -3,7 +3,7 @@ import { Hono } from 'hono';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type CsrfMiddlewareOptions, csrf } from './csrf.ts';
 import { type SessionEnv, type SessionOptions, session } from './session.ts';
-import { cookieOf, listen, type Running, SECRET } from './test-support.ts';
+import { cookieOf, listen, type Running, SECRET } from './testing/test-support.ts';
 
 const FORM = { 'content-type': 'application/x-www-form-urlencoded' };
 

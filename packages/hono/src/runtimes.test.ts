@@ -5,9 +5,9 @@ import { type ChildProcess, spawn } from 'node:child_process';
 import { once } from 'node:events';
 import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { createRequire } from 'node:module';
-import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
+import { freePort } from '@cloakroom/session-adapter-test';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { bundleSmokeApp } from './smoke/build.ts';
 
@@ -23,15 +23,6 @@ function binary(pkg: string, file: string): string {
       `${pkg} is not installed: it is a devDependency of @cloakroom/session-hono (linux-x64 only).`,
     );
   }
-}
-
-async function freePort(): Promise<number> {
-  const server = createServer().listen(0, '127.0.0.1');
-  await once(server, 'listening');
-  const { port } = server.address() as { port: number };
-  server.close();
-  await once(server, 'close');
-  return port;
 }
 
 interface Runtime {

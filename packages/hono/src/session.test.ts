@@ -4,7 +4,7 @@ import { HTTPException } from 'hono/http-exception';
 import { stream } from 'hono/streaming';
 import { afterEach, describe, expect, it } from 'vitest';
 import { type SessionEnv, type SessionOptions, session } from './session.ts';
-import { cookieOf, listen, probeStore, type Running, SECRET } from './test-support.ts';
+import { cookieOf, listen, probeStore, type Running, SECRET } from './testing/test-support.ts';
 
 type Data = { name: string; user: string; n: number; streamed: boolean; half: string };
 

@@ -5,7 +5,7 @@ import { Hono } from 'hono';
 import { describe, expect, expectTypeOf, it } from 'vitest';
 import { csrf } from './csrf.ts';
 import { type SessionEnv, type SessionVariables, session } from './session.ts';
-import { SECRET } from './test-support.ts';
+import { SECRET } from './testing/test-support.ts';
 
 type Cart = { items: string[]; visits: number };
 

@@ -4,7 +4,7 @@ import Koa2 from 'koa2';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type CsrfMiddlewareOptions, csrf } from './csrf.ts';
 import { session } from './session.ts';
-import { cookieOf, listen, type Running, SECRET } from './test-support.ts';
+import { cookieOf, listen, type Running, SECRET } from './testing/test-support.ts';
 
 const FORM = { 'content-type': 'application/x-www-form-urlencoded' };
 

@@ -4,7 +4,7 @@ import Koa from 'koa';
 import Koa2 from 'koa2';
 import { afterEach, describe, expect, it } from 'vitest';
 import { type SessionOptions, session } from './session.ts';
-import { cookieOf, listen, probeStore, type Running, SECRET } from './test-support.ts';
+import { cookieOf, listen, probeStore, type Running, SECRET } from './testing/test-support.ts';
 
 const versions = [
   ['Koa 3', Koa],

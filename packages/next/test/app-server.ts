@@ -1,8 +1,7 @@
 import { type ChildProcess, spawn } from 'node:child_process';
 import { once } from 'node:events';
-import { createServer } from 'node:net';
 import { fileURLToPath } from 'node:url';
-import type { ScenarioClock, StoreCallCounts } from '@cloakroom/session-adapter-test';
+import { freePort, type ScenarioClock, type StoreCallCounts } from '@cloakroom/session-adapter-test';
 import type { AnySessionStore, SessionWrite, StoredSession } from '@cloakroom/session-core';
 
 /** A `next start` of the built test app on a free loopback port. */
@@ -11,17 +10,6 @@ export interface AppServer {
   /** Everything the server printed so far. */
   output(): string;
   close(): Promise<void>;
-}
-
-async function freePort(): Promise<number> {
-  const server = createServer();
-  server.listen(0, '127.0.0.1');
-  await once(server, 'listening');
-  const address = server.address();
-  server.close();
-  await once(server, 'close');
-  if (address === null || typeof address === 'string') throw new Error('no free port');
-  return address.port;
 }
 
 /** Starts the app (built by global-setup.ts) with `env` on top of the test hooks switch. */

@@ -1,8 +1,6 @@
 // The scenario app on bare node:http and core, with no framework: it proves the suite itself (each
 // scenario passes against an app that does exactly what the README's route table says).
-import { once } from 'node:events';
-import { createServer, type IncomingMessage, STATUS_CODES } from 'node:http';
-import type { AddressInfo } from 'node:net';
+import { type IncomingMessage, STATUS_CODES } from 'node:http';
 import {
   applyToNodeResponse,
   createSessionManager,
@@ -12,6 +10,8 @@ import {
   verifyCsrf,
 } from '@cloakroom/session-core';
 import { holdAtGate } from '../gate.ts';
+import type { AppInstance } from '../targets.ts';
+import { listen } from '../test-server.ts';
 
 const FORM_TYPES = new Set(['application/x-www-form-urlencoded', 'multipart/form-data', 'text/plain']);
 
@@ -26,11 +26,9 @@ async function readBody(req: IncomingMessage): Promise<{ type: string; fields: R
   return { type, fields: {} };
 }
 
-export async function startReferenceApp(
-  options: SessionManagerOptions,
-): Promise<{ baseUrl: string; close(): Promise<void> }> {
+export function startReferenceApp(options: SessionManagerOptions): Promise<AppInstance> {
   const manager = createSessionManager(options);
-  const server = createServer(async (req, res) => {
+  return listen(async (req, res) => {
     const handle = manager.open({ cookie: req.headers.cookie, secure: false });
     const session = handle.session;
     const url = new URL(req.url ?? '/', 'http://localhost');
@@ -122,16 +120,4 @@ export async function startReferenceApp(
         .end(JSON.stringify({ error: STATUS_CODES[status] }));
     }
   });
-  server.listen(0, '127.0.0.1');
-  await once(server, 'listening');
-  const { port } = server.address() as AddressInfo;
-  return {
-    baseUrl: `http://127.0.0.1:${port}`,
-    async close() {
-      const closed = once(server, 'close');
-      server.close();
-      server.closeAllConnections();
-      await closed;
-    },
-  };
 }

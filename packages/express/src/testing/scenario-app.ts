@@ -1,7 +1,5 @@
 // The scenario app of @cloakroom/session-adapter-test (its README lists the routes), on Express.
-import { once } from 'node:events';
 import { STATUS_CODES } from 'node:http';
-import type { AddressInfo } from 'node:net';
 import { holdAtGate } from '@cloakroom/session-adapter-test';
 import type express from 'express';
 import type { Express, NextFunction, Request, Response } from 'express';
@@ -118,23 +116,5 @@ export function scenarioApp(framework: typeof express, options: SessionOptions):
   return app;
 }
 
-export interface Listening {
-  readonly baseUrl: string;
-  close(): Promise<void>;
-}
-
-/** Listens on an ephemeral loopback port. */
-export async function listen(app: Express): Promise<Listening> {
-  const server = app.listen(0, '127.0.0.1');
-  await once(server, 'listening');
-  const { port } = server.address() as AddressInfo;
-  return {
-    baseUrl: `http://127.0.0.1:${port}`,
-    async close() {
-      const closed = once(server, 'close');
-      server.close();
-      server.closeAllConnections();
-      await closed;
-    },
-  };
-}
+/** A listening app (the kit's `listen`, under the name this package's tests use). */
+export { listen, type Running as Listening } from '@cloakroom/session-adapter-test';

@@ -11,7 +11,7 @@ export async function GET(_request: Request, { params }: { params: Promise<{ op:
   const state = shared();
   switch ((await params).op) {
     case 'calls':
-      return Response.json({ ...state.counts });
+      return Response.json(state.store.calls());
     case 'clock':
       return Response.json({ now: state.now() });
     case 'reported':
@@ -31,7 +31,7 @@ export async function POST(request: Request, { params }: { params: Promise<{ op:
       return Response.json({ now: state.now() });
     }
     case 'reset-calls':
-      for (const key of Object.keys(state.counts)) delete state.counts[key];
+      state.store.resetCalls();
       state.reported.length = 0;
       return Response.json({ ok: true });
     case 'store': {

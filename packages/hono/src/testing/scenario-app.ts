@@ -6,8 +6,8 @@ import { Hono } from 'hono';
 import { HTTPException } from 'hono/http-exception';
 import { stream } from 'hono/streaming';
 import type { ContentfulStatusCode } from 'hono/utils/http-status';
-import { csrf } from './csrf.ts';
-import { type SessionEnv, session } from './session.ts';
+import { csrf } from '../csrf.ts';
+import { type SessionEnv, session } from '../session.ts';
 
 const STATUS_TEXT: Record<number, string> = {
   400: 'Bad Request',

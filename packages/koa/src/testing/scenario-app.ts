@@ -6,8 +6,8 @@ import { holdAtGate } from '@cloakroom/session-adapter-test';
 import type { SessionManagerOptions } from '@cloakroom/session-core';
 import type Koa from 'koa';
 import type { ParameterizedContext } from 'koa';
-import { csrf } from './csrf.ts';
-import { session } from './session.ts';
+import { csrf } from '../csrf.ts';
+import { session } from '../session.ts';
 
 async function readText(ctx: ParameterizedContext): Promise<string> {
   const chunks: Buffer[] = [];

@@ -1,0 +1,1 @@
+export { redisStoreFactory, redisStoreNow } from './redis.ts';
