@@ -25,6 +25,15 @@ export {
   type SessionErrorOptions,
   SessionStoreError,
 } from './errors.ts';
+export {
+  type ConflictRetriedEvent,
+  type CookieTossingEvent,
+  type CorruptRecordEvent,
+  logSessionEvent,
+  type SessionEvent,
+  type StoreErrorEvent,
+  type WriteDroppedEvent,
+} from './events.ts';
 export { createSessionManager } from './factory.ts';
 export {
   type CommitOptions,

@@ -16,6 +16,7 @@ import {
 } from './cookie.ts';
 import type { CryptoProvider, SigningKey } from './crypto.ts';
 import { configError, SessionError, SessionStoreError } from './errors.ts';
+import { logSessionEvent, type SessionEvent } from './events.ts';
 import {
   type AnySessionStore,
   type SessionWrite,
@@ -50,8 +51,16 @@ export interface SessionManagerOptions {
   /** Serializer of the session envelope. @default jsonCodec */
   codec?: SessionCodec;
   /**
-   * Hears about problems that do not fail the request: corrupt records, cookie tossing, writes dropped
-   * after a destroy, failed background deletes. @default logs code and message with console.error
+   * Hears what happens beside the answers: store failures (with latency), compare-and-set conflicts
+   * retried, writes dropped after a destroy or regenerate, cookie tossing refused, corrupt records. No
+   * event carries a session id or payload. @default {@link logSessionEvent} (one line per problem)
+   */
+  onEvent?: (event: SessionEvent) => void;
+  /**
+   * Hears the problems that do not fail a request, as errors: dropped writes, cookie tossing, corrupt
+   * records, failed background deletes, failures after a response's head was sent (a store error that
+   * fails a request is thrown to it; `onEvent` hears it too). Given alone, it replaces the default log.
+   * @default none beside `onEvent`
    */
   onError?: (error: SessionError) => void;
   /** Clock, epoch milliseconds. @default Date.now */
@@ -375,8 +384,30 @@ function seconds(name: string, value: number | undefined, fallback: number): num
   return result;
 }
 
-function defaultOnError(error: SessionError): void {
-  console.error(`[cloakroom] ${error.code}: ${error.message}`);
+/** The events a SessionError stands for, when core reports one outside a request's answer. */
+function eventOf(error: SessionError): SessionEvent | null {
+  switch (error.code) {
+    case 'SESSION_CORRUPT_RECORD':
+      return { type: 'corrupt-record', error };
+    case 'SESSION_COOKIE_TOSSING':
+      return {
+        type: 'cookie-tossing',
+        reason: /too many/i.test(error.message) ? 'too many' : 'different values',
+        error,
+      };
+    case 'SESSION_WRITE_DROPPED':
+      return {
+        type: 'write-dropped',
+        write: /regenerate/i.test(error.message)
+          ? 'regenerate'
+          : /update/i.test(error.message)
+            ? 'update'
+            : 'commit',
+        error,
+      };
+    default:
+      return null;
+  }
 }
 
 /**
@@ -400,7 +431,12 @@ export class SessionManager<Data extends SessionData = SessionData> {
   /** @internal */ readonly absoluteMs: number;
   /** @internal */ readonly touchMs: number;
   /** @internal */ readonly codec: SessionCodec;
-  /** @internal */ readonly report: (error: SessionError) => void;
+  /**
+   * Reports a problem outside a request's answer (adapters route their late failures here too): to
+   * `onError`, and as an event to `onEvent` (or the default log when neither hook is given).
+   */
+  readonly report: (error: SessionError) => void;
+  /** @internal */ readonly emit: (event: SessionEvent) => void;
   /** @internal */ readonly now: () => number;
   /** @internal */ readonly crypto: CryptoProvider;
   /** @internal */ readonly maxPayloadBytes: number;
@@ -447,7 +483,21 @@ export class SessionManager<Data extends SessionData = SessionData> {
     this.absoluteMs = absolute * 1000;
     this.touchMs = touch * 1000;
     this.codec = options.codec ?? jsonCodec;
-    this.report = options.onError ?? defaultOnError;
+    const onEvent = options.onEvent ?? (options.onError ? undefined : logSessionEvent);
+    const onError = options.onError;
+    this.emit = (event) => {
+      onEvent?.(event);
+      // A store error fails the request (thrown to it): onError hears it only when reported late.
+      if (onError && 'error' in event && event.type !== 'store-error') onError(event.error);
+    };
+    this.report = (error) => {
+      const event = eventOf(error);
+      if (event !== null) this.emit(event);
+      else {
+        onError?.(error);
+        if (onEvent === logSessionEvent) console.error(`[cloakroom] ${error.code}: ${error.message}`);
+      }
+    };
     this.now = options.now ?? Date.now;
     this.crypto = options.crypto ?? defaultCrypto;
     this.maxPayloadBytes = options.maxPayloadBytes ?? 131_072;
@@ -642,6 +692,7 @@ export class SessionManager<Data extends SessionData = SessionData> {
       }
       // Conflict with another process: re-read and re-apply only these requests' changes. After the
       // first retry, wait a short random while so two busy processes stop winning in lockstep.
+      this.emit({ type: 'cas-conflict', attempt: attempt + 1 });
       if (attempt > 0) await sleep(Math.random() * Math.min(50, 2 ** attempt));
       const fresh = await this.storeCall('get', () => this.store.get(key));
       const decoded = fresh === null ? null : this.decode(fresh, this.now());
@@ -723,10 +774,13 @@ export class SessionManager<Data extends SessionData = SessionData> {
 
   /** @internal */
   async storeCall<T>(operation: string, call: () => Promise<T>): Promise<T> {
+    const started = performance.now();
     try {
       return await call();
-    } catch (error) {
-      throw SessionStoreError.from(operation, error);
+    } catch (cause) {
+      const error = SessionStoreError.from(operation, cause);
+      this.emit({ type: 'store-error', operation, latencyMs: performance.now() - started, error });
+      throw error;
     }
   }
 

@@ -56,10 +56,6 @@ type Report = (error: SessionError) => void;
 
 const installed = new WeakSet<ServerResponse>();
 
-function defaultReport(error: SessionError): void {
-  console.error(`[cloakroom] ${error.code}: ${error.message}`);
-}
-
 function asSessionError(error: unknown): SessionError {
   if (error instanceof SessionError) return error;
   return new SessionError('SESSION_USAGE', 'The session commit failed.', { cause: error });
@@ -88,7 +84,8 @@ function asSessionError(error: unknown): SessionError {
  */
 export function session(options: SessionOptions): SessionMiddleware {
   const manager = createSessionManager<AppSessionData>(options);
-  const report: Report = options.onError ?? defaultReport;
+  // Late failures go where core's own reports go: onError / onEvent, or core's one default log.
+  const report: Report = manager.report;
   const middleware = (req: IncomingMessage, res: ServerResponse, next: (error?: unknown) => void): void => {
     if (installed.has(res)) {
       next(

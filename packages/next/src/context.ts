@@ -121,10 +121,6 @@ export function controlFlowStatus(error: unknown): number | null {
   return null;
 }
 
-export function defaultReport(error: SessionError): void {
-  console.error(`[cloakroom] ${error.code}: ${error.message}`);
-}
-
 /**
  * A JSON answer for a session failure: `{ error }` with the status text for a server-side fault (no
  * message, code or stack: nothing about the store reaches the client), the message for a client error.

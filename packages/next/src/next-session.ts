@@ -11,7 +11,7 @@ import type { NextApiRequest, NextApiResponse } from 'next';
 import type { NextRequest, NextResponse } from 'next/server.js';
 import { type SessionApiHandler, withSessionApiRouteFor } from './api-route.ts';
 import { actionFor, getSessionFor, getWritableSessionFor, redirectFor } from './app-router.ts';
-import { createAdapter, defaultReport } from './context.ts';
+import { createAdapter } from './context.ts';
 import { proxyFor } from './proxy.ts';
 import { type NextCsrfOptions, resolveCsrf } from './request.ts';
 import { type SessionRouteHandler, type WithSessionOptions, withSessionFor } from './route-handler.ts';
@@ -193,7 +193,7 @@ export function createNextSession<Data extends SessionData = SessionData>(
 ): NextSession<Data> {
   let manager: SessionManager<Data>;
   let adapterSettings: NextAdapterOptions;
-  let report = adapterOptions.onError ?? defaultReport;
+  const report: ((error: SessionError) => void) | undefined = adapterOptions.onError;
   if (options instanceof SessionManager) {
     manager = options;
     adapterSettings = adapterOptions;
@@ -207,7 +207,6 @@ export function createNextSession<Data extends SessionData = SessionData>(
       ...(trustProxy === undefined ? {} : { trustProxy }),
       ...(csrf === undefined ? {} : { csrf }),
     };
-    if (options.onError !== undefined) report = options.onError;
   }
   if (adapterSettings.trustProxy !== undefined && typeof adapterSettings.trustProxy !== 'boolean') {
     throw new SessionError('SESSION_CONFIG', '@cloakroom/session-next: trustProxy must be true or false.');
@@ -216,7 +215,8 @@ export function createNextSession<Data extends SessionData = SessionData>(
     manager,
     adapterSettings.trustProxy === true,
     adapterCsrf(adapterSettings.csrf),
-    report,
+    // Where core's own reports go (onError / onEvent, or core's one default log), unless given here.
+    report ?? manager.report,
   );
   return {
     manager,
