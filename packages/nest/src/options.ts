@@ -25,7 +25,8 @@ export interface SessionModuleOptions extends SessionManagerOptions {
   global?: boolean;
   /**
    * Guards every route with {@link SessionCsrfGuard} (Origin / `Sec-Fetch-Site` check for unsafe
-   * methods, the session's token for form posts; GraphQL resolvers served over HTTP included).
+   * methods, the session's token for form posts; GraphQL resolvers served over HTTP included). An
+   * object sets core's CSRF options (`field`, `header`, `requireToken`, `bodyLimit`, `allowedOrigins`).
    * `@SkipCsrf()` exempts a handler. It also refuses WebSocket and Socket.IO handshakes from a foreign
    * `Origin` (403) on the application's HTTP server, before a gateway sees the connection.
    * @default false (apply `@UseGuards(SessionCsrfGuard)` where you want it)
