@@ -138,3 +138,30 @@ describe('values handed out by get(), all() and consumeFlash()', () => {
     expect(({} as Record<string, unknown>).polluted).toBeUndefined();
   });
 });
+
+describe('a Secure cookie answered to a plain-http request', () => {
+  it('warns once, naming the options to set; never for https or secure: "auto"', async () => {
+    const { vi } = await import('vitest');
+    const spy = vi.spyOn(console, 'warn').mockImplementation(() => {});
+    try {
+      const h = setup();
+      for (let i = 0; i < 3; i++) {
+        const handle = h.manager.open({ cookie: null, secure: false });
+        handle.session.set('n', i);
+        await handle.commit({ status: 200 });
+      }
+      expect(spy).toHaveBeenCalledTimes(1);
+      expect(String(spy.mock.calls[0]![0])).toMatch(/plain http.*trustProxy.*secure: 'auto'/s);
+      spy.mockClear();
+      const auto = setup({ cookie: { secure: 'auto' } });
+      const handle = auto.manager.open({ cookie: null, secure: false });
+      handle.session.set('n', 1);
+      await handle.commit({ status: 200 });
+      const https = setup();
+      await write(https.manager, null, (s) => s.set('n', 1)); // the harness sends secure: true
+      expect(spy).not.toHaveBeenCalled();
+    } finally {
+      spy.mockRestore();
+    }
+  });
+});

@@ -549,6 +549,23 @@ export class SessionManager<Data extends SessionData = SessionData> {
     return promise;
   }
 
+  #warnedSecure = false;
+
+  /**
+   * @internal A `Secure` cookie sent in answer to a plain-http request is dropped by the browser without
+   * a word (the user seems never to sign in): say so once, naming the options that fix it.
+   */
+  warnSecureOverHttp(): void {
+    if (this.#warnedSecure) return;
+    this.#warnedSecure = true;
+    console.warn(
+      `[cloakroom] The session cookie ${this.cookieName} is Secure, but this request came over plain http: ` +
+        'browsers drop it, so the session never sticks. Serve over https; behind a TLS-terminating proxy, ' +
+        "tell the adapter to trust it (trustProxy / Express's 'trust proxy'); for local http development " +
+        "set cookie: { secure: 'auto' } (or secure: false, which also drops the __Host- prefix).",
+    );
+  }
+
   /** How the verified-cookie cache did: hits and misses since the manager was built. */
   get verifiedCookieCacheStats(): { readonly hits: number; readonly misses: number; readonly size: number } {
     return { hits: this.#knownHits, misses: this.#knownMisses, size: this.#known.size };
@@ -1581,5 +1598,6 @@ class RequestSession<Data extends SessionData> implements Session<Data>, Session
     const signature = await m.crypto.sign(key!, m.message(id));
     this.#setCookie = serializeCookie(m.cookie, `${id}.${signature}`, m.maxAgeFor(record, now), this.#secure);
     this.#headers = CACHE_HEADERS;
+    if (m.cookie.secure === true && !this.#secure) m.warnSecureOverHttp();
   }
 }

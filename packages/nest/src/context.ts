@@ -68,6 +68,21 @@ export class RequestSlot {
 
 const slots = new WeakMap<object, RequestSlot>();
 
+/**
+ * Makes `request.session` the slot's session (opened on first use), so `@Session()` from
+ * `@nestjs/common`, which reads `request.session`, gives the same session as ours instead of undefined
+ * (an auto-import of the wrong one is the easy mistake). Left alone when something else (another session
+ * library) already put a `session` there.
+ */
+export function exposeSession(request: object, slot: RequestSlot): void {
+  if ('session' in request) return;
+  Object.defineProperty(request, 'session', {
+    configurable: true,
+    enumerable: false,
+    get: () => slot.session,
+  });
+}
+
 /** The request's current slot, across every async step of its handling. */
 export const requestStorage: AsyncLocalStorage<RequestSlot> = new AsyncLocalStorage<RequestSlot>();
 

@@ -1,4 +1,4 @@
-import { requestStorage, slotOf } from './context.ts';
+import { exposeSession, requestStorage, slotOf } from './context.ts';
 import { logFailure, toHttpException } from './errors.ts';
 import { applyCommit, type HeaderTarget } from './headers.ts';
 
@@ -63,6 +63,7 @@ export function hookFastify(instance: FastifyInstanceLike): void {
     const slot = slotOf(request.raw);
     if (slot === undefined) return outside(done);
     if (!slot.opened) slot.secure = request.protocol === 'https';
+    exposeSession(request, slot);
     requestStorage.run(slot, done);
   });
   instance.addHook('preValidation', (request, _reply, done) => {

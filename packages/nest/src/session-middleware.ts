@@ -2,7 +2,7 @@ import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { SessionData, SessionManager } from '@cloakroom/session-core';
 import { Inject, Injectable, type NestMiddleware } from '@nestjs/common';
 import { HttpAdapterHost } from '@nestjs/core';
-import { attachSlot, RequestSlot, requestStorage, slotOf } from './context.ts';
+import { attachSlot, exposeSession, RequestSlot, requestStorage, slotOf } from './context.ts';
 import { answerOnRaw, holdHead } from './hold-head.ts';
 import { SESSION_MANAGER } from './tokens.ts';
 
@@ -41,6 +41,7 @@ export class SessionMiddleware implements NestMiddleware {
       request.secure === true || (request.socket as { encrypted?: boolean } | undefined)?.encrypted === true;
     const slot = new RequestSlot(this.#manager, request.headers.cookie, secure);
     attachSlot(request, slot);
+    exposeSession(request, slot);
     // Express: a failed commit goes to Nest's exception layer (its error handler) through `next`. Fastify
     // commits in onSend; this hold only acts on heads written around it (`reply.raw`, SSE).
     holdHead(response, slot, this.#fastify ? answerOnRaw(response) : next);
