@@ -22,7 +22,7 @@ export interface UpdateRaceOptions {
   processes?: number;
   /** Updates per process, all in flight at once. @default 20 */
   updatesPerProcess?: number;
-  /** @default 60_000 */
+  /** @default 120_000 (two processes starting on a loaded machine) */
   timeoutMs?: number;
 }
 
@@ -113,7 +113,7 @@ export function describeUpdateRace(options: UpdateRaceOptions): void {
           await opened.close();
         }
       },
-      options.timeoutMs ?? 60_000,
+      options.timeoutMs ?? 120_000,
     );
   });
 }
