@@ -16,7 +16,7 @@ export type SessionErrorCode =
   | 'SESSION_CONFLICT'
   /** The encoded session exceeds `maxPayloadBytes`. */
   | 'SESSION_PAYLOAD_TOO_LARGE'
-  /** A write needs a cookie change where the response cannot carry one (e.g. a React Server Component). */
+  /** A write needs a cookie change where the response cannot carry one (its head was sent, or it is read-only). */
   | 'SESSION_COOKIE_READONLY'
   /** The session was used after the response committed it, or the API was misused. */
   | 'SESSION_USAGE'

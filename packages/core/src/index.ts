@@ -47,8 +47,8 @@ export {
   type SessionRequest,
   type SessionState,
 } from './manager.ts';
-export { mapSessionErrors } from './map-errors.ts';
-export * from './memory-store.ts';
+export { ForwardingSession, mapSessionErrors } from './map-errors.ts';
+export { type MemoryStore, type MemoryStoreOptions, memoryStore } from './memory-store.ts';
 export {
   type AnySessionStore,
   type ClosableStore,
@@ -62,4 +62,4 @@ export {
   storeCapabilities,
   type UserIndexStore,
 } from './store.ts';
-export * from './tiered-store.ts';
+export { type TieredSessionStore, type TieredStoreOptions, tieredStore } from './tiered-store.ts';

@@ -1481,11 +1481,12 @@ class RequestSession<Data extends SessionData> implements Session<Data>, Session
   }
 
   #readonly(what: string): never {
+    // No framework is named here: adapters whose framework has its own rules (Next.js Server Components)
+    // throw their own wording before core gets this far.
     throw new SessionError(
       'SESSION_COOKIE_READONLY',
-      `${what} needs to set the session cookie, which this response can no longer carry (its head was sent, ` +
-        'or, in Next.js, it is a Server Component): make the change before the response starts, or in ' +
-        'Next.js in a Route Handler or a Server Action.',
+      `${what} needs to set the session cookie, which this response can no longer carry (its head was ` +
+        'sent, or the adapter opened it read-only): make the change before the response starts.',
     );
   }
 

@@ -14,93 +14,117 @@ export function mapSessionErrors<Data extends SessionData>(
   return new MappedSession(session, map);
 }
 
-class MappedSession<Data extends SessionData> implements Session<Data> {
-  readonly #inner: Session<Data>;
-  readonly #map: (error: unknown) => unknown;
+/**
+ * A session that forwards every member to another one: the base for wrappers that change one thing
+ * (how errors surface, what saving means), so the session API is written out once. Every promise passes
+ * through {@link ForwardingSession.guard}.
+ * @example
+ * class Logged<Data extends SessionData> extends ForwardingSession<Data> {
+ *   protected override guard<T>(promise: Promise<T>): Promise<T> {
+ *     return promise.catch((error) => { log(error); throw error; });
+ *   }
+ * }
+ */
+export class ForwardingSession<Data extends SessionData = SessionData> implements Session<Data> {
+  /** The session every call goes to. */
+  protected readonly inner: Session<Data>;
 
-  constructor(inner: Session<Data>, map: (error: unknown) => unknown) {
-    this.#inner = inner;
-    this.#map = map;
+  constructor(inner: Session<Data>) {
+    this.inner = inner;
   }
 
-  async #guard<T>(promise: Promise<T>): Promise<T> {
-    try {
-      return await promise;
-    } catch (error) {
-      throw this.#map(error);
-    }
+  /** Every promise the session returns passes through here; the default hands it on unchanged. */
+  protected guard<T>(promise: Promise<T>): Promise<T> {
+    return promise;
   }
 
   get state(): SessionState {
-    return this.#inner.state;
+    return this.inner.state;
   }
   get<K extends keyof Data & string>(key: K): Promise<Data[K] | undefined> {
-    return this.#guard(this.#inner.get(key));
+    return this.guard(this.inner.get(key));
   }
   has(key: keyof Data & string): Promise<boolean> {
-    return this.#guard(this.#inner.has(key));
+    return this.guard(this.inner.has(key));
   }
   all(): Promise<Partial<Data>> {
-    return this.#guard(this.#inner.all());
+    return this.guard(this.inner.all());
   }
   set<K extends keyof Data & string>(key: K, value: Data[K]): void {
-    this.#inner.set(key, value);
+    this.inner.set(key, value);
   }
   delete(key: keyof Data & string): void {
-    this.#inner.delete(key);
+    this.inner.delete(key);
   }
   clear(): void {
-    this.#inner.clear();
+    this.inner.clear();
   }
   update<K extends keyof Data & string>(
     key: K,
     fn: (current: Data[K] | undefined) => Data[K],
   ): Promise<Data[K]> {
-    return this.#guard(this.#inner.update(key, fn));
+    return this.guard(this.inner.update(key, fn));
   }
   flash(key: string, value: unknown): void {
-    this.#inner.flash(key, value);
+    this.inner.flash(key, value);
   }
   consumeFlash(key: string): Promise<unknown[]> {
-    return this.#guard(this.#inner.consumeFlash(key));
+    return this.guard(this.inner.consumeFlash(key));
   }
   getUser(): Promise<string | null> {
-    return this.#guard(this.#inner.getUser());
+    return this.guard(this.inner.getUser());
   }
   setUser(userId: string | null): void {
-    this.#inner.setUser(userId);
+    this.inner.setUser(userId);
   }
   regenerate(): void {
-    this.#inner.regenerate();
+    this.inner.regenerate();
   }
   destroy(): void {
-    this.#inner.destroy();
+    this.inner.destroy();
   }
   touch(): void {
-    this.#inner.touch();
+    this.inner.touch();
   }
   exists(): Promise<boolean> {
-    return this.#guard(this.#inner.exists());
+    return this.guard(this.inner.exists());
   }
   createdAt(): Promise<Date | null> {
-    return this.#guard(this.#inner.createdAt());
+    return this.guard(this.inner.createdAt());
   }
   logId(): Promise<string | null> {
-    return this.#guard(this.#inner.logId());
+    return this.guard(this.inner.logId());
   }
   listSessions(): Promise<SessionInfo[]> {
-    return this.#guard(this.#inner.listSessions());
+    return this.guard(this.inner.listSessions());
   }
   revokeOtherSessions(): Promise<number> {
-    return this.#guard(this.#inner.revokeOtherSessions());
+    return this.guard(this.inner.revokeOtherSessions());
   }
   csrfToken(): Promise<string> {
-    return this.#guard(this.#inner.csrfToken());
+    return this.guard(this.inner.csrfToken());
   }
   verifyCsrfToken(token: unknown): Promise<boolean> {
-    return this.#guard(this.#inner.verifyCsrfToken(token));
+    return this.guard(this.inner.verifyCsrfToken(token));
   }
   save(): Promise<void> {
-    return this.#guard(this.#inner.save());
+    return this.guard(this.inner.save());
+  }
+}
+
+class MappedSession<Data extends SessionData> extends ForwardingSession<Data> {
+  readonly #map: (error: unknown) => unknown;
+
+  constructor(inner: Session<Data>, map: (error: unknown) => unknown) {
+    super(inner);
+    this.#map = map;
+  }
+
+  protected override async guard<T>(promise: Promise<T>): Promise<T> {
+    try {
+      return await promise;
+    } catch (error) {
+      throw this.#map(error);
+    }
   }
 }

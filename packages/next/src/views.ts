@@ -1,10 +1,4 @@
-import {
-  type Session,
-  type SessionData,
-  SessionError,
-  type SessionInfo,
-  type SessionState,
-} from '@cloakroom/session-core';
+import { ForwardingSession, type Session, type SessionData, SessionError } from '@cloakroom/session-core';
 
 /**
  * The error a Server Component gets for a write that would need a new `Set-Cookie`: a new session,
@@ -21,93 +15,11 @@ export function cookieReadonlyError(what: string): SessionError {
   );
 }
 
-/** Forwards every call to core's session; subclasses change what saving means. */
-class SessionView<Data extends SessionData> implements Session<Data> {
-  protected readonly inner: Session<Data>;
-
-  constructor(inner: Session<Data>) {
-    this.inner = inner;
-  }
-
-  get state(): SessionState {
-    return this.inner.state;
-  }
-  get<K extends keyof Data & string>(key: K): Promise<Data[K] | undefined> {
-    return this.inner.get(key);
-  }
-  has(key: keyof Data & string): Promise<boolean> {
-    return this.inner.has(key);
-  }
-  all(): Promise<Partial<Data>> {
-    return this.inner.all();
-  }
-  set<K extends keyof Data & string>(key: K, value: Data[K]): void {
-    this.inner.set(key, value);
-  }
-  delete(key: keyof Data & string): void {
-    this.inner.delete(key);
-  }
-  clear(): void {
-    this.inner.clear();
-  }
-  update<K extends keyof Data & string>(
-    key: K,
-    fn: (current: Data[K] | undefined) => Data[K],
-  ): Promise<Data[K]> {
-    return this.inner.update(key, fn);
-  }
-  flash(key: string, value: unknown): void {
-    this.inner.flash(key, value);
-  }
-  consumeFlash(key: string): Promise<unknown[]> {
-    return this.inner.consumeFlash(key);
-  }
-  getUser(): Promise<string | null> {
-    return this.inner.getUser();
-  }
-  setUser(userId: string | null): void {
-    this.inner.setUser(userId);
-  }
-  regenerate(): void {
-    this.inner.regenerate();
-  }
-  destroy(): void {
-    this.inner.destroy();
-  }
-  touch(): void {
-    this.inner.touch();
-  }
-  exists(): Promise<boolean> {
-    return this.inner.exists();
-  }
-  createdAt(): Promise<Date | null> {
-    return this.inner.createdAt();
-  }
-  logId(): Promise<string | null> {
-    return this.inner.logId();
-  }
-  listSessions(): Promise<SessionInfo[]> {
-    return this.inner.listSessions();
-  }
-  revokeOtherSessions(): Promise<number> {
-    return this.inner.revokeOtherSessions();
-  }
-  csrfToken(): Promise<string> {
-    return this.inner.csrfToken();
-  }
-  verifyCsrfToken(token: unknown): Promise<boolean> {
-    return this.inner.verifyCsrfToken(token);
-  }
-  save(): Promise<void> {
-    return this.inner.save();
-  }
-}
-
 /**
  * The session where the response can carry a cookie: `save()` commits and puts the cookie where this
  * kind of request needs it (Next's cookie jar, the Pages Router response, or the Route Handler's Response).
  */
-export class WritableSession<Data extends SessionData> extends SessionView<Data> {
+export class WritableSession<Data extends SessionData> extends ForwardingSession<Data> {
   readonly #commit: () => Promise<void>;
 
   constructor(inner: Session<Data>, commit: () => Promise<void>) {
@@ -127,7 +39,7 @@ export class WritableSession<Data extends SessionData> extends SessionView<Data>
  * existing session) are saved without a cookie, after the response or by `save()`; a touch waits for a
  * response that can refresh the cookie (the proxy).
  */
-export class ReadOnlySession<Data extends SessionData> extends SessionView<Data> {
+export class ReadOnlySession<Data extends SessionData> extends ForwardingSession<Data> {
   readonly #commit: () => Promise<void>;
   #stored = false;
 
