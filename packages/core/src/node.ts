@@ -6,8 +6,9 @@
  * head at once. The holder wraps `writeHead`, `write`, `end` and `flushHeaders`: the first of them, when
  * the session has something to commit, waits while it commits, so the `Set-Cookie` is in the head and the
  * store write has finished before a byte leaves; the held calls are then replayed in order. A request
- * whose session was never touched passes straight through, synchronously. Types are structural: no
- * framework (and not even `node:http`) is imported.
+ * whose session was never touched passes straight through, synchronously. Frameworks that write the
+ * head themselves after an `onSend` hook (Fastify, Nest on Fastify) use {@link commitOnSend} instead.
+ * Types are structural: no framework (and not even `node:http`) is imported.
  */
 import { applyToNodeResponse, type NodeHeaderTarget } from './apply.ts';
 import { SessionError } from './errors.ts';
@@ -299,4 +300,48 @@ function handleSource<Data extends SessionData>(handle: SessionHandle<Data>): Ho
     },
     commit: (status, cookies) => handle.commit({ status, cookies }),
   };
+}
+
+/**
+ * The part of a Fastify reply {@link commitOnSend} uses (Fastify itself, or Nest on its Fastify platform):
+ * the status and the headers Fastify writes into the head after its `onSend` hooks.
+ */
+export interface ReplyHeadTarget {
+  readonly statusCode: number;
+  getHeader(name: string): unknown;
+  header(name: string, value: string | string[]): unknown;
+  removeHeader(name: string): unknown;
+}
+
+/**
+ * The commit of a framework that writes the head itself after an `onSend`-style hook (Fastify): commits
+ * the adapter's {@link HoldSource} (its view of the request's session handle) with the reply's status
+ * and writes the result into the reply's headers, where Fastify puts them into the head. Returns `undefined`, synchronously, when there is nothing to commit (`idle`),
+ * so a hook can hand the payload on at once; otherwise a promise that settles once the store write is done
+ * and the headers are set, and rejects with the commit's error (a `SessionStoreError` has `status` 503).
+ * Safe to run again for a later reply of the same request (an error page): our cookies replace the earlier
+ * ones, `Vary` gains `Cookie` once.
+ * @example
+ * fastify.addHook('onSend', (request, reply, payload, done) => {
+ *   const pending = commitOnSend(source, reply);
+ *   if (pending === undefined) return done(null, payload);
+ *   pending.then(() => done(null, payload), done);
+ * });
+ */
+export function commitOnSend(source: HoldSource, reply: ReplyHeadTarget): Promise<void> | undefined {
+  if (source.idle) return undefined;
+  return source.commit(reply.statusCode, true).then((result) => {
+    if (result === null) return;
+    applyToNodeResponse(
+      {
+        getHeader: (name) => reply.getHeader(name),
+        setHeader: (name, value) => {
+          // Fastify's `header('set-cookie', …)` appends; the applier hands the whole merged list.
+          if (name.toLowerCase() === 'set-cookie') reply.removeHeader(name);
+          reply.header(name, value);
+        },
+      },
+      result,
+    );
+  });
 }

@@ -1,0 +1,169 @@
+import {
+  applyToNodeResponse,
+  type CommitResult,
+  createSessionManager,
+  ForwardingSession,
+  type Session,
+  SessionError,
+  type SessionHandle,
+  type SessionManager,
+  type SessionManagerOptions,
+} from '@cloakroom/session-core';
+import { commitOnSend, type HoldSource } from '@cloakroom/session-core/node';
+import type { FastifyInstance, FastifyPluginAsync, FastifyReply } from 'fastify';
+import fp from 'fastify-plugin';
+
+/**
+ * The shape of your session data. Empty here: augment it in your app and `request.session` is typed by
+ * it. Without an augmentation, any string key holds `unknown`.
+ * @example
+ * declare module '@cloakroom/session-fastify' {
+ *   interface SessionData {
+ *     cart: string[];
+ *     theme: 'light' | 'dark';
+ *   }
+ * }
+ */
+// biome-ignore lint/suspicious/noEmptyInterface: apps fill it in through declaration merging.
+export interface SessionData {}
+
+/** The data type `request.session` uses: your {@link SessionData}, or any string key when it is not augmented. */
+export type AppSessionData = keyof SessionData extends never
+  ? Record<string, unknown>
+  : { [K in keyof SessionData]: SessionData[K] };
+
+declare module 'fastify' {
+  interface FastifyRequest {
+    /** The request's session, set by the `session` plugin from `@cloakroom/session-fastify`. */
+    session: Session<AppSessionData>;
+  }
+  interface FastifyInstance {
+    /** The manager behind the `session` plugin, for work outside a request (list or revoke a user's sessions). */
+    readonly sessionManager: SessionManager<AppSessionData>;
+  }
+}
+
+/**
+ * Options of {@link session}: the core manager's options. Times are in seconds. With
+ * `cookie: { secure: 'auto' }` a request counts as secure when Fastify's `request.protocol` is `https`,
+ * which follows Fastify's `trustProxy` setting.
+ */
+export interface SessionOptions extends SessionManagerOptions {}
+
+const PREFIX = '@cloakroom/session-fastify';
+
+/**
+ * The session handlers see: core's session, whose `save()` also puts the cookie on the raw response of
+ * a hijacked reply (Fastify writes no head for it, so `onSend` never runs). It is also what `onSend`
+ * commits (core's `HoldSource`), so a request costs one object beside core's handle.
+ */
+class FastifySession extends ForwardingSession<AppSessionData> implements HoldSource {
+  readonly #handle: SessionHandle<AppSessionData>;
+  readonly #reply: FastifyReply;
+  /** Set once a commit failed: the error reply Fastify sends next carries no session work. */
+  failed = false;
+
+  constructor(handle: SessionHandle<AppSessionData>, reply: FastifyReply) {
+    super(handle.session);
+    this.#handle = handle;
+    this.#reply = reply;
+  }
+
+  override async save(): Promise<void> {
+    const raw = this.#reply.raw;
+    const cookies = !raw.headersSent;
+    const result = await this.#handle.commit({ cookies });
+    // Not hijacked: onSend writes the latest commit's headers into the reply anyway.
+    if (cookies && this.#reply.sent && !raw.headersSent) applyToNodeResponse(raw, result);
+  }
+
+  /** @internal Whether there is nothing to commit (the session was never touched). */
+  get idle(): boolean {
+    return this.#handle.idle;
+  }
+
+  /** @internal The commit `onSend` runs. */
+  commit(status: number, cookies: boolean): Promise<CommitResult> {
+    return this.#handle.commit({ status, cookies });
+  }
+}
+
+async function plugin(fastify: FastifyInstance, options: SessionOptions): Promise<void> {
+  if (fastify.hasDecorator('sessionManager')) {
+    throw new SessionError(
+      'SESSION_CONFIG',
+      `${PREFIX}: the plugin is registered twice. Register it once, at the root: it covers every route.`,
+    );
+  }
+  if (fastify.hasRequestDecorator('session')) {
+    throw new SessionError(
+      'SESSION_CONFIG',
+      `${PREFIX}: request.session is already taken by another plugin (@fastify/session or ` +
+        '@fastify/secure-session?). Use one session plugin per app.',
+    );
+  }
+  const manager = createSessionManager<AppSessionData>(options);
+  fastify.decorate('sessionManager', manager);
+  fastify.decorateRequest('session', null as unknown as Session<AppSessionData>);
+
+  fastify.addHook('onRequest', (request, reply, done) => {
+    const raw = reply.raw;
+    const handle = manager.open({
+      cookie: request.headers.cookie,
+      secure: request.protocol === 'https',
+      // After the head, save() must not start a session whose cookie the client never gets.
+      headersSent: () => raw.headersSent,
+    });
+    request.session = new FastifySession(handle, reply);
+    done();
+  });
+
+  fastify.addHook('onSend', (request, reply, payload, done) => {
+    const current = request.session;
+    // No session (a request refused before onRequest ran), or a commit that already failed.
+    if (!(current instanceof FastifySession) || current.failed) return done(null, payload);
+    const pending = commitOnSend(current, reply);
+    if (pending === undefined) return done(null, payload);
+    pending.then(
+      () => done(null, payload),
+      (error: unknown) => {
+        current.failed = true;
+        // To Fastify's error handler: a SessionStoreError has `status` 503, an oversized session 413.
+        done(
+          error instanceof Error ? error : new SessionError('SESSION_USAGE', 'The session commit failed.'),
+        );
+      },
+    );
+  });
+}
+
+/**
+ * Server-side sessions for Fastify 5, as a plugin. Register it once, at the root (it is wrapped with
+ * `fastify-plugin`, so it covers every route); `request.session` is then the request's {@link Session}.
+ * Nothing touches the store until a handler uses the session. The session is committed in `onSend`,
+ * before Fastify writes the head, so the `Set-Cookie` is in the head and a client following a redirect
+ * sees the write. A store failure reaches Fastify's error handler as a `SessionStoreError` with
+ * `status` 503; a session grown past `maxPayloadBytes` as a `SessionError` with `status` 413.
+ *
+ * `reply.hijack()` skips `onSend`: a hijacked handler must `await request.session.save()` before it
+ * writes the head (the cookie is then set on `reply.raw`). A streamed reply (`reply.send(stream)`) is
+ * committed before its head; a change made while the stream runs needs `await request.session.save()`
+ * before the stream starts.
+ * @throws SessionError `SESSION_CONFIG` at boot for invalid options, a second registration, or another
+ *   plugin that already decorates `request.session` (@fastify/session)
+ * @example
+ * import Fastify from 'fastify';
+ * import { memoryStore } from '@cloakroom/session-core';
+ * import { session } from '@cloakroom/session-fastify';
+ *
+ * const app = Fastify();
+ * await app.register(session, { store: memoryStore(), secret: process.env.SESSION_SECRET! });
+ * app.get('/', async (request) => {
+ *   const visits = await request.session.update('visits', (n) => Number(n ?? 0) + 1);
+ *   return { visits };
+ * });
+ */
+export const session: FastifyPluginAsync<SessionOptions> = fp(plugin, {
+  fastify: '5.x',
+  name: PREFIX,
+});
