@@ -1,6 +1,6 @@
+import { commitOnSend, type ReplyHeadTarget } from '@cloakroom/session-core/node';
 import { exposeSession, requestStorage, slotOf } from './context.ts';
 import { logFailure, toHttpException } from './errors.ts';
-import { applyCommit, type HeaderTarget } from './headers.ts';
 
 /** The part of a Fastify request the adapter reads (no dependency on Fastify's types). */
 interface FastifyRequestLike {
@@ -8,13 +8,8 @@ interface FastifyRequestLike {
   readonly protocol: string;
 }
 
-/** The part of a Fastify reply the adapter writes. */
-export interface FastifyReplyLike {
-  readonly statusCode: number;
-  getHeader(name: string): unknown;
-  header(name: string, value: unknown): unknown;
-  removeHeader(name: string): unknown;
-}
+/** The part of a Fastify reply the adapter writes (core's structural reply head). */
+export type FastifyReplyLike = ReplyHeadTarget;
 
 type Done = (error?: Error) => void;
 
@@ -30,17 +25,6 @@ export interface FastifyInstanceLike {
   ): unknown;
 }
 
-/** Fastify's reply as a {@link HeaderTarget}: `Set-Cookie` is replaced as a whole, not appended to. */
-export function replyHeaders(reply: FastifyReplyLike): HeaderTarget {
-  return {
-    get: (name) => reply.getHeader(name),
-    set: (name, value) => {
-      if (name === 'set-cookie') reply.removeHeader(name);
-      reply.header(name, value);
-    },
-  };
-}
-
 const hooked = new WeakSet<object>();
 
 /**
@@ -48,7 +32,8 @@ const hooked = new WeakSet<object>();
  * `res.end()`. So the slot the middleware bound to `request.raw` is picked up by Fastify hooks:
  * `onRequest` settles `secure` from Fastify's proxy-aware `request.protocol` and enters the request's
  * AsyncLocalStorage context, `preValidation` enters it again after the body was read (stream events
- * lose it), and `onSend` commits before Fastify writes the head. A failed commit is thrown to Fastify's
+ * lose it), and `onSend` commits before Fastify writes the head (core's `commitOnSend`, shared with
+ * `@cloakroom/session-fastify`). A failed commit is thrown to Fastify's
  * error handler, which Nest installs as its exception layer: the client gets Nest's 503.
  */
 export function hookFastify(instance: FastifyInstanceLike): void {
@@ -75,14 +60,12 @@ export function hookFastify(instance: FastifyInstanceLike): void {
     const slot = slotOf(request.raw);
     if (slot === undefined || !slot.opened) return payload;
     slot.committedByHook = true;
-    let result: Awaited<ReturnType<typeof slot.commit>>;
     try {
-      result = await slot.commit(reply.statusCode);
+      await commitOnSend(slot, reply);
     } catch (error) {
       logFailure(error);
       throw toHttpException(error);
     }
-    if (result !== null) applyCommit(replyHeaders(reply), result);
     return payload;
   });
 }
