@@ -1,7 +1,7 @@
 import { mkdtempSync, rmSync } from 'node:fs';
-import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { freePort } from '@cloakroom/session-adapter-test/kit';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { checkSharedSession, DemoClient, type RunningDemo, startDemo } from './testing.ts';
 
@@ -17,15 +17,6 @@ export interface DemoSmokeOptions {
 // so there the session list and revoke answer 501.
 const WITHOUT_USER_INDEX = process.env.SESSION_STORE === 'memcached';
 const SECRET = 'smoke-test-secret-that-is-long-enough-for-core';
-
-/** A loopback port nothing listens on (bound, then released). */
-async function closedPort(): Promise<number> {
-  const server = createServer();
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  const { port } = server.address() as { port: number };
-  await new Promise((resolve) => server.close(resolve));
-  return port;
-}
 
 function csrfTokenOf(html: string): string {
   const match = /name="_csrf" value="([^"]+)"/.exec(html);
@@ -244,7 +235,7 @@ export function describeDemoSmoke(options: DemoSmokeOptions): void {
     });
 
     it('answers 503 with a JSON error while the store is down, and /healthz still 200', async () => {
-      const port = await closedPort();
+      const port = await freePort(); // nothing listens there
       const down = await startDemo({
         dir: options.dir,
         env: {

@@ -1,8 +1,8 @@
-import { type ChildProcess, spawn } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
-import { connect, createServer } from 'node:net';
+import { connect } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { freePort, type MemcachedServer, startMemcachedServer } from '@cloakroom/session-adapter-test';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { login, logout, readState } from './actions.ts';
 import { type DemoConfig, loadConfig, type StoreKind } from './config.ts';
@@ -28,44 +28,18 @@ async function reachable(server: string, variable: string, address: string): Pro
   });
 }
 
-async function freePort(): Promise<number> {
-  const server = createServer();
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  const { port } = server.address() as { port: number };
-  await new Promise((resolve) => server.close(resolve));
-  return port;
-}
-
 const dataDir = mkdtempSync(join(tmpdir(), 'cloakroom-demo-kit-'));
-let memcached: ChildProcess | undefined;
+let memcached: MemcachedServer | undefined;
 let memcachedUrl = '';
 
 beforeAll(async () => {
   // A private memcached on a spare port: nothing listens on 11211 by default on these machines.
-  const port = await freePort();
-  memcached = spawn(
-    '/usr/bin/memcached',
-    ['-l', '127.0.0.1', '-p', String(port), '-U', '0', '-m', '16', '-u', 'nobody'],
-    {
-      stdio: 'ignore',
-    },
-  );
-  memcachedUrl = `127.0.0.1:${port}`;
-  for (let i = 0; i < 50; i++) {
-    if (
-      await reachable('memcached', 'MEMCACHED_URL', memcachedUrl).then(
-        () => true,
-        () => false,
-      )
-    )
-      return;
-    await new Promise((resolve) => setTimeout(resolve, 100));
-  }
-  throw new Error('the private memcached (/usr/bin/memcached) did not start');
+  memcached = await startMemcachedServer({ memoryMb: 16 });
+  memcachedUrl = memcached.url;
 });
 
-afterAll(() => {
-  memcached?.kill();
+afterAll(async () => {
+  await memcached?.close();
   rmSync(dataDir, { recursive: true, force: true });
 });
 

@@ -1,5 +1,9 @@
 import { type ChildProcess, spawn } from 'node:child_process';
 import { join } from 'node:path';
+import { CookieClient } from '@cloakroom/session-adapter-test/kit';
+
+/** A loopback port nothing listens on right now (the kit's; the demos' own tests take it from here). */
+export { freePort } from '@cloakroom/session-adapter-test/kit';
 
 /** A demo started by {@link startDemo}. */
 export interface RunningDemo {
@@ -80,32 +84,20 @@ export function startDemo(options: StartDemoOptions): Promise<RunningDemo> {
 }
 
 /**
- * A tiny cookie jar over `fetch`, like one browser: cookies are kept per name whatever the port, so one
- * client carries its session across demos on the same host. Redirects are not followed.
+ * One browser over `fetch`: the kit's CookieClient (a tough-cookie jar), whose cookies are not isolated by
+ * port, so one client carries its session across demos on the same host. Redirects are not followed.
  */
 export class DemoClient {
-  readonly #cookies = new Map<string, string>();
+  readonly #browser = new CookieClient('http://127.0.0.1');
 
   /** The cookies held, `name=value; …` (what the next request sends). */
   get cookieHeader(): string {
-    return Array.from(this.#cookies, ([name, value]) => `${name}=${value}`).join('; ');
+    return this.#browser.cookie;
   }
 
   /** A request with the jar's cookies; stores the `Set-Cookie`s of the answer. */
-  async request(url: string, init: RequestInit = {}): Promise<Response> {
-    const headers = new Headers(init.headers);
-    if (this.#cookies.size > 0) headers.set('cookie', this.cookieHeader);
-    const response = await fetch(url, { ...init, headers, redirect: 'manual' });
-    for (const line of response.headers.getSetCookie()) {
-      const [pair = '', ...attributes] = line.split(';');
-      const equals = pair.indexOf('=');
-      const name = pair.slice(0, equals).trim();
-      const value = pair.slice(equals + 1).trim();
-      const expired = attributes.some((a) => /^\s*max-age\s*=\s*(0|-\d+)\s*$/i.test(a)) || value === '';
-      if (expired) this.#cookies.delete(name);
-      else this.#cookies.set(name, value);
-    }
-    return response;
+  request(url: string, init: RequestInit = {}): Promise<Response> {
+    return this.#browser.fetch(url, init);
   }
 
   /** A JSON request: `body` is sent as JSON; resolves the status and the parsed body (null when empty). */

@@ -3,9 +3,8 @@
 // in the SQLite file); the token an anonymous visitor got still works for their first form post, and a
 // token learned before sign-in is refused after it.
 import { connect } from 'node:net';
-import { type RedisServer, startRedisServer } from '@cloakroom/session-adapter-test';
+import { CookieClient, type RedisServer, startRedisServer } from '@cloakroom/session-adapter-test';
 import { afterAll, beforeAll, expect, it } from 'vitest';
-import { Agent } from './client.ts';
 import type { Demo } from './demos.ts';
 import { describeDemos, type SqliteRun, startOnSqlite, storedSessions } from './fixtures.ts';
 import { type RunningDemo, randomSecret, startDemo } from './harness.ts';
@@ -39,7 +38,7 @@ function csrfTokenOf(html: string): string {
 async function views(baseUrl: string, withForm: boolean): Promise<string[]> {
   const names: string[] = [];
   for (let i = 0; i < VIEWS; i++) {
-    const reply = await new Agent(baseUrl).get('/');
+    const reply = await new CookieClient(baseUrl).get('/');
     expect(reply.status).toBe(200);
     if (withForm) csrfTokenOf(reply.text);
     names.push(...reply.setCookies.map((cookie) => cookie.name));
@@ -94,7 +93,7 @@ describeDemos('anonymous visitors', (demo: Demo) => {
   }
   it(formsTitle, async () => {
     const base = onRedis.baseUrl;
-    const agent = new Agent(base);
+    const agent = new CookieClient(base);
     const token = csrfTokenOf((await agent.get('/')).text);
     const counted = await agent.post('/api/count', form({ _csrf: token }, base));
     expect(counted.status, counted.text).toBe(303);

@@ -1,12 +1,11 @@
 // The demos on a private 3-master Redis Cluster (issue 21), started with REDIS_CLUSTER_NODES as an
 // operator would: the shared scenario suite with two processes of each demo as peers, and "sign out
 // everywhere" across processes for a user whose sessions live on every master.
-import { describeAdapterScenarios } from '@cloakroom/session-adapter-test';
+import { CookieClient, describeAdapterScenarios } from '@cloakroom/session-adapter-test';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 // The Redis store's own Cluster launcher, shared rather than copied.
 import { type PrivateCluster, startCluster } from '../../../packages/redis/src/testing/cluster.ts';
 import { redisCli } from '../../../packages/redis/src/testing/redis-server.ts';
-import { Agent } from './client.ts';
 import { type Demo, presentDemos } from './demos.ts';
 import { ABSOLUTE_TIMEOUT, describeDemos, IDLE_TIMEOUT, signIn, startMany, state } from './fixtures.ts';
 import { type DemoEnv, type RunningDemo, randomSecret } from './harness.ts';
@@ -95,13 +94,13 @@ describeDemos('two processes on a private 3-master Redis Cluster', (demo) => {
   it('signs a user out everywhere from one process while her sessions live on every master', async () => {
     const { apps, cluster } = running();
     const [one, two] = apps as [RunningDemo, RunningDemo];
-    const laptop = new Agent(one.baseUrl);
+    const laptop = new CookieClient(one.baseUrl);
     await signIn(laptop, 'alice');
     // The scenario suite ran on these processes first and may have left sessions, alice's among them.
     await laptop.post('/api/sessions/revoke-others');
     const before = await recordsPerMaster(cluster);
     // Other devices, signing in through either process.
-    const devices = Array.from({ length: 11 }, (_, i) => new Agent((i % 2 === 0 ? two : one).baseUrl));
+    const devices = Array.from({ length: 11 }, (_, i) => new CookieClient((i % 2 === 0 ? two : one).baseUrl));
     for (const device of devices) await signIn(device, 'alice');
     const spread = (await recordsPerMaster(cluster)).map((count, i) => count - before[i]!);
     expect(spread.filter((count) => count > 0).length, `alice's records per master: ${spread}`).toBe(3);
@@ -131,7 +130,7 @@ describe.runIf(first !== undefined)(`${first?.name} · a resharding under load o
     const { apps, cluster } = running();
     const [one, two] = apps as [RunningDemo, RunningDemo];
     // Twelve users, half of them signed in (their writes also touch their user's index).
-    const agents = Array.from({ length: 12 }, (_, i) => new Agent((i % 2 === 0 ? one : two).baseUrl));
+    const agents = Array.from({ length: 12 }, (_, i) => new CookieClient((i % 2 === 0 ? one : two).baseUrl));
     for (const [i, agent] of agents.entries())
       if (i % 2 === 0) await signIn(agent, i % 4 === 0 ? 'alice' : 'bob');
     const acknowledged = agents.map(() => 0);

@@ -1,7 +1,9 @@
 // The JSON and form contract of issue 8, over HTTP, against each demo's built output on its default
 // (SQLite) store. Every assertion is something a client can observe.
+
+import { CookieClient } from '@cloakroom/session-adapter-test';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { Agent, csrfTokenOf, type DemoState } from './client.ts';
+import { csrfTokenOf, type DemoState } from './client.ts';
 import {
   ABSOLUTE_TIMEOUT,
   describeDemos,
@@ -24,7 +26,7 @@ const FOREIGN = 'https://evil.example';
 describeDemos('the issue 8 contract over HTTP (SQLite store)', (demo) => {
   let run: SqliteRun;
   let baseUrl: string;
-  const agent = () => new Agent(baseUrl);
+  const agent = () => new CookieClient(baseUrl);
 
   beforeAll(async () => {
     run = await startOnSqlite(demo);
@@ -75,10 +77,12 @@ describeDemos('the issue 8 contract over HTTP (SQLite store)', (demo) => {
     it('with a cookie the server did not issue: the empty state, never that session', async () => {
       const owner = agent();
       await owner.post('/api/count');
-      const [name, value] = [...owner.jar][0]!;
+      const [name, value] = [...owner.cookies()][0]!;
       const [id = '', signature = ''] = value.split('.');
       for (const forged of [id, `${id}.${'A'.repeat(signature.length)}`, `${value}A`, 'garbage']) {
-        const reply = await new Agent(baseUrl, new Map([[name, forged]])).get('/api/session');
+        const forger = new CookieClient(baseUrl);
+        forger.cookie = `${name}=${forged}`;
+        const reply = await forger.get('/api/session');
         expect(reply.status, forged).toBe(200);
         expect(reply.json(), forged).toEqual(EMPTY);
       }
@@ -171,7 +175,7 @@ describeDemos('the issue 8 contract over HTTP (SQLite store)', (demo) => {
     it('answers 401 with { error } for bad credentials and leaves the session as it was', async () => {
       const user = agent();
       await user.post('/api/count');
-      const cookie = [...user.jar];
+      const cookie = [...user.cookies()];
       for (const body of [
         { username: 'alice', password: 'wrong' },
         { username: 'alice', password: 'bob-secret' },
@@ -183,7 +187,7 @@ describeDemos('the issue 8 contract over HTTP (SQLite store)', (demo) => {
         expectError(reply, 401);
         expect(reply.setCookies, 'no new session for a failed sign-in').toEqual([]);
       }
-      expect([...user.jar]).toEqual(cookie);
+      expect([...user.cookies()]).toEqual(cookie);
       expect(await state(user)).toEqual({ ...EMPTY, count: 1 });
     });
 
@@ -265,7 +269,7 @@ describeDemos('the issue 8 contract over HTTP (SQLite store)', (demo) => {
         cleared.raw,
       ).toBe(true);
       expect(tokens(reply, 'cache-control')).toContain('no-store');
-      expect(user.jar.size).toBe(0);
+      expect(user.cookies().size).toBe(0);
       expect(await state(old)).toEqual(EMPTY);
       expect(storedSessions(run.file), 'the record is deleted').toBe(stored - 1);
       expect((await old.get('/api/sessions')).status).toBe(401);
@@ -304,7 +308,8 @@ describeDemos('the issue 8 contract over HTTP (SQLite store)', (demo) => {
         403,
       );
       expect(
-        (await new Agent(baseUrl).post('/api/count', { form: { _csrf: token }, headers: origin })).status,
+        (await new CookieClient(baseUrl).post('/api/count', { form: { _csrf: token }, headers: origin }))
+          .status,
         "another session's token",
       ).toBe(403);
       expect(await state(user)).toEqual(EMPTY);
@@ -386,7 +391,7 @@ describeDemos('the issue 8 contract over HTTP (SQLite store)', (demo) => {
 
     it('warns that it uses a development secret, and the cookie is Secure with the __Host- prefix', async () => {
       expect(app!.output()).toMatch(/DEMO_INSECURE_DEV_SECRET=1 uses a published development secret/);
-      const reply = await new Agent(app!.baseUrl).post('/api/count');
+      const reply = await new CookieClient(app!.baseUrl).post('/api/count');
       expect(reply.status, reply.text).toBe(200);
       const cookie = onlyCookie(reply);
       expect(cookie.name).toMatch(/^__Host-/);

@@ -1,8 +1,8 @@
 import { join } from 'node:path';
 import { DatabaseSync } from 'node:sqlite';
-import type { ParsedSetCookie } from '@cloakroom/session-adapter-test';
+import type { CookieClient, ParsedSetCookie, Reply } from '@cloakroom/session-adapter-test';
 import { describe, expect, it } from 'vitest';
-import type { Agent, DemoState, Reply } from './client.ts';
+import type { DemoState } from './client.ts';
 import { DEMOS, type Demo, whyNotRun } from './demos.ts';
 import { type DemoEnv, type RunningDemo, randomSecret, startDemo, tempDir } from './harness.ts';
 
@@ -78,7 +78,7 @@ export function tokens(reply: Reply, name: string): string[] {
 }
 
 /** `GET /api/session`, expecting 200. */
-export async function state(agent: Agent): Promise<DemoState> {
+export async function state(agent: CookieClient): Promise<DemoState> {
   const reply = await agent.get('/api/session');
   expect(reply.status, reply.text).toBe(200);
   return reply.json<DemoState>();
@@ -86,7 +86,7 @@ export async function state(agent: Agent): Promise<DemoState> {
 
 /** Signs a demo user in over the JSON API, expecting 200. */
 export async function signIn(
-  agent: Agent,
+  agent: CookieClient,
   username = 'alice',
   password = `${username}-secret`,
 ): Promise<Reply> {

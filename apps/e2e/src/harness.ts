@@ -1,9 +1,10 @@
 import { type ChildProcess, spawn } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
-import { createServer, Socket } from 'node:net';
+import { Socket } from 'node:net';
 import { tmpdir } from 'node:os';
 import { delimiter, dirname, join } from 'node:path';
+import { freePort } from '@cloakroom/session-adapter-test';
 import { type Demo, demoDir } from './demos.ts';
 
 /** Environment a demo honours (issue 8); every value is a string, as in `process.env`. */
@@ -71,19 +72,6 @@ function groupAlive(child: ChildProcess): boolean {
   } catch {
     return false;
   }
-}
-
-/** A port nothing listens on right now, on 127.0.0.1. */
-export async function freePort(): Promise<number> {
-  const server = createServer();
-  await new Promise<void>((resolve, reject) => {
-    server.once('error', reject);
-    server.listen(0, '127.0.0.1', resolve);
-  });
-  const address = server.address();
-  await new Promise<void>((resolve) => server.close(() => resolve()));
-  if (address === null || typeof address === 'string') throw new Error('e2e: no free port');
-  return address.port;
 }
 
 /** A fresh signing secret for one run (the demos refuse nothing shorter than 32 bytes). */

@@ -1,7 +1,8 @@
 // Several processes of one demo behind an imaginary load balancer: requests alternate between them.
 // On a shared store (the SQLite file, Redis) they keep one session; on the memory store they cannot.
+
+import { CookieClient } from '@cloakroom/session-adapter-test';
 import { afterAll, beforeAll, expect, it } from 'vitest';
-import { Agent } from './client.ts';
 import type { Demo } from './demos.ts';
 import { describeDemos, type SqliteRun, signIn, startMany, startOnSqlite, state } from './fixtures.ts';
 import { type RunningDemo, randomSecret, redisUrl } from './harness.ts';
@@ -9,8 +10,8 @@ import { type RunningDemo, randomSecret, redisUrl } from './harness.ts';
 const EMPTY = { user: null, count: 0, cart: [], flash: [] };
 
 /** One user agent whose requests alternate between two instances. */
-function alternating(first: RunningDemo, second: RunningDemo): [Agent, Agent] {
-  const agent = new Agent(first.baseUrl);
+function alternating(first: RunningDemo, second: RunningDemo): [CookieClient, CookieClient] {
+  const agent = new CookieClient(first.baseUrl);
   return [agent, agent.at(second.baseUrl)];
 }
 
@@ -127,7 +128,7 @@ function onMemory(demo: Demo): void {
   });
 
   it('SESSION_IDLE_TIMEOUT ends a session left idle, and /healthz never touches it (one real wait of 1.5 s)', async () => {
-    const agent = new Agent(apps[0]!.baseUrl);
+    const agent = new CookieClient(apps[0]!.baseUrl);
     await agent.post('/api/count');
     expect((await state(agent)).count).toBe(1);
     // Health checks with the cookie all along: a route that touched the session would slide its expiry

@@ -1,8 +1,8 @@
 // The store going away under a running demo: the demo talks to the machine's Redis through a loopback
 // fault proxy that resets every connection on command (THREATS.md, Faults).
+
+import { CookieClient, type FaultProxy, startFaultProxy } from '@cloakroom/session-adapter-test';
 import { afterAll, beforeAll, expect, it } from 'vitest';
-import { Agent } from './client.ts';
-import { type FaultProxy, startFaultProxy } from './fault-proxy.ts';
 import { describeDemos, state } from './fixtures.ts';
 import { type RunningDemo, randomSecret, redisUrl, startDemo } from './harness.ts';
 
@@ -15,11 +15,9 @@ describeDemos('Redis outage', (demo) => {
   beforeAll(async () => {
     const redis = new URL(await redisUrl());
     proxy = await startFaultProxy({ host: redis.hostname, port: Number(redis.port || 6379) });
-    const url = new URL(redis);
-    url.host = `127.0.0.1:${proxy.port}`;
     app = await startDemo(demo, {
       SESSION_STORE: 'redis',
-      REDIS_URL: url.toString(),
+      REDIS_URL: proxy.via(redis.toString()),
       SESSION_SECRET: randomSecret(),
     });
   }, 60_000);
@@ -29,7 +27,7 @@ describeDemos('Redis outage', (demo) => {
   }, 30_000);
 
   it('store unreachable: 503 with a bare { error }, no cookie, no internals; the process stays up and serves again when the store returns', async () => {
-    const user = new Agent(app.baseUrl);
+    const user = new CookieClient(app.baseUrl);
     expect((await user.post('/api/count')).json()).toEqual({ count: 1 });
     const before = user.snapshot();
     proxy.set('refuse');
@@ -37,8 +35,8 @@ describeDemos('Redis outage', (demo) => {
       for (const reply of [
         await user.get('/api/session'),
         await user.post('/api/count'),
-        await new Agent(app.baseUrl).post('/api/cart', { json: { item: 'tea' } }),
-        await new Agent(app.baseUrl).post('/api/login', {
+        await new CookieClient(app.baseUrl).post('/api/cart', { json: { item: 'tea' } }),
+        await new CookieClient(app.baseUrl).post('/api/login', {
           json: { username: 'alice', password: 'alice-secret' },
         }),
       ]) {
@@ -47,7 +45,7 @@ describeDemos('Redis outage', (demo) => {
         expect(reply.text, 'no stack trace or store internals').not.toMatch(INTERNALS);
         expect(reply.setCookies, 'never a fresh session in place of the one the store holds').toEqual([]);
       }
-      expect([...user.jar], 'the cookie is kept').toEqual([...before.jar]);
+      expect([...user.cookies()], 'the cookie is kept').toEqual([...before.cookies()]);
       const health = await user.get('/healthz');
       expect(health.status, 'a route that never touches the session is served').toBe(200);
     } finally {

@@ -2,52 +2,14 @@
 // MySQL and Memcached (SQLite, memory and Redis are in contract, instances and outage). One pass of a
 // user's life per store: write, sign in (regenerate), flash, sign out of other devices (Memcached keeps
 // no per-user index: that answers 501, its documented limit), sign out.
-import { type ChildProcess, spawn } from 'node:child_process';
+
+import { CookieClient, startMemcachedServer } from '@cloakroom/session-adapter-test';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { Agent } from './client.ts';
 import type { Demo } from './demos.ts';
 import { describeDemos, expectError, signIn, state } from './fixtures.ts';
-import {
-  type DemoEnv,
-  freePort,
-  type RunningDemo,
-  randomSecret,
-  requireServer,
-  startDemo,
-} from './harness.ts';
+import { type DemoEnv, type RunningDemo, randomSecret, requireServer, startDemo } from './harness.ts';
 
 const EMPTY = { user: null, count: 0, cart: [], flash: [] };
-
-/** A private memcached on a spare loopback port (nothing listens by default on this machine). */
-async function startMemcached(): Promise<{ url: string; stop(): void }> {
-  const binary = process.env.MEMCACHED_BIN ?? 'memcached';
-  const port = await freePort();
-  const args = ['-l', '127.0.0.1', '-p', String(port), '-U', '0', '-m', '16'];
-  if (process.getuid?.() === 0) args.push('-u', 'nobody'); // memcached refuses to run as root
-  const child: ChildProcess = spawn(binary, args, { stdio: 'ignore' });
-  const failed = new Promise<never>((_, reject) => {
-    child.once('error', (error) =>
-      reject(
-        new Error(`e2e: could not start ${binary} (${error.message}); install memcached (.ci/services.sh)`),
-      ),
-    );
-  });
-  const url = `127.0.0.1:${port}`;
-  const deadline = Date.now() + 5_000;
-  for (;;) {
-    try {
-      await Promise.race([requireServer('memcached', 'MEMCACHED_BIN', url), failed]);
-      break;
-    } catch (error) {
-      if (Date.now() > deadline || child.exitCode !== null) {
-        child.kill('SIGKILL');
-        throw error;
-      }
-      await new Promise((resolve) => setTimeout(resolve, 50));
-    }
-  }
-  return { url, stop: () => void child.kill('SIGTERM') };
-}
 
 interface StoreCase {
   readonly store: 'postgres' | 'mysql' | 'memcached';
@@ -80,8 +42,9 @@ const CASES: readonly StoreCase[] = [
     store: 'memcached',
     userIndex: false,
     async prepare() {
-      const server = await startMemcached();
-      return { env: { MEMCACHED_URL: server.url }, release: server.stop };
+      // A private one on a spare port: nothing listens by default on this machine.
+      const server = await startMemcachedServer({ memoryMb: 16 });
+      return { env: { MEMCACHED_URL: server.url }, release: () => void server.close() };
     },
   },
 ];
@@ -106,7 +69,7 @@ function onEveryStore(demo: Demo): void {
       }, 30_000);
 
       it('keeps a session through a write, sign-in, the flash, signing out other devices, and sign-out', async () => {
-        const laptop = new Agent(app!.baseUrl);
+        const laptop = new CookieClient(app!.baseUrl);
         expect((await laptop.post('/api/count')).json()).toEqual({ count: 1 });
         expect((await laptop.post('/api/cart', { json: { item: 'tea' } })).json()).toEqual({ cart: ['tea'] });
         const anonymous = laptop.snapshot();
@@ -119,7 +82,7 @@ function onEveryStore(demo: Demo): void {
         });
         expect(await state(laptop)).toEqual({ user: 'bob', count: 1, cart: ['tea'], flash: [] });
         expect(await state(anonymous), 'the pre-login cookie is dead').toEqual(EMPTY);
-        const phone = new Agent(app!.baseUrl);
+        const phone = new CookieClient(app!.baseUrl);
         await signIn(phone, 'bob');
         const revoked = await laptop.post('/api/sessions/revoke-others');
         if (userIndex) {

@@ -2,11 +2,10 @@
 // SQLite file: the issue-8 JSON contract route by route, the page, real Server Actions posted the way a
 // form posts before JavaScript loads, CSRF, a store that is down, a taken port and SIGTERM.
 import { mkdtempSync, rmSync } from 'node:fs';
-import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { checkSharedSession, DemoClient, type RunningDemo, startDemo } from 'demo-kit/testing';
+import { checkSharedSession, DemoClient, freePort, type RunningDemo, startDemo } from 'demo-kit/testing';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 
 const DIR = fileURLToPath(new URL('..', import.meta.url));
@@ -16,15 +15,6 @@ const FOREIGN = 'https://evil.example';
 
 const start = (env: Record<string, string>): Promise<RunningDemo> =>
   startDemo({ dir: DIR, entry: 'server.ts', env, timeoutMs: 60_000 });
-
-/** A loopback port nothing listens on (bound, then released). */
-async function closedPort(): Promise<number> {
-  const server = createServer();
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  const { port } = server.address() as { port: number };
-  await new Promise((resolve) => server.close(resolve));
-  return port;
-}
 
 /** The Server Action id of the form whose button has `data-test="<test>"`, as the page renders it. */
 function actionOf(html: string, test: string): string {
@@ -289,7 +279,7 @@ describe('next-demo, built server', () => {
   });
 
   it('answers 503 JSON while the store is down; /healthz and a cookie-less page still answer', async () => {
-    const port = await closedPort();
+    const port = await freePort(); // nothing listens there
     const down = await start({
       SESSION_SECRET: SECRET,
       SESSION_STORE: 'redis',

@@ -11,6 +11,12 @@ import 'reflect-metadata';
 import { once } from 'node:events';
 import type { Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
+import {
+  type ScenarioManagerInput,
+  type ScenarioOptions,
+  scenarioManagerOptions,
+  scenarioOptions,
+} from '@cloakroom/session-adapter-test';
 import type { Session, SessionManagerOptions } from '@cloakroom/session-core';
 import { session as expressSession } from '@cloakroom/session-express';
 import { session as honoSession, type SessionEnv } from '@cloakroom/session-hono';
@@ -31,6 +37,20 @@ export type AdapterName = 'express' | 'koa' | 'hono' | 'nest';
 
 /** Every adapter, in the order tests list them. */
 export const ADAPTERS: readonly AdapterName[] = ['express', 'koa', 'hono', 'nest'];
+
+const loopback: ScenarioOptions = {
+  ...scenarioOptions,
+  cookie: { ...scenarioOptions.cookie, domain: undefined },
+};
+
+/**
+ * The core options these apps are built with: the scenario suite's, without `Domain=localhost`. The tests
+ * reach the apps at 127.0.0.1, where a browser (and the tests' tough-cookie jar) refuses a cookie for
+ * another host.
+ */
+export function appOptions(input: ScenarioManagerInput): SessionManagerOptions {
+  return scenarioManagerOptions(input, loopback);
+}
 
 /** An app listening on loopback. */
 export interface RunningApp {

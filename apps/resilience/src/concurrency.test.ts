@@ -1,11 +1,10 @@
 // THREATS.md, Lifecycle and Faults: concurrent requests on one session, on every store with
 // compare-and-set, through two app instances (two managers, two clients: two processes behind a
 // balancer) so the store's compare-and-set decides, not one process's queue.
-import { scenarioManagerOptions } from '@cloakroom/session-adapter-test';
+import { CookieClient } from '@cloakroom/session-adapter-test';
 import type { SessionError } from '@cloakroom/session-core';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
-import { gate, type RunningApp, startApp } from './apps.ts';
-import { Client } from './http.ts';
+import { appOptions, gate, type RunningApp, startApp } from './apps.ts';
 import { type OpenStore, openStore, STORE_KINDS } from './stores.ts';
 
 describe.each(STORE_KINDS)('%s: concurrent requests on one session', (kind) => {
@@ -18,11 +17,11 @@ describe.each(STORE_KINDS)('%s: concurrent requests on one session', (kind) => {
     opened = await openStore(kind, inject('memcachedUrl'));
     first = await startApp(
       'express',
-      scenarioManagerOptions({ store: opened.store, onError: (e) => reported[0]!.push(e) }),
+      appOptions({ store: opened.store, onError: (e) => reported[0]!.push(e) }),
     );
     second = await startApp(
       'express',
-      scenarioManagerOptions({ store: opened.peer, onError: (e) => reported[1]!.push(e) }),
+      appOptions({ store: opened.peer, onError: (e) => reported[1]!.push(e) }),
     );
   });
   afterAll(async () => {
@@ -32,7 +31,7 @@ describe.each(STORE_KINDS)('%s: concurrent requests on one session', (kind) => {
   });
 
   it('100 parallel requests, each setting a different key, over two instances: all 100 keys survive', async () => {
-    const client = new Client(first.baseUrl);
+    const client = new CookieClient(first.baseUrl);
     expect((await client.post('/write?key=seed&value=0')).status).toBe(200);
     const peer = client.at(second.baseUrl);
     const replies = await Promise.all(
@@ -45,7 +44,7 @@ describe.each(STORE_KINDS)('%s: concurrent requests on one session', (kind) => {
       'every request answered 200 (a 503 is core giving up its compare-and-set retries: RELIABILITY.md, Known issues)',
     ).toEqual(Array(100).fill(200));
     expect(
-      replies.flatMap((r) => r.setCookies),
+      replies.flatMap((r) => r.setCookies.map((cookie) => cookie.raw)),
       'the session keeps its id',
     ).toEqual([]);
     const values = await Promise.all(Array.from({ length: 100 }, (_, i) => client.get(`/read?key=k${i}`)));
@@ -60,7 +59,7 @@ describe.each(STORE_KINDS)('%s: concurrent requests on one session', (kind) => {
     'a logout on %s racing a slow write: the session stays destroyed',
     async (_, logoutOn) => {
       const apps = [first, second];
-      const client = new Client(first.baseUrl);
+      const client = new CookieClient(first.baseUrl);
       expect((await client.post('/write?key=a&value=1')).status).toBe(200);
       const cookie = client.cookie;
       for (const list of reported) list.length = 0;
@@ -73,14 +72,14 @@ describe.each(STORE_KINDS)('%s: concurrent requests on one session', (kind) => {
       const logout = await client.at(apps[logoutOn]!.baseUrl).post('/destroy');
       held.release();
       expect(logout.status).toBe(200);
-      expect(logout.setCookies.join(), 'the cookie is expired').toMatch(
+      expect(logout.setCookies.map((cookie) => cookie.raw).join(), 'the cookie is expired').toMatch(
         /^sid=;|max-age=0|expires=thu, 01 jan 1970/i,
       );
       const write = await slow;
       expect(write.status, 'the slow request still answers').toBeLessThan(500);
 
       for (const app of apps) {
-        const stale = new Client(app.baseUrl);
+        const stale = new CookieClient(app.baseUrl);
         stale.cookie = cookie;
         expect(
           (await stale.get('/read?key=a')).body,

@@ -1,11 +1,10 @@
 // THREATS.md, Data: a record that cannot be decoded is treated as absent and reported through the error
 // hook; the request continues with a fresh session. Planted under a live session's key in every store.
 import { randomBytes } from 'node:crypto';
-import { scenarioManagerOptions } from '@cloakroom/session-adapter-test';
+import { CookieClient } from '@cloakroom/session-adapter-test';
 import type { SessionError } from '@cloakroom/session-core';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
-import { type RunningApp, startApp } from './apps.ts';
-import { Client } from './http.ts';
+import { appOptions, type RunningApp, startApp } from './apps.ts';
 import { keyed, type OpenStore, openStore, STORE_KINDS } from './stores.ts';
 
 /** Ways a stored record can be broken, from the record the store really holds. */
@@ -38,7 +37,7 @@ describe.each(STORE_KINDS)('%s: corrupt records', (kind) => {
     created = watched.created;
     app = await startApp(
       'express',
-      scenarioManagerOptions({ store: watched.store, onError: (error) => reported.push(error) }),
+      appOptions({ store: watched.store, onError: (error) => reported.push(error) }),
     );
   });
   afterAll(async () => {
@@ -49,7 +48,7 @@ describe.each(STORE_KINDS)('%s: corrupt records', (kind) => {
   it.each(CORRUPTIONS)(
     '%s: the request gets a fresh session, the error hook fires, the app keeps serving',
     async (_, corrupt) => {
-      const client = new Client(app.baseUrl);
+      const client = new CookieClient(app.baseUrl);
       // A distinctive payload near the record's start, where a parser's error message would quote it.
       const secret = `payload-${randomBytes(6).toString('hex')}`;
       expect((await client.post(`/write?key=a&value=${secret}`)).status).toBe(200);

@@ -4,9 +4,9 @@
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { CookieClient } from '@cloakroom/session-adapter-test';
 import { afterAll, describe, expect, inject, it } from 'vitest';
 import { type DemoApp, startDemoApp } from './demo-app.ts';
-import { Client } from './http.ts';
 import { MYSQL_URL, PG_URL, REDIS_URL } from './servers.ts';
 
 const dir = mkdtempSync(join(tmpdir(), 'cr-resilience-count-'));
@@ -27,7 +27,7 @@ describe.each(STORES)('%s: POST /api/count in parallel', (_, env, instances) => 
     const apps: DemoApp[] = [];
     try {
       for (let i = 0; i < instances; i++) apps.push(await startDemoApp(env()));
-      const client = new Client(apps[0]!.baseUrl);
+      const client = new CookieClient(apps[0]!.baseUrl);
       expect((await client.post('/api/count')).body).toEqual({ count: 1 });
       const clients = apps.map((app) => client.at(app.baseUrl));
       const replies = await Promise.all(

@@ -1,7 +1,8 @@
 // Once per run: every real server must answer (a clear error names the one that does not), and a
 // private memcached is started when none listens at MEMCACHED_URL's default.
+
+import { startMemcachedServer } from '@cloakroom/session-adapter-test';
 import type { TestProject } from 'vitest/node';
-import { startPrivateMemcached } from './memcached-server.ts';
 import { hostPort, listening, MYSQL_URL, PG_URL, REDIS_URL, requireServer } from './servers.ts';
 
 declare module 'vitest' {
@@ -25,7 +26,7 @@ export default async function setup(project: TestProject): Promise<(() => Promis
     project.provide('memcachedUrl', '127.0.0.1:11211');
     return undefined;
   }
-  const memcached = await startPrivateMemcached();
-  project.provide('memcachedUrl', memcached.address);
-  return () => memcached.stop();
+  const memcached = await startMemcachedServer();
+  project.provide('memcachedUrl', memcached.url);
+  return () => memcached.close();
 }

@@ -1,13 +1,13 @@
 // THREATS.md, Identity: hostile Cookie headers sent over real HTTP to every adapter. Core's own
 // properties (packages/core/src/properties.test.ts) prove the parser; these prove the whole stack
 // around it: the framework's header handling, the adapter, the error path.
-import { type CountingStore, countingStore, scenarioManagerOptions } from '@cloakroom/session-adapter-test';
+import { CookieClient, type CountingStore, countingStore } from '@cloakroom/session-adapter-test';
 import { memoryStore } from '@cloakroom/session-core';
 import fc from 'fast-check';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { ADAPTERS, type RunningApp, startApp } from './apps.ts';
+import { ADAPTERS, appOptions, type RunningApp, startApp } from './apps.ts';
 import { forgeriesOf, hostileHeader, utf8 } from './hostile-headers.ts';
-import { Client, rawCookieRequest } from './http.ts';
+import { rawCookieRequest } from './http.ts';
 
 describe.each(ADAPTERS)('%s: hostile Cookie headers over HTTP', (adapter) => {
   let app: RunningApp;
@@ -16,9 +16,9 @@ describe.each(ADAPTERS)('%s: hostile Cookie headers over HTTP', (adapter) => {
 
   beforeAll(async () => {
     store = countingStore(memoryStore({ warn: false }));
-    app = await startApp(adapter, scenarioManagerOptions({ store }));
+    app = await startApp(adapter, appOptions({ store }));
     // One real session, so forgeries of a real signed value are in the mix.
-    const client = new Client(app.baseUrl);
+    const client = new CookieClient(app.baseUrl);
     expect((await client.post('/write?key=a&value=1')).status).toBe(200);
     forgeries = forgeriesOf(client.cookie.slice('sid='.length));
   });
@@ -47,7 +47,7 @@ describe.each(ADAPTERS)('%s: hostile Cookie headers over HTTP', (adapter) => {
     expect(store.calls(), `no lookups for unverifiable values (statuses seen: ${[...seen]})`).toEqual(
       expect.objectContaining({ get: 0, create: 0, set: 0, compareAndSet: 0, touch: 0, delete: 0 }),
     );
-    const client = new Client(app.baseUrl);
+    const client = new CookieClient(app.baseUrl);
     expect((await client.post('/write?key=a&value=2')).status, 'still serving').toBe(200);
     expect((await client.get('/read?key=a')).body).toEqual({ value: '2' });
   }, 60_000);
@@ -55,7 +55,7 @@ describe.each(ADAPTERS)('%s: hostile Cookie headers over HTTP', (adapter) => {
   it('a valid signed cookie under a name padded with a Unicode space (NBSP) is no session', async () => {
     // A sibling subdomain can set '\u00a0sid' (or '\u00a0__Host-…') with a Domain; JavaScript's trim()
     // strips U+00A0, RFC 6265 trims only SP and HTAB. Node reads header bytes as Latin-1: 0xA0 is U+00A0.
-    const client = new Client(app.baseUrl);
+    const client = new CookieClient(app.baseUrl);
     expect((await client.post('/write?key=a&value=mine')).status).toBe(200);
     const pair = Buffer.from(client.cookie, 'latin1');
     const nbsp = Buffer.from([0xa0]);
@@ -89,6 +89,6 @@ describe.each(ADAPTERS)('%s: hostile Cookie headers over HTTP', (adapter) => {
     const many = utf8(Array.from({ length: 5_000 }, (_, i) => `c${i}=${i}`).join('; '));
     expect([400, 431]).toContain((await rawCookieRequest(app.port, '/read?key=a', many)).status);
     expect(store.totalCalls()).toBe(0);
-    expect((await new Client(app.baseUrl).get('/read?key=a')).status).toBe(200);
+    expect((await new CookieClient(app.baseUrl).get('/read?key=a')).status).toBe(200);
   }, 30_000);
 });

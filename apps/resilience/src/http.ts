@@ -1,5 +1,5 @@
-// HTTP from the tests' side: raw bytes over a socket (for headers no HTTP client would send), and a
-// small cookie-keeping client over fetch.
+// HTTP from the tests' side: raw bytes over a socket, for headers no HTTP client would send. The
+// cookie-keeping client is the kit's CookieClient (@cloakroom/session-adapter-test).
 import { connect } from 'node:net';
 
 /** What a raw request observed. */
@@ -53,79 +53,4 @@ export function rawCookieRequest(
     socket.on('error', finish); // EPIPE/ECONNRESET once the server gave up on a huge head
     socket.on('connect', () => socket.end(head));
   });
-}
-
-/** The answer {@link Client} observed. */
-export interface Reply {
-  readonly status: number;
-  readonly body: unknown;
-  readonly setCookies: string[];
-}
-
-/** A tiny browser: keeps the cookies the app set (by name) and sends them back. */
-export class Client {
-  readonly #base: string;
-  readonly #jar = new Map<string, string>();
-
-  constructor(baseUrl: string) {
-    this.#base = baseUrl;
-  }
-
-  /** The `Cookie` header the next request sends. */
-  get cookie(): string {
-    return Array.from(this.#jar, ([name, value]) => `${name}=${value}`).join('; ');
-  }
-
-  /** Sets the cookie header by hand (to share one session between clients and apps). */
-  set cookie(header: string) {
-    this.#jar.clear();
-    for (const pair of header.split(';')) {
-      const at = pair.indexOf('=');
-      if (at > 0) this.#jar.set(pair.slice(0, at).trim(), pair.slice(at + 1).trim());
-    }
-  }
-
-  /** Another client at another base URL holding the same cookies (a second instance behind a balancer). */
-  at(baseUrl: string): Client {
-    const other = new Client(baseUrl);
-    other.cookie = this.cookie;
-    return other;
-  }
-
-  async request(method: string, path: string, json?: unknown): Promise<Reply> {
-    const headers: Record<string, string> = {};
-    if (this.#jar.size > 0) headers.cookie = this.cookie;
-    if (json !== undefined) headers['content-type'] = 'application/json';
-    const response = await fetch(`${this.#base}${path}`, {
-      method,
-      headers,
-      redirect: 'manual',
-      ...(json === undefined ? {} : { body: JSON.stringify(json) }),
-    });
-    const setCookies = response.headers.getSetCookie();
-    for (const line of setCookies) {
-      const [pair = ''] = line.split(';');
-      const at = pair.indexOf('=');
-      const name = pair.slice(0, at).trim();
-      const value = pair.slice(at + 1).trim();
-      if (value === '' || /max-age=0\b/i.test(line)) this.#jar.delete(name);
-      else this.#jar.set(name, value);
-    }
-    const raw = await response.text();
-    let body: unknown = raw;
-    try {
-      body = raw === '' ? null : JSON.parse(raw);
-    } catch {
-      // not JSON: keep the text
-    }
-    return { status: response.status, body, setCookies };
-  }
-
-  get(path: string): Promise<Reply> {
-    return this.request('GET', path);
-  }
-
-  post(path: string, json?: unknown): Promise<Reply> {
-    return this.request('POST', path, json);
-  }
 }

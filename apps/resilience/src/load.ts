@@ -1,6 +1,6 @@
 // A bounded load run on loopback: workers, each one browser with its own session, adding unique items to
 // its cart as fast as the app answers, while a script moves the fault proxy through its phases.
-import { Client } from './http.ts';
+import { CookieClient } from '@cloakroom/session-adapter-test';
 
 /** One request of the run, timed against the run's start. */
 export interface Sample {
@@ -16,7 +16,7 @@ export interface Sample {
 export interface LoadRun {
   readonly samples: Sample[];
   /** The workers' clients, holding their session cookies. */
-  readonly clients: Client[];
+  readonly clients: CookieClient[];
 }
 
 /**
@@ -32,9 +32,9 @@ export async function runLoad(options: {
   capMs: number;
   script: (elapsedMs: number) => void;
 }): Promise<LoadRun> {
-  const clients = Array.from({ length: options.workers }, () => new Client(options.baseUrl));
+  const clients = Array.from({ length: options.workers }, () => new CookieClient(options.baseUrl));
   // Each worker starts with a session holding one acknowledged item.
-  await Promise.all(clients.map((client, w) => client.post('/api/cart', { item: `w${w}-start` })));
+  await Promise.all(clients.map((client, w) => client.post('/api/cart', { json: { item: `w${w}-start` } })));
   const samples: Sample[] = [];
   const t0 = performance.now();
   const elapsed = (): number => performance.now() - t0;
@@ -49,7 +49,7 @@ export async function runLoad(options: {
       const start = elapsed();
       let status = 0;
       try {
-        status = (await client.post('/api/cart', { item })).status;
+        status = (await client.post('/api/cart', { json: { item } })).status;
       } catch {
         status = 0;
       }

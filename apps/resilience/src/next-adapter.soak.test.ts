@@ -6,12 +6,12 @@ import { type ChildProcess, spawn, spawnSync } from 'node:child_process';
 import { once } from 'node:events';
 import { Agent } from 'node:http';
 import { fileURLToPath } from 'node:url';
+import { CookieClient, freePort } from '@cloakroom/session-adapter-test';
 import fc from 'fast-check';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { flood } from './flood.ts';
 import { forgeriesOf, hostileHeader, utf8 } from './hostile-headers.ts';
-import { Client, rawCookieRequest } from './http.ts';
-import { sparePort } from './memcached-server.ts';
+import { rawCookieRequest } from './http.ts';
 
 const APP_DIR = fileURLToPath(new URL('../next-app/', import.meta.url));
 const NEXT = fileURLToPath(new URL('../node_modules/next/dist/bin/next', import.meta.url));
@@ -35,7 +35,7 @@ beforeAll(async () => {
   });
   if (build.status !== 0)
     throw new Error(`next build failed (${build.status}):\n${build.stdout}\n${build.stderr}`);
-  port = await sparePort();
+  port = await freePort();
   server = spawn(process.execPath, [NEXT, 'start', '-H', '127.0.0.1', '-p', String(port)], {
     cwd: APP_DIR,
     env: ENV,
@@ -70,7 +70,7 @@ afterAll(async () => {
 
 describe('next: hostile Cookie headers over HTTP', () => {
   it('never answer 5xx, never set a cookie, never look a value up in the store, and keep serving', async () => {
-    const client = new Client(`http://127.0.0.1:${port}`);
+    const client = new CookieClient(`http://127.0.0.1:${port}`);
     expect((await client.post('/read?key=a&value=1')).status).toBe(200);
     const forgeries = forgeriesOf(client.cookie.slice('sid='.length));
     await storeCalls();

@@ -2,13 +2,14 @@
 // black-holed, refused again), with at least 5 000 requests in all (2 000 on MariaDB, whose commits are
 // slow on this machine). Between outages every request is served; each outage heals within 7 s; every
 // acknowledged write is read back at the end.
+
+import { type FaultMode, type FaultProxy, startFaultProxy } from '@cloakroom/session-adapter-test';
 import { afterAll, beforeAll, beforeEach, describe, expect, inject, it, vi } from 'vitest';
 import { type DemoApp, startDemoApp } from './demo-app.ts';
-import { type FaultProxy, type ProxyMode, startFaultProxy } from './fault-proxy.ts';
 import { runLoad } from './load.ts';
-import { hostPort, MYSQL_URL, PG_URL, REDIS_URL, viaPort } from './servers.ts';
+import { hostPort, MYSQL_URL, PG_URL, REDIS_URL } from './servers.ts';
 
-const WINDOWS: ReadonlyArray<{ from: number; to: number; mode: ProxyMode }> = [
+const WINDOWS: ReadonlyArray<{ from: number; to: number; mode: FaultMode }> = [
   { from: 2_000, to: 4_000, mode: 'refuse' },
   { from: 13_000, to: 15_000, mode: 'blackhole' },
   { from: 24_000, to: 26_000, mode: 'refuse' },
@@ -38,7 +39,7 @@ describe.each(TARGETS)('$store: three outages under a long load run', (target) =
     proxy = await startFaultProxy(hostPort(target.url(), target.port));
     demo = await startDemoApp({
       SESSION_STORE: target.store,
-      [target.variable]: viaPort(target.url(), proxy.port),
+      [target.variable]: proxy.via(target.url()),
     });
   });
   afterAll(async () => {

@@ -3,12 +3,12 @@
 // run the store goes away and comes back: 503 only while it is away, service resumes by itself within a
 // few seconds, every write acknowledged with 200 is there afterwards. Then a black hole and a slow store
 // fail requests within the store's configured bound instead of hanging them.
+
+import { CookieClient, type FaultProxy, startFaultProxy } from '@cloakroom/session-adapter-test';
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, inject, it, vi } from 'vitest';
 import { type DemoApp, startDemoApp } from './demo-app.ts';
-import { type FaultProxy, startFaultProxy } from './fault-proxy.ts';
-import { Client } from './http.ts';
 import { runLoad } from './load.ts';
-import { hostPort, MYSQL_URL, PG_URL, REDIS_URL, viaPort } from './servers.ts';
+import { hostPort, MYSQL_URL, PG_URL, REDIS_URL } from './servers.ts';
 
 interface Target {
   readonly store: 'redis' | 'memcached' | 'postgres' | 'mysql';
@@ -68,7 +68,7 @@ describe.each(TARGETS)('$store behind a fault proxy, under load', (target) => {
     proxy = await startFaultProxy(hostPort(target.url(), target.port));
     demo = await startDemoApp({
       SESSION_STORE: target.store,
-      [target.variable]: viaPort(target.url(), proxy.port),
+      [target.variable]: proxy.via(target.url()),
     });
   });
   afterAll(async () => {
@@ -155,13 +155,13 @@ describe.each(TARGETS)('$store behind a fault proxy, under load', (target) => {
   ] as const)(
     '%s: requests fail with 503 within the configured bound, then service resumes',
     async (_, mode) => {
-      const client = new Client(demo.baseUrl);
+      const client = new CookieClient(demo.baseUrl);
       expect((await client.post('/api/count')).status).toBe(200);
       proxy.set(mode, 20_000);
       const started = performance.now();
       const replies = await Promise.all(
         Array.from({ length: 4 }, (_, i) =>
-          (i === 0 ? client : new Client(demo.baseUrl)).post('/api/count').then((r) => ({
+          (i === 0 ? client : new CookieClient(demo.baseUrl)).post('/api/count').then((r) => ({
             status: r.status,
             ms: performance.now() - started,
           })),

@@ -3,10 +3,9 @@
 // redis-server that is stopped and started again under load: the process never dies, requests fail
 // with 503 only while Redis is down, and afterwards clients get a fresh session, never a 5xx.
 import { fileURLToPath } from 'node:url';
-import { type RedisServer, startRedisServer } from '@cloakroom/session-adapter-test';
+import { CookieClient, type RedisServer, startRedisServer } from '@cloakroom/session-adapter-test';
 import { type RunningDemo, startDemo } from 'demo-kit/testing';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { Client } from './http.ts';
 import { runLoad } from './load.ts';
 
 const EXPRESS_DEMO = fileURLToPath(new URL('../../express-demo/', import.meta.url));
@@ -34,7 +33,7 @@ describe('the Express demo process on a private redis-server that restarts', () 
 
   it('503 while down, then fresh sessions and never a 5xx; the process stays up', async () => {
     // Lua scripts are loaded before the restart, so the store meets NOSCRIPT afterwards.
-    const veteran = new Client(demo.url);
+    const veteran = new CookieClient(demo.url);
     expect((await veteran.post('/api/count')).body).toEqual({ count: 1 });
     const oldCookie = veteran.cookie;
 

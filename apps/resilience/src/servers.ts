@@ -19,14 +19,6 @@ export function hostPort(address: string, defaultPort: number): { host: string; 
   return { host: url.hostname, port: url.port === '' ? defaultPort : Number(url.port) };
 }
 
-/** The same URL with its host and port replaced by `127.0.0.1:<port>` (to route it through a proxy). */
-export function viaPort(address: string, port: number): string {
-  if (!address.includes('://')) return `127.0.0.1:${port}`;
-  const url = new URL(address);
-  url.host = `127.0.0.1:${port}`;
-  return url.toString();
-}
-
 /** Whether something accepts TCP connections at `host:port` within `timeoutMs`. */
 export function listening(target: { host: string; port: number }, timeoutMs = 1_000): Promise<boolean> {
   return new Promise((resolve) => {

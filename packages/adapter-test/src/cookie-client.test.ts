@@ -61,6 +61,15 @@ describe('CookieClient', () => {
     expect((await user.get('/echo', { headers: { cookie: 'x=y' } })).body).toEqual({ cookie: 'x=y' });
   });
 
+  it('fetch() sends and keeps cookies for any origin, leaving the body unread', async () => {
+    const browser = new CookieClient(one.url);
+    const response = await browser.fetch(`${two.url}${set('sid=fetched')}`);
+    expect(response.bodyUsed).toBe(false);
+    await response.text();
+    const echoed = await browser.fetch(`${one.url}/echo`, { headers: { accept: 'application/json' } });
+    expect(await echoed.json()).toEqual({ cookie: 'sid=fetched' });
+  });
+
   it('reads bodies: JSON parsed, text kept, json() naming a body that is not JSON', async () => {
     const user = new CookieClient(one.url);
     const text = await user.get('/text');

@@ -86,17 +86,43 @@ export class CookieClient {
     return new Map(this.jar.getCookiesSync(`${this.baseUrl}/`).map((cookie) => [cookie.key, cookie.value]));
   }
 
-  async request(method: string, path: string, send: Send = {}): Promise<Reply> {
-    const url = `${this.baseUrl}${path}`;
-    const headers = new Headers(send.headers);
+  /** The request headers with the jar's cookies for `url`, unless they carry a `cookie` already. */
+  #withCookies(url: string, given?: HeadersInit): Headers {
+    const headers = new Headers(given);
     if (!headers.has('cookie')) {
       const cookie = this.jar.getCookieStringSync(url);
       if (cookie !== '') headers.set('cookie', cookie);
     }
-    const { response, text, json } = await exchange(method, url, headers, send);
+    return headers;
+  }
+
+  /** Keeps the response's cookies; one the jar refuses is ignored, as a browser ignores it. */
+  #keep(url: string, response: Response): string[] {
     const lines = response.headers.getSetCookie();
-    // A cookie the jar refuses is ignored, as a browser ignores it.
     for (const line of lines) this.jar.setCookieSync(line, url, { ignoreError: true });
+    return lines;
+  }
+
+  /**
+   * `fetch` with the jar: sends its cookies for `url` (any origin), keeps the ones the response sets,
+   * follows no redirect, and leaves the body unread.
+   * @example
+   * const response = await browser.fetch(`${other.baseUrl}/api/session`, { headers: { accept: 'application/json' } });
+   */
+  async fetch(url: string, init: RequestInit = {}): Promise<Response> {
+    const response = await fetch(url, {
+      ...init,
+      headers: this.#withCookies(url, init.headers),
+      redirect: 'manual',
+    });
+    this.#keep(url, response);
+    return response;
+  }
+
+  async request(method: string, path: string, send: Send = {}): Promise<Reply> {
+    const url = `${this.baseUrl}${path}`;
+    const { response, text, json } = await exchange(method, url, this.#withCookies(url, send.headers), send);
+    const lines = this.#keep(url, response);
     return {
       status: response.status,
       headers: response.headers,

@@ -2,7 +2,7 @@ import 'reflect-metadata';
 import { Agent, type Server, type ServerResponse } from 'node:http';
 import { Readable } from 'node:stream';
 import { setTimeout as sleep, setImmediate as tick } from 'node:timers/promises';
-import { countingStore, manualClock, redisUrl } from '@cloakroom/session-adapter-test';
+import { countingStore, manualClock, probeStore, redisUrl } from '@cloakroom/session-adapter-test';
 import {
   memoryStore,
   type SessionError,
@@ -40,7 +40,7 @@ import { SessionModule } from './session-module.ts';
 import { SessionService } from './session-service.ts';
 import { send } from './testing/http.ts';
 import { type AppSpec, type Platform, type RunningApp, startApp } from './testing/scenario-app.ts';
-import { gatedStore, switchableStore } from './testing/stores.ts';
+import { gatedStore } from './testing/stores.ts';
 import { SESSION_MANAGER } from './tokens.ts';
 
 const SECRET = 'nest-test-secret-0123456789abcdefghijklmnop';
@@ -502,16 +502,16 @@ describe.each(['express', 'fastify'] as const)('SessionModule on %s', (platform)
 
   describe('store failures', () => {
     it('reach the app’s own exception filters as ServiceUnavailableException, reading or committing', async () => {
-      const store = switchableStore();
+      const probe = probeStore();
       const filter = new RecordingFilter();
       const app = await boot(platform, {
-        imports: [SessionModule.forRoot({ store, secret: SECRET, cookie: COOKIE })],
+        imports: [SessionModule.forRoot({ store: probe.store, secret: SECRET, cookie: COOKIE })],
         configure: (nest) => {
           nest.useGlobalFilters(filter);
         },
       });
       const cookie = (await send(app.baseUrl, '/cart', { json: { item: 'tea' } })).cookie('sid');
-      store.down = true;
+      probe.down = true;
       const read = await send(app.baseUrl, '/cart', { cookie });
       expect(read.status).toBe(503);
       expect(read.json()).toEqual({ custom: 503 });
@@ -525,17 +525,17 @@ describe.each(['express', 'fastify'] as const)('SessionModule on %s', (platform)
         expect(exception).toBeInstanceOf(ServiceUnavailableException);
         expect((exception as Error).cause).toBeInstanceOf(SessionStoreError);
       }
-      store.down = false;
+      probe.down = false;
       expect((await send(app.baseUrl, '/cart', { cookie })).json()).toEqual({ items: ['tea'] });
     });
 
     it('answer Nest’s own 503 body, with no stack or cause, when the app has no filter', async () => {
-      const store = switchableStore();
+      const probe = probeStore();
       const app = await boot(platform, {
-        imports: [SessionModule.forRoot({ store, secret: SECRET, cookie: COOKIE })],
+        imports: [SessionModule.forRoot({ store: probe.store, secret: SECRET, cookie: COOKIE })],
       });
       const cookie = (await send(app.baseUrl, '/cart', { json: { item: 'tea' } })).cookie('sid');
-      store.down = true;
+      probe.down = true;
       for (const request of [
         send(app.baseUrl, '/cart', { cookie }),
         send(app.baseUrl, '/cart/note', { json: { note: 'lost' } }),
@@ -652,12 +652,12 @@ describe.each(['express', 'fastify'] as const)('SessionModule on %s', (platform)
     });
 
     it('a store failure on a head written on the Node response answers 503 with no cookie', async () => {
-      const store = switchableStore();
+      const probe = probeStore();
       const app = await boot(platform, {
-        imports: [SessionModule.forRoot({ store, secret: SECRET, cookie: COOKIE })],
+        imports: [SessionModule.forRoot({ store: probe.store, secret: SECRET, cookie: COOKIE })],
         controllers: [RawController, ...controllers],
       });
-      store.down = true;
+      probe.down = true;
       for (const path of ['/raw/new', '/raw/events']) {
         const response = await send(app.baseUrl, path);
         expect(response.status, path).toBe(503);
