@@ -88,6 +88,17 @@ class FastifySession extends ForwardingSession<AppSessionData> implements HoldSo
   }
 }
 
+/** Plugins that also own `request.session`. */
+const OTHER_SESSION_PLUGINS = ['@fastify/session', '@fastify/secure-session'];
+
+function taken(): SessionError {
+  return new SessionError(
+    'SESSION_CONFIG',
+    `${PREFIX}: request.session is already taken by another plugin (@fastify/session or ` +
+      '@fastify/secure-session?). Use one session plugin per app.',
+  );
+}
+
 async function plugin(fastify: FastifyInstance, options: SessionOptions): Promise<void> {
   if (fastify.hasDecorator('sessionManager')) {
     throw new SessionError(
@@ -95,16 +106,15 @@ async function plugin(fastify: FastifyInstance, options: SessionOptions): Promis
       `${PREFIX}: the plugin is registered twice. Register it once, at the root: it covers every route.`,
     );
   }
-  if (fastify.hasRequestDecorator('session')) {
-    throw new SessionError(
-      'SESSION_CONFIG',
-      `${PREFIX}: request.session is already taken by another plugin (@fastify/session or ` +
-        '@fastify/secure-session?). Use one session plugin per app.',
-    );
-  }
+  if (fastify.hasRequestDecorator('session')) throw taken();
   const manager = createSessionManager<AppSessionData>(options);
   fastify.decorate('sessionManager', manager);
-  fastify.decorateRequest('session', null as unknown as Session<AppSessionData>);
+  // `request.session` is not declared with decorateRequest: a session plugin registered after this one
+  // would then fail inside its own registration, where Fastify cannot report it (an uncaught exception,
+  // then a plugin timeout). Undeclared, it registers, and the check below fails the boot instead.
+  fastify.addHook('onReady', async () => {
+    if (OTHER_SESSION_PLUGINS.some((name) => fastify.hasPlugin(name))) throw taken();
+  });
 
   fastify.addHook('onRequest', (request, reply, done) => {
     const raw = reply.raw;
