@@ -155,10 +155,11 @@ async function plugin(fastify: FastifyInstance, options: SessionOptions): Promis
  * sees the write. A store failure reaches Fastify's error handler as a `SessionStoreError` with
  * `status` 503; a session grown past `maxPayloadBytes` as a `SessionError` with `status` 413.
  *
- * `reply.hijack()` skips `onSend`: a hijacked handler must `await request.session.save()` before it
- * writes the head (the cookie is then set on `reply.raw`). A streamed reply (`reply.send(stream)`) is
- * committed before its head; a change made while the stream runs needs `await request.session.save()`
- * before the stream starts.
+ * `reply.hijack()` skips `onSend`: a hijacked handler (one that writes to `reply.raw` itself) must
+ * `await request.session.save()` before it writes the head; the cookie is then set on `reply.raw`. A
+ * stream given to `reply.send()` is committed in `onSend` before its head like any payload; a change
+ * made while it runs is saved only by a later `save()`, and fails with SESSION_COOKIE_READONLY when it
+ * needs a new cookie.
  * @throws SessionError `SESSION_CONFIG` at boot for invalid options, a second registration, or another
  *   plugin that already decorates `request.session` (@fastify/session)
  * @example
