@@ -1,3 +1,4 @@
+export type { AppSession, AppSessionData, SessionDataOf } from './app-session.ts';
 export { applyToFetchHeaders, applyToNodeResponse, hasHeaders, type NodeHeaderTarget } from './apply.ts';
 export { type EncodedSession, jsonCodec, type SessionCodec } from './codec.ts';
 export type { CookieOptions } from './cookie.ts';

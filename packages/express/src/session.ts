@@ -1,7 +1,9 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import {
+  type AppSession as CoreAppSession,
   createSessionManager,
   type Session,
+  type SessionDataOf,
   SessionError,
   type SessionManager,
   type SessionManagerOptions,
@@ -9,23 +11,18 @@ import {
 import { type HeldResponse, holdResponse } from '@cloakroom/session-core/node';
 
 /**
- * The shape of your session data. Empty here: augment it in your app and `req.session` is typed by it.
- * Without an augmentation, any string key holds `unknown`.
- * @example
- * declare module '@cloakroom/session-express' {
- *   interface SessionData {
- *     cart: string[];
- *     theme: 'light' | 'dark';
- *   }
- * }
+ * @deprecated Declare your session data once, for every adapter, on core's `AppSession` instead:
+ * `declare module '@cloakroom/session-core' { interface AppSession { cart: string[] } }`. Keys declared
+ * here still type `req.session` (together with `AppSession`), but no other adapter sees them.
  */
-// biome-ignore lint/suspicious/noEmptyInterface: apps fill it in through declaration merging.
+// biome-ignore lint/suspicious/noEmptyInterface: apps filled it in through declaration merging.
 export interface SessionData {}
 
-/** The data type `req.session` uses: your {@link SessionData}, or any string key when it is not augmented. */
-export type AppSessionData = keyof SessionData extends never
-  ? Record<string, unknown>
-  : { [K in keyof SessionData]: SessionData[K] };
+/**
+ * The data type `req.session` uses: core's {@link CoreAppSession | AppSession} as your app declared it
+ * (plus the deprecated {@link SessionData}), or any string key holding `unknown` when nothing is declared.
+ */
+export type AppSessionData = SessionDataOf<CoreAppSession & SessionData>;
 
 declare global {
   namespace Express {

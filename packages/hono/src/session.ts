@@ -1,4 +1,5 @@
 import {
+  type AppSessionData,
   applyToFetchHeaders,
   type CommitResult,
   createSessionManager,
@@ -15,22 +16,25 @@ import { HTTPException } from 'hono/http-exception';
 import type { ContentfulStatusCode } from 'hono/utils/http-status';
 
 /**
- * The `Variables` the middleware sets: `c.get('session')`. Combine it with your own variables.
+ * The `Variables` the middleware sets: `c.get('session')`. Combine it with your own variables. The data
+ * type defaults to core's `AppSession` as your app declares it (any string key holding `unknown` when
+ * nothing is declared); pass one to type a single app differently.
  * @example
  * type Env = { Variables: SessionVariables<{ cart: string[] }> & { requestId: string } };
  * const app = new Hono<Env>();
  */
-export interface SessionVariables<Data extends SessionData = SessionData> {
+export interface SessionVariables<Data extends SessionData = AppSessionData> {
   /** The request's session. */
   session: Session<Data>;
 }
 
 /**
  * A Hono `Env` whose variables hold the session, for apps that need no other variables or bindings.
+ * `SessionEnv` alone types the session by core's `AppSession` declaration.
  * @example
  * const app = new Hono<SessionEnv<{ visits: number }>>();
  */
-export interface SessionEnv<Data extends SessionData = SessionData> {
+export interface SessionEnv<Data extends SessionData = AppSessionData> {
   Variables: SessionVariables<Data>;
 }
 
@@ -50,7 +54,7 @@ export interface HonoAdapterOptions {
 export interface SessionOptions extends SessionManagerOptions, HonoAdapterOptions {}
 
 /** The middleware {@link session} returns, with the manager it uses. */
-export type SessionMiddleware<Data extends SessionData = SessionData> = MiddlewareHandler<
+export type SessionMiddleware<Data extends SessionData = AppSessionData> = MiddlewareHandler<
   SessionEnv<Data>
 > & {
   /** The manager behind the middleware: list or revoke a user's sessions, `close()` on shutdown. */
@@ -97,7 +101,7 @@ export const requests: WeakMap<Context, RequestInfo> = new WeakMap();
  *   return c.json({ visits });
  * });
  */
-export function session<Data extends SessionData = SessionData>(
+export function session<Data extends SessionData = AppSessionData>(
   options: SessionOptions | SessionManager<Data>,
   adapterOptions: HonoAdapterOptions = {},
 ): SessionMiddleware<Data> {

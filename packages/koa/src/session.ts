@@ -1,32 +1,30 @@
 import {
   applyToNodeResponse,
   type CommitResult,
+  type AppSession as CoreAppSession,
   type SessionData as CoreSessionData,
   createSessionManager,
   hasHeaders,
   type Session,
+  type SessionDataOf,
   SessionManager,
   type SessionManagerOptions,
 } from '@cloakroom/session-core';
 import type { Middleware, ParameterizedContext } from 'koa';
 
 /**
- * The shape of your session data. Empty here; augment it in your app and `ctx.session` follows:
- * @example
- * declare module '@cloakroom/session-koa' {
- *   interface SessionData { cart: string[]; visits: number }
- * }
+ * @deprecated Declare your session data once, for every adapter, on core's `AppSession` instead:
+ * `declare module '@cloakroom/session-core' { interface AppSession { cart: string[] } }`. Keys declared
+ * here still type `ctx.session` (together with `AppSession`), but no other adapter sees them.
  */
-// biome-ignore lint/suspicious/noEmptyInterface: apps augment it through declaration merging.
+// biome-ignore lint/suspicious/noEmptyInterface: apps filled it in through declaration merging.
 export interface SessionData {}
 
 /**
- * The data type of `ctx.session`: your augmented {@link SessionData}, or any JSON record while it is
- * not augmented. (The mapped copy gives the interface the index signature core's constraint needs.)
+ * The data type of `ctx.session`: core's {@link CoreAppSession | AppSession} as your app declared it
+ * (plus the deprecated {@link SessionData}), or any JSON record when nothing is declared.
  */
-export type AppSessionData = keyof SessionData extends never
-  ? CoreSessionData
-  : { [K in keyof SessionData]: SessionData[K] };
+export type AppSessionData = SessionDataOf<CoreAppSession & SessionData>;
 
 declare module 'koa' {
   interface DefaultContext {

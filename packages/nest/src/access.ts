@@ -1,4 +1,4 @@
-import type { Session as CoreSession, SessionData } from '@cloakroom/session-core';
+import type { AppSessionData, Session as CoreSession, SessionData } from '@cloakroom/session-core';
 import { SessionError } from '@cloakroom/session-core';
 import type { ExecutionContext } from '@nestjs/common';
 import { type RequestSlot, requestStorage, slotOf } from './context.ts';
@@ -56,7 +56,7 @@ export function requireCurrentSession<Data extends SessionData>(): CoreSession<D
  *   return true;
  * }
  */
-export function getRequestSession<Data extends SessionData = SessionData>(
+export function getRequestSession<Data extends SessionData = AppSessionData>(
   request: unknown,
 ): CoreSession<Data> | undefined {
   return slotOf(request)?.session as CoreSession<Data> | undefined;

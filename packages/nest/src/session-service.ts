@@ -1,27 +1,28 @@
-import type { Session, SessionData, SessionManager } from '@cloakroom/session-core';
+import type { AppSessionData, Session, SessionData, SessionManager } from '@cloakroom/session-core';
 import { Inject, Injectable } from '@nestjs/common';
 import { currentSession, requireCurrentSession } from './access.ts';
 import { nestSession } from './nest-session.ts';
 import { SESSION_MANAGER } from './tokens.ts';
 
 /** The reading half of a session: what code that cannot write a response (a WebSocket gateway) may use. */
-export type ReadonlySession<Data extends SessionData = SessionData> = Pick<
+export type ReadonlySession<Data extends SessionData = AppSessionData> = Pick<
   Session<Data>,
   'get' | 'has' | 'all' | 'getUser' | 'exists' | 'createdAt' | 'logId' | 'listSessions' | 'verifyCsrfToken'
 >;
 
 /**
  * The current request's session for services deep in the call graph, through AsyncLocalStorage: a
- * singleton, so no request-scoped provider (and none of its per-request instantiation) is needed.
+ * singleton, so no request-scoped provider (and none of its per-request instantiation) is needed. Its
+ * data type defaults to core's `AppSession` as your app declares it.
  * @example
  * @Injectable()
  * export class CartService {
- *   constructor(private readonly sessions: SessionService<AppSession>) {}
+ *   constructor(private readonly sessions: SessionService) {}
  *   async items() { return (await this.sessions.session.get('cart')) ?? []; }
  * }
  */
 @Injectable()
-export class SessionService<Data extends SessionData = SessionData> {
+export class SessionService<Data extends SessionData = AppSessionData> {
   /** The manager the module built (listing or revoking a user's sessions, closing). */
   readonly manager: SessionManager<Data>;
 

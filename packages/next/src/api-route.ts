@@ -1,6 +1,7 @@
 import type { ServerResponse } from 'node:http';
 import type { TLSSocket } from 'node:tls';
 import {
+  type AppSessionData,
   applyToNodeResponse,
   type CommitResult,
   type Session,
@@ -12,8 +13,8 @@ import { type Adapter, answerable, newState, writableOf } from './context.ts';
 import { csrfAllows, isSecure } from './request.ts';
 import { CSRF_REFUSED, csrfFor, type WithSessionOptions } from './route-handler.ts';
 
-/** A Pages Router API route that gets the request's session as its third argument. */
-export type SessionApiHandler<Data extends SessionData, Body = unknown> = (
+/** A Pages Router API route that gets the request's session (typed by core's `AppSession`) as its third argument. */
+export type SessionApiHandler<Data extends SessionData = AppSessionData, Body = unknown> = (
   req: NextApiRequest,
   res: NextApiResponse<Body>,
   session: Session<Data>,

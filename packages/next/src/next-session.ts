@@ -1,4 +1,5 @@
 import {
+  type AppSessionData,
   createSessionManager,
   type ResolvedCsrfOptions,
   type Session,
@@ -46,7 +47,7 @@ export interface NextAdapterOptions {
 export interface NextSessionOptions extends SessionManagerOptions, NextAdapterOptions {}
 
 /** The helpers {@link createNextSession} returns, bound to one session manager. */
-export interface NextSession<Data extends SessionData = SessionData> {
+export interface NextSession<Data extends SessionData = AppSessionData> {
   /** The manager behind the helpers: list or revoke a user's sessions, `close()` on shutdown. */
   readonly manager: SessionManager<Data>;
   /**
@@ -184,10 +185,14 @@ function adapterCsrf(option: NextCsrfOptions | false | undefined): ResolvedCsrfO
  * import { memoryStore } from '@cloakroom/session-core';
  * import { createNextSession } from '@cloakroom/session-next';
  *
+ * declare module '@cloakroom/session-core' {
+ *   interface AppSession { cart: string[] }
+ * }
+ *
  * export const { getSession, getWritableSession, action, redirect, withSession, proxy } =
- *   createNextSession<{ cart: string[] }>({ store: memoryStore(), secret: process.env.SESSION_SECRET! });
+ *   createNextSession({ store: memoryStore(), secret: process.env.SESSION_SECRET! });
  */
-export function createNextSession<Data extends SessionData = SessionData>(
+export function createNextSession<Data extends SessionData = AppSessionData>(
   options: NextSessionOptions | SessionManager<Data>,
   adapterOptions: NextAdapterOptions = {},
 ): NextSession<Data> {

@@ -1,4 +1,5 @@
 import {
+  type AppSessionData,
   type CommitResult,
   formFieldOf,
   hasHeaders,
@@ -20,8 +21,8 @@ import {
 } from './context.ts';
 import { csrfAllows, isSecure, type NextCsrfOptions, resolveCsrf } from './request.ts';
 
-/** A Route Handler that gets the request's session as its third argument. */
-export type SessionRouteHandler<Data extends SessionData, Context> = (
+/** A Route Handler that gets the request's session (typed by core's `AppSession`) as its third argument. */
+export type SessionRouteHandler<Data extends SessionData = AppSessionData, Context = unknown> = (
   request: NextRequest,
   context: Context,
   session: Session<Data>,
