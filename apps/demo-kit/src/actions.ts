@@ -1,5 +1,9 @@
 import { timingSafeEqual } from 'node:crypto';
-import { type Session, SessionError } from '@cloakroom/session-core';
+import { type Session, SessionError, type SessionInfo } from '@cloakroom/session-core';
+
+// The demos' contract, without the session calls: each demo's handlers call its adapter's session API
+// themselves (`req.session.get/set/update/regenerate/...`), and use these for the checks, limits and
+// shapes that must be the same in every demo.
 
 /**
  * What the demos keep in the session. The user is bound with `setUser`, messages are flash values under
@@ -8,6 +12,8 @@ import { type Session, SessionError } from '@cloakroom/session-core';
 export type DemoData = {
   count: number;
   cart: string[];
+  /** The browser's `User-Agent` at sign-in, cut to {@link MAX_DEVICE_LENGTH}: the session list's device. */
+  device: string;
 };
 
 /** The state `GET /api/session` answers. */
@@ -50,6 +56,9 @@ export const MAX_ITEM_LENGTH = 64;
  */
 export const MAX_CART_ITEMS = 100;
 
+/** Longest device description kept: a user agent is client-chosen text, so the session holds a bounded copy. */
+export const MAX_DEVICE_LENGTH = 120;
+
 const USERS: ReadonlyMap<string, string> = new Map([
   ['alice', 'alice-secret'],
   ['bob', 'bob-secret'],
@@ -66,10 +75,114 @@ function field(body: unknown, name: string): unknown {
 }
 
 /**
- * Reads the whole state; consumes the flash messages (they are shown once).
- * @throws SessionStoreError when the store is down (the adapter's error path answers 503).
+ * The demo users' credential check (`alice` / `alice-secret`, `bob` / `bob-secret`), in constant time.
+ * @returns the username.
+ * @throws DemoError 401 for any other username or password, or a body without them.
  * @example
- * res.json(await readState(req.session));
+ * const user = checkCredentials(req.body);
+ * req.session.regenerate();
+ * req.session.setUser(user);
+ */
+export function checkCredentials(body: unknown): string {
+  const username = field(body, 'username');
+  const password = field(body, 'password');
+  const expected = typeof username === 'string' ? USERS.get(username) : undefined;
+  if (expected === undefined || typeof password !== 'string' || !sameText(password, expected)) {
+    throw new DemoError(401, 'Wrong username or password.');
+  }
+  return username as string;
+}
+
+/**
+ * Validates `body.item` and gives the update function that appends it to a cart, for `session.update`:
+ * parallel adds, in one process or several, all land (core re-runs it on the latest cart), and none
+ * pushes a cart past {@link MAX_CART_ITEMS}.
+ * @throws DemoError 400 unless `item` is a string of 1 to 64 characters; the update function throws it
+ *   when the cart is full (and `session.update` rejects with it).
+ * @example
+ * const cart = await req.session.update('cart', appendItem(req.body));
+ */
+export function appendItem(body: unknown): (cart: string[] | undefined) => string[] {
+  const item = field(body, 'item');
+  if (typeof item !== 'string' || item.length < 1 || item.length > MAX_ITEM_LENGTH) {
+    throw new DemoError(400, `The item must be a text of 1 to ${MAX_ITEM_LENGTH} characters.`);
+  }
+  return (cart = []) => {
+    if (cart.length >= MAX_CART_ITEMS) {
+      throw new DemoError(400, `The cart is full (at most ${MAX_CART_ITEMS} items).`);
+    }
+    return [...cart, item];
+  };
+}
+
+/**
+ * The device a session is signed in from: the `User-Agent` header, cut to {@link MAX_DEVICE_LENGTH}
+ * characters; `unknown device` without one.
+ * @example
+ * req.session.set('device', deviceOf(req.get('user-agent')));
+ */
+export function deviceOf(userAgent: string | null | undefined): string {
+  const text = (userAgent ?? '').trim();
+  return text === '' ? 'unknown device' : text.slice(0, MAX_DEVICE_LENGTH);
+}
+
+/**
+ * Answers a signed-out request to the session list or revoke route.
+ * @returns the user.
+ * @throws DemoError 401 when `user` is null.
+ * @example
+ * requireUser(await req.session.getUser());
+ */
+export function requireUser(user: string | null): string {
+  if (user === null) throw new DemoError(401, 'Sign in first.');
+  return user;
+}
+
+/**
+ * The `.catch` of `listSessions()` and `revokeOtherSessions()`: a store without the per-user index
+ * (Memcached) is answered 501; anything else (a store outage) goes on to the error handler.
+ * @throws DemoError 501, or `error` itself.
+ * @example
+ * await req.session.revokeOtherSessions().catch(noUserIndex);
+ */
+export function noUserIndex(error: unknown): never {
+  if (isNoUserIndex(error)) {
+    throw new DemoError(501, 'This session store cannot list a user’s sessions (it has no per-user index).');
+  }
+  throw error;
+}
+
+/**
+ * The page's `.catch` of `listSessions()`: `'unsupported'` on a store without the per-user index, so
+ * the page says so instead of failing.
+ * @throws `error` for anything else.
+ * @example
+ * const sessions = user === null ? null : await req.session.listSessions().catch(unlisted);
+ */
+export function unlisted(error: unknown): 'unsupported' {
+  if (isNoUserIndex(error)) return 'unsupported';
+  throw error;
+}
+
+function isNoUserIndex(error: unknown): boolean {
+  return error instanceof SessionError && error.code === 'SESSION_USAGE';
+}
+
+/**
+ * Core's session infos as `GET /api/sessions` answers them: `{ current, createdAt }` each.
+ * @example
+ * res.json(sessionList(await req.session.listSessions().catch(noUserIndex)));
+ */
+export function sessionList(sessions: readonly SessionInfo[]): DemoSessionInfo[] {
+  return sessions.map((s) => ({ current: s.current, createdAt: s.createdAt.toISOString() }));
+}
+
+// What a demo's routes do, for demo-kit's own tests (the store and shared-session checks). Not exported
+// from the package: each demo writes its handlers against its adapter's session API.
+
+/**
+ * `GET /api/session`: the state; consumes the flash messages.
+ * @internal
  */
 export async function readState(session: Session<DemoData>): Promise<DemoState> {
   const [user, count, cart, flash] = await Promise.all([
@@ -82,103 +195,26 @@ export async function readState(session: Session<DemoData>): Promise<DemoState> 
 }
 
 /**
- * Increments the counter atomically: parallel increments, in one process or several, all count.
- * @throws SessionStoreError when the store is down.
- * @example
- * res.json(await increment(req.session)); // { count: 1 }
+ * `POST /api/login`: a new id, the user bound, the device kept, a welcome queued.
+ * @internal
  */
-export async function increment(session: Session<DemoData>): Promise<{ count: number }> {
-  return { count: await session.update('count', (count) => (count ?? 0) + 1) };
-}
-
-/**
- * Appends `body.item` to the cart atomically: parallel adds all land, up to {@link MAX_CART_ITEMS}.
- * @throws DemoError 400 unless `item` is a string of 1 to 64 characters, or when the cart is full.
- * @example
- * res.json(await addToCart(req.session, { item: 'apple' })); // { cart: ['apple'] }
- */
-export async function addToCart(session: Session<DemoData>, body: unknown): Promise<{ cart: string[] }> {
-  const item = field(body, 'item');
-  if (typeof item !== 'string' || item.length < 1 || item.length > MAX_ITEM_LENGTH) {
-    throw new DemoError(400, `The item must be a text of 1 to ${MAX_ITEM_LENGTH} characters.`);
-  }
-  if (((await session.get('cart')) ?? []).length >= MAX_CART_ITEMS) throw cartFull();
-  // Checked again inside the update, which is re-run on the latest cart when another request added
-  // meanwhile: parallel adds cannot push a cart past the limit either.
-  let added = false;
-  const cart = await session.update('cart', (current = []) => {
-    added = current.length < MAX_CART_ITEMS;
-    return added ? [...current, item] : current;
-  });
-  if (!added) throw cartFull();
-  return { cart };
-}
-
-function cartFull(): DemoError {
-  return new DemoError(400, `The cart is full (at most ${MAX_CART_ITEMS} items).`);
-}
-
-/**
- * Signs a demo user in (`alice` / `alice-secret`, `bob` / `bob-secret`): regenerates the session id
- * (the old one stops working), binds the user, queues `Welcome, <user>`.
- * @throws DemoError 401 for any other username or password.
- * @example
- * res.json(await login(req.session, { username: 'alice', password: 'alice-secret' })); // { user: 'alice' }
- */
-export async function login(session: Session<DemoData>, body: unknown): Promise<{ user: string }> {
-  const username = field(body, 'username');
-  const password = field(body, 'password');
-  const expected = typeof username === 'string' ? USERS.get(username) : undefined;
-  if (expected === undefined || typeof password !== 'string' || !sameText(password, expected)) {
-    throw new DemoError(401, 'Wrong username or password.');
-  }
-  const user = username as string;
+export async function login(
+  session: Session<DemoData>,
+  body: unknown,
+  userAgent?: string,
+): Promise<{ user: string }> {
+  const user = checkCredentials(body);
   session.regenerate();
   session.setUser(user);
+  session.set('device', deviceOf(userAgent));
   session.flash(FLASH_KEY, `Welcome, ${user}`);
   return { user };
 }
 
 /**
- * Signs out: destroys the session (the record is deleted, the cookie expired). Resolves nothing: 204.
- * @example
- * await logout(req.session); res.status(204).end();
+ * `POST /api/logout`: the session destroyed.
+ * @internal
  */
 export async function logout(session: Session<DemoData>): Promise<void> {
   session.destroy();
-}
-
-function capability(error: unknown): never {
-  if (error instanceof SessionError && error.code === 'SESSION_USAGE') {
-    // Memcached keeps no per-user index, so it cannot list or revoke a user's sessions.
-    throw new DemoError(501, 'This session store cannot list a user’s sessions (it has no per-user index).');
-  }
-  throw error;
-}
-
-async function signedIn(session: Session<DemoData>): Promise<void> {
-  if ((await session.getUser()) === null) throw new DemoError(401, 'Sign in first.');
-}
-
-/**
- * The signed-in user's live sessions, this one marked `current`.
- * @throws DemoError 401 when signed out; 501 on a store without the per-user index (Memcached).
- * @example
- * res.json(await listSessions(req.session)); // [{ current: true, createdAt: '2026-11-22T05:00:00.000Z' }]
- */
-export async function listSessions(session: Session<DemoData>): Promise<DemoSessionInfo[]> {
-  await signedIn(session);
-  const sessions = await session.listSessions().catch(capability);
-  return sessions.map((s) => ({ current: s.current, createdAt: s.createdAt.toISOString() }));
-}
-
-/**
- * Signs the user out of every other device: destroys their other sessions.
- * @throws DemoError 401 when signed out; 501 on a store without the per-user index (Memcached).
- * @example
- * res.json(await revokeOthers(req.session)); // { revoked: 2 }
- */
-export async function revokeOthers(session: Session<DemoData>): Promise<{ revoked: number }> {
-  await signedIn(session);
-  return { revoked: await session.revokeOtherSessions().catch(capability) };
 }

@@ -1,22 +1,32 @@
 export {
-  addToCart,
+  appendItem,
+  checkCredentials,
   type DemoData,
   DemoError,
   type DemoSessionInfo,
   type DemoState,
+  deviceOf,
   FLASH_KEY,
-  increment,
-  listSessions,
-  login,
-  logout,
+  MAX_CART_ITEMS,
+  MAX_DEVICE_LENGTH,
   MAX_ITEM_LENGTH,
-  readState,
-  revokeOthers,
+  noUserIndex,
+  requireUser,
+  sessionList,
+  unlisted,
 } from './actions.ts';
 export { type DemoConfig, loadConfig, SCENARIO_PREFIX, type StoreKind } from './config.ts';
 export { holdAtGate } from './gate.ts';
-export { type DemoAction, errorOutcome, isFormPost, NOT_FOUND, type Outcome, perform } from './outcome.ts';
-export { escapeHtml, type PageOptions, renderDemoPage, renderPage } from './page.ts';
+export { errorOutcome, isFormPost, NOT_FOUND, type Outcome, perform } from './outcome.ts';
+export {
+  escapeHtml,
+  lastSeen,
+  type PageOptions,
+  renderPage,
+  type SessionRow,
+  sessionRows,
+  utcMinute,
+} from './page.ts';
 export {
   type DemoSetup,
   demoSessionOptions,

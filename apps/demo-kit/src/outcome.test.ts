@@ -1,10 +1,14 @@
-import { SessionError, SessionStoreError } from '@cloakroom/session-core';
+import { type Session, SessionError, SessionStoreError } from '@cloakroom/session-core';
 import { afterEach, describe, expect, it, vi } from 'vitest';
-import { DemoError, increment, login, logout, readState } from './actions.ts';
+import { type DemoData, DemoError, FLASH_KEY } from './actions.ts';
 import { errorOutcome, isFormPost, perform } from './outcome.ts';
 import { manager, Visitor } from './test/visitor.ts';
 
 const FORM = 'application/x-www-form-urlencoded';
+
+const refuse = async (): Promise<never> => {
+  throw new DemoError(401, 'Wrong username or password.');
+};
 
 describe('isFormPost()', () => {
   it.each([
@@ -24,43 +28,38 @@ describe('perform()', () => {
   it('answers JSON requests with the result, or 204 when there is none', async () => {
     const sessions = manager();
     const visitor = new Visitor();
-    expect(
-      await visitor.request(sessions, (s) => perform(increment, s, undefined, 'application/json')),
-    ).toEqual({
+    const count = (s: Session<DemoData>) => async () => ({
+      count: await s.update('count', (n = 0) => n + 1),
+    });
+    expect(await visitor.request(sessions, (s) => perform(s, 'application/json', count(s)))).toEqual({
       status: 200,
       body: { count: 1 },
     });
-    expect(await visitor.request(sessions, (s) => perform(logout, s, undefined, undefined))).toEqual({
-      status: 204,
-    });
+    const logout = (s: Session<DemoData>) => async () => s.destroy();
+    expect(await visitor.request(sessions, (s) => perform(s, undefined, logout(s)))).toEqual({ status: 204 });
   });
 
   it('answers form posts with 303 to /', async () => {
     const visitor = new Visitor();
-    expect(await visitor.request(manager(), (s) => perform(increment, s, { _csrf: 'x' }, FORM))).toEqual({
+    expect(await visitor.request(manager(), (s) => perform(s, FORM, async () => ({ count: 1 })))).toEqual({
       status: 303,
       location: '/',
     });
   });
 
   it('lets a JSON request’s DemoError through to the error handler', async () => {
-    const attempt = new Visitor().request(manager(), (s) =>
-      perform(login, s, { username: 'x' }, 'application/json'),
-    );
+    const attempt = new Visitor().request(manager(), (s) => perform(s, 'application/json', refuse));
     await expect(attempt).rejects.toBeInstanceOf(DemoError);
   });
 
   it('turns a form post’s DemoError into a flash message and 303, so the page shows it', async () => {
     const sessions = manager();
     const visitor = new Visitor();
-    const outcome = await visitor.request(sessions, (s) =>
-      perform(login, s, { username: 'x', password: 'y' }, FORM),
-    );
+    const outcome = await visitor.request(sessions, (s) => perform(s, FORM, refuse));
     expect(outcome).toEqual({ status: 303, location: '/' });
-    expect(await visitor.request(sessions, readState)).toMatchObject({
-      user: null,
-      flash: ['Wrong username or password.'],
-    });
+    expect(await visitor.request(sessions, (s) => s.consumeFlash(FLASH_KEY))).toEqual([
+      'Wrong username or password.',
+    ]);
   });
 
   it('lets other errors of a form post through (a store outage is not a flash)', async () => {
@@ -68,7 +67,7 @@ describe('perform()', () => {
     const failing = async (): Promise<never> => {
       throw outage;
     };
-    await expect(new Visitor().request(manager(), (s) => perform(failing, s, {}, FORM))).rejects.toBe(outage);
+    await expect(new Visitor().request(manager(), (s) => perform(s, FORM, failing))).rejects.toBe(outage);
   });
 });
 

@@ -1,6 +1,5 @@
 import { STATUS_CODES } from 'node:http';
-import type { Session } from '@cloakroom/session-core';
-import { type DemoData, DemoError, FLASH_KEY } from './actions.ts';
+import { DemoError, FLASH_KEY } from './actions.ts';
 
 /** What a demo answers, in framework-neutral terms: each demo turns it into its framework's response. */
 export interface Outcome {
@@ -10,9 +9,6 @@ export interface Outcome {
   /** Redirect target (with status 303). */
   readonly location?: string;
 }
-
-/** An action of the JSON API: takes the session and the parsed request body. */
-export type DemoAction = (session: Session<DemoData>, body: unknown) => Promise<unknown>;
 
 const HOME: Outcome = { status: 303, location: '/' };
 
@@ -29,23 +25,28 @@ export function isFormPost(contentType: string | null | undefined): boolean {
 }
 
 /**
- * Runs one API action and says how to answer. A JSON request gets the action's result (200), or 204
+ * Runs one POST handler and says how to answer. A JSON request gets the handler's result (200), or 204
  * when it resolves nothing. A form post from the page gets `303 See Other` to `/`; when it fails with a
- * {@link DemoError} (a wrong password, an empty item) the message is flashed and shown on the page.
- * @throws whatever else the action throws (store down, a bug): pass it to the framework's error path,
+ * {@link DemoError} (a wrong password, an empty item) the message is flashed on `session` and shown on
+ * the page.
+ * @throws whatever else the handler throws (store down, a bug): pass it to the framework's error path,
  *   whose handler answers with {@link errorOutcome}.
  * @example
- * app.post('/api/count', async (req, res) => send(res, await perform(increment, req.session, req.body, req.get('content-type'))));
+ * app.post('/api/count', async (req, res) => {
+ *   const outcome = await perform(req.session, req.get('content-type'), async () => ({
+ *     count: await req.session.update('count', (count = 0) => count + 1),
+ *   }));
+ *   send(res, outcome);
+ * });
  */
 export async function perform(
-  action: DemoAction,
-  session: Session<DemoData>,
-  body: unknown,
+  session: { flash(key: string, value: unknown): void },
   contentType: string | null | undefined,
+  handler: () => Promise<unknown>,
 ): Promise<Outcome> {
   const form = isFormPost(contentType);
   try {
-    const result = await action(session, body);
+    const result = await handler();
     if (form) return HOME;
     return result === undefined ? { status: 204 } : { status: 200, body: result };
   } catch (error) {

@@ -1,15 +1,20 @@
 import { createServer, type RequestListener, type Server } from 'node:http';
-import { type AnySessionStore, memoryStore, type SessionManager } from '@cloakroom/session-core';
+import {
+  type AnySessionStore,
+  memoryStore,
+  type Session,
+  type SessionManager,
+} from '@cloakroom/session-core';
 import { afterEach, describe, expect, it } from 'vitest';
-import { type DemoData, increment, login, logout, readState } from './actions.ts';
-import { type DemoAction, errorOutcome, perform } from './outcome.ts';
+import { type DemoData, login, logout, readState } from './actions.ts';
+import { errorOutcome, perform } from './outcome.ts';
 import { manager } from './test/visitor.ts';
 import { checkSharedSession, DemoClient } from './testing.ts';
 
 // A framework-free instance of the API's core routes (node:http over core's manager), enough for the check.
-const ROUTES: Record<string, DemoAction> = {
+const ROUTES: Record<string, (session: Session<DemoData>, body: unknown) => Promise<unknown>> = {
   'GET /api/session': readState,
-  'POST /api/count': increment,
+  'POST /api/count': async (session) => ({ count: await session.update('count', (n = 0) => n + 1) }),
   'POST /api/login': login,
   'POST /api/logout': logout,
 };
@@ -22,11 +27,8 @@ function handler(sessions: SessionManager<DemoData>): RequestListener {
     const handle = sessions.open({ cookie: req.headers.cookie, secure: false });
     const action = ROUTES[`${req.method} ${req.url}`];
     let outcome = action
-      ? await perform(
-          action,
-          handle.session,
-          text ? JSON.parse(text) : undefined,
-          req.headers['content-type'],
+      ? await perform(handle.session, req.headers['content-type'], () =>
+          action(handle.session, text ? JSON.parse(text) : undefined),
         ).catch(errorOutcome)
       : { status: 404, body: { error: 'Not found.' } };
     try {

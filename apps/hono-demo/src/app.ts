@@ -6,22 +6,23 @@ import {
   session,
 } from '@cloakroom/session-hono';
 import {
-  addToCart,
-  type DemoAction,
+  appendItem,
+  checkCredentials,
   type DemoData,
+  type DemoState,
+  deviceOf,
   errorOutcome,
-  increment,
+  FLASH_KEY,
   isFormPost,
-  listSessions,
-  login,
-  logout,
   NOT_FOUND,
+  noUserIndex,
   type Outcome,
   perform,
-  readState,
-  renderDemoPage,
-  revokeOthers,
+  renderPage,
+  requireUser,
   SCENARIO_PREFIX,
+  sessionList,
+  unlisted,
 } from 'demo-kit';
 import { type Context, Hono } from 'hono';
 import { bodyLimit } from 'hono/body-limit';
@@ -50,9 +51,23 @@ async function body(c: Context): Promise<unknown> {
   }
 }
 
-// One API route: JSON in and out, or a form post from the page answered with a redirect to /.
-const api = (action: DemoAction) => async (c: Context<DemoEnv>) =>
-  send(c, await perform(action, c.get('session'), await body(c), c.req.header('content-type')));
+// A POST route: JSON in and out, or a form post from the page answered with a redirect to / (where a
+// client error, such as a wrong password, shows as a flash message).
+const api = (handler: (c: Context<DemoEnv>) => Promise<unknown>) => async (c: Context<DemoEnv>) =>
+  send(c, await perform(c.get('session'), c.req.header('content-type'), () => handler(c)));
+
+// What GET /api/session answers and the page shows. One store read serves every get; reading the flash
+// consumes it (a message is shown once).
+async function readState(c: Context<DemoEnv>): Promise<DemoState> {
+  const session = c.get('session');
+  const [user, count = 0, cart = [], flash] = await Promise.all([
+    session.getUser(),
+    session.get('count'),
+    session.get('cart'),
+    session.consumeFlash(FLASH_KEY),
+  ]);
+  return { user, count, cart, flash: flash.map(String) };
+}
 
 /**
  * The demo app: the page, the JSON API and /healthz, with sessions in `options.store`; with
@@ -71,6 +86,9 @@ export function createApp(
   app.get('/healthz', (c) => c.text('ok'));
 
   const sessions = session<DemoData>(options);
+  // "Last seen" in the session list is the stored expiry minus this (core's default when unset): no
+  // write per request records it.
+  const idleTimeout = options.idleTimeout ?? 86_400;
   app.use(
     bodyLimit({
       maxSize: 16 * 1024,
@@ -80,14 +98,54 @@ export function createApp(
   app.use(sessions);
   app.use(csrf()); // foreign Origin → 403; form posts need the _csrf field
 
-  app.get('/', async (c) => c.html(await renderDemoPage(c.get('session'), 'Hono')));
-  app.get('/api/session', async (c) => c.json(await readState(c.get('session'))));
-  app.get('/api/sessions', async (c) => c.json(await listSessions(c.get('session'))));
-  app.post('/api/count', api(increment));
-  app.post('/api/cart', api(addToCart));
-  app.post('/api/login', api(login));
-  app.post('/api/logout', api(logout));
-  app.post('/api/sessions/revoke-others', api(revokeOthers));
+  app.get('/', async (c) => {
+    const session = c.get('session');
+    // csrfToken() creates the token on first use and saves it: the page sets the session cookie.
+    const [state, csrfToken, device] = await Promise.all([
+      readState(c),
+      session.csrfToken(),
+      session.get('device'),
+    ]);
+    const sessions = state.user === null ? null : await session.listSessions().catch(unlisted);
+    return c.html(renderPage(state, { framework: 'Hono', csrfToken, sessions, device, idleTimeout }));
+  });
+  app.get('/api/session', async (c) => c.json(await readState(c)));
+  app.get('/api/sessions', async (c) => {
+    requireUser(await c.get('session').getUser()); // 401 when signed out
+    return c.json(sessionList(await c.get('session').listSessions().catch(noUserIndex))); // 501 without a user index
+  });
+  app.post(
+    '/api/count',
+    api(async (c) => ({ count: await c.get('session').update('count', (count = 0) => count + 1) })),
+  );
+  // update() re-runs appendItem's function on the latest cart when a parallel request added meanwhile.
+  app.post(
+    '/api/cart',
+    api(async (c) => ({ cart: await c.get('session').update('cart', appendItem(await body(c))) })),
+  );
+  app.post(
+    '/api/login',
+    api(async (c) => {
+      const user = checkCredentials(await body(c)); // 401 for anyone else
+      const session = c.get('session');
+      session.regenerate(); // a new id on every privilege change: the old cookie stops working
+      session.setUser(user);
+      session.set('device', deviceOf(c.req.header('user-agent')));
+      session.flash(FLASH_KEY, `Welcome, ${user}`);
+      return { user };
+    }),
+  );
+  app.post(
+    '/api/logout',
+    api(async (c) => c.get('session').destroy()),
+  );
+  app.post(
+    '/api/sessions/revoke-others',
+    api(async (c) => {
+      requireUser(await c.get('session').getUser());
+      return { revoked: await c.get('session').revokeOtherSessions().catch(noUserIndex) };
+    }),
+  );
 
   if (scenarios) app.route(SCENARIO_PREFIX, scenarioRoutes());
 

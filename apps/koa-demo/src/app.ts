@@ -1,21 +1,22 @@
-import { csrf, session } from '@cloakroom/session-koa';
+import { csrf, type SessionOptions, session } from '@cloakroom/session-koa';
 import { bodyParser } from '@koa/bodyparser';
 import { Router } from '@koa/router';
 import {
-  addToCart,
-  type DemoAction,
+  appendItem,
+  checkCredentials,
   type DemoData,
+  type DemoState,
+  deviceOf,
   errorOutcome,
-  increment,
-  listSessions,
-  login,
-  logout,
+  FLASH_KEY,
   NOT_FOUND,
+  noUserIndex,
   type Outcome,
   perform,
-  readState,
-  renderDemoPage,
-  revokeOthers,
+  renderPage,
+  requireUser,
+  sessionList,
+  unlisted,
 } from 'demo-kit';
 import Koa, { type Context } from 'koa';
 import { scenarioRoutes } from './scenario-routes.ts';
@@ -31,17 +32,30 @@ function send(ctx: Context, outcome: Outcome): void {
   else if (outcome.body !== undefined) ctx.body = outcome.body;
 }
 
-// One API route: JSON in and out, or a form post from the page answered with a redirect to /.
-const api = (action: DemoAction) => async (ctx: Context) => {
-  send(ctx, await perform(action, ctx.session, ctx.request.body, ctx.get('content-type')));
+// A POST route: JSON in and out, or a form post from the page answered with a redirect to / (where a
+// client error, such as a wrong password, shows as a flash message).
+const api = (handler: (ctx: Context) => Promise<unknown>) => async (ctx: Context) => {
+  send(ctx, await perform(ctx.session, ctx.get('content-type'), () => handler(ctx)));
 };
+
+// What GET /api/session answers and the page shows. One store read serves every get; reading the flash
+// consumes it (a message is shown once).
+async function readState(ctx: Context): Promise<DemoState> {
+  const [user, count = 0, cart = [], flash] = await Promise.all([
+    ctx.session.getUser(),
+    ctx.session.get('count'),
+    ctx.session.get('cart'),
+    ctx.session.consumeFlash(FLASH_KEY),
+  ]);
+  return { user, count, cart, flash: flash.map(String) };
+}
 
 /**
  * The demo app: the page, the JSON API and /healthz, with sessions in `options.store`; with
  * `scenarios`, also the shared scenario app's routes under SCENARIO_PREFIX (for apps/e2e).
  */
 export function createApp(
-  options: Parameters<typeof session>[0],
+  options: SessionOptions,
   scenarios = false,
 ): {
   app: Koa;
@@ -71,26 +85,63 @@ export function createApp(
   app.use(health.routes());
 
   const sessions = session(options);
+  // "Last seen" in the session list is the stored expiry minus this (core's default when unset): no
+  // write per request records it.
+  const idleTimeout = options.idleTimeout ?? 86_400;
   app.use(sessions);
   app.use(bodyParser({ enableTypes: ['json', 'form'], jsonLimit: '16kb', formLimit: '16kb' }));
   app.use(csrf()); // foreign Origin → 403; form posts need the _csrf field
 
   const router = new Router();
   router.get('/', async (ctx) => {
+    // csrfToken() creates the token on first use and saves it: the page sets the session cookie.
+    const [state, csrfToken, device] = await Promise.all([
+      readState(ctx),
+      ctx.session.csrfToken(),
+      ctx.session.get('device'),
+    ]);
+    const sessions = state.user === null ? null : await ctx.session.listSessions().catch(unlisted);
     ctx.type = 'html';
-    ctx.body = await renderDemoPage(ctx.session, 'Koa');
+    ctx.body = renderPage(state, { framework: 'Koa', csrfToken, sessions, device, idleTimeout });
   });
   router.get('/api/session', async (ctx) => {
-    ctx.body = await readState(ctx.session);
+    ctx.body = await readState(ctx);
   });
   router.get('/api/sessions', async (ctx) => {
-    ctx.body = await listSessions(ctx.session);
+    requireUser(await ctx.session.getUser()); // 401 when signed out
+    ctx.body = sessionList(await ctx.session.listSessions().catch(noUserIndex)); // 501 without a user index
   });
-  router.post('/api/count', api(increment));
-  router.post('/api/cart', api(addToCart));
-  router.post('/api/login', api(login));
-  router.post('/api/logout', api(logout));
-  router.post('/api/sessions/revoke-others', api(revokeOthers));
+  router.post(
+    '/api/count',
+    api(async (ctx) => ({ count: await ctx.session.update('count', (count = 0) => count + 1) })),
+  );
+  // update() re-runs appendItem's function on the latest cart when a parallel request added meanwhile.
+  router.post(
+    '/api/cart',
+    api(async (ctx) => ({ cart: await ctx.session.update('cart', appendItem(ctx.request.body)) })),
+  );
+  router.post(
+    '/api/login',
+    api(async (ctx) => {
+      const user = checkCredentials(ctx.request.body); // 401 for anyone else
+      ctx.session.regenerate(); // a new id on every privilege change: the old cookie stops working
+      ctx.session.setUser(user);
+      ctx.session.set('device', deviceOf(ctx.get('user-agent')));
+      ctx.session.flash(FLASH_KEY, `Welcome, ${user}`);
+      return { user };
+    }),
+  );
+  router.post(
+    '/api/logout',
+    api(async (ctx) => ctx.session.destroy()),
+  );
+  router.post(
+    '/api/sessions/revoke-others',
+    api(async (ctx) => {
+      requireUser(await ctx.session.getUser());
+      return { revoked: await ctx.session.revokeOtherSessions().catch(noUserIndex) };
+    }),
+  );
   app.use(router.routes());
   if (scenarios) app.use(scenarioRoutes().routes());
 

@@ -1,9 +1,11 @@
 // The demo page, a Server Component: it reads the session (consuming the flash messages, which needs no
 // cookie) and renders demo-kit's page as React, with the same labels and data-test hooks,
 // so apps/e2e's browser test drives every demo alike. Its forms post to Server Actions (./actions.ts).
-import { DemoError, type DemoSessionInfo, listSessions, MAX_ITEM_LENGTH, readState } from 'demo-kit';
+import type { SessionInfo } from '@cloakroom/session-core';
+import { MAX_ITEM_LENGTH, type SessionRow, sessionRows, unlisted, utcMinute } from 'demo-kit';
 import type { ReactNode } from 'react';
-import { getSession } from '@/lib/session';
+import { readState } from '@/lib/handlers';
+import { getSession, idleTimeout } from '@/lib/session';
 import {
   addToCartAction,
   incrementAction,
@@ -12,21 +14,27 @@ import {
   signOutOthersAction,
 } from './actions';
 
-type Sessions = readonly DemoSessionInfo[] | 'unsupported' | null;
+type Sessions = readonly SessionRow[] | 'unsupported' | null;
 
+// A form posting to a Server Action. Its labelled inputs (children) stand just before it and join it
+// through their `form` attribute, so each input sits inside its <label> while the <form> holds only
+// Next's hidden action fields and the button, as it always has.
 function Form(props: {
   action: (form: FormData) => Promise<void>;
   label: string;
   test: string;
+  id?: string;
   children?: ReactNode;
 }) {
   return (
-    <form action={props.action}>
+    <>
       {props.children}
-      <button type="submit" data-test={props.test}>
-        {props.label}
-      </button>
-    </form>
+      <form id={props.id} action={props.action}>
+        <button type="submit" data-test={props.test}>
+          {props.label}
+        </button>
+      </form>
+    </>
   );
 }
 
@@ -48,7 +56,9 @@ function SessionList({ sessions }: { sessions: Sessions }) {
       <ul>
         {sessions.map((s, index) => (
           <li key={`${s.createdAt}-${index}`} className={s.current ? 'current' : ''} data-test="session">
-            Signed in <time dateTime={s.createdAt}>{s.createdAt.slice(0, 16).replace('T', ' ')} UTC</time>
+            <span data-test="device">{s.device ?? 'another device'}</span>: signed in{' '}
+            <time dateTime={s.createdAt}>{utcMinute(s.createdAt)}</time>, last seen{' '}
+            <time dateTime={s.lastSeenAt}>{utcMinute(s.lastSeenAt)}</time>
             {s.current ? ' (this one)' : ''}
           </li>
         ))}
@@ -60,22 +70,19 @@ function SessionList({ sessions }: { sessions: Sessions }) {
 
 export default async function Home() {
   const session = await getSession();
-  const state = await readState(session);
+  const [state, device] = await Promise.all([readState(session), session.get('device')]);
   // The flash messages shown here are consumed: save that now, before the page goes out, so the next
   // request cannot see them again (otherwise getSession() saves it after the response, with after()).
   if (state.flash.length > 0) await session.save();
-  let sessions: Sessions = null;
-  if (state.user !== null) {
-    sessions = await listSessions(session).catch((error: unknown) => {
-      if (error instanceof DemoError && error.status === 501) return 'unsupported' as const;
-      throw error;
-    });
-  }
+  // Signed in: the user's sessions, "last seen" derived from each one's stored expiry.
+  const listed: SessionInfo[] | 'unsupported' | null =
+    state.user === null ? null : await session.listSessions().catch(unlisted);
+  const sessions: Sessions = Array.isArray(listed) ? sessionRows(listed, idleTimeout, device) : listed;
   return (
     <>
       <h1>Cloakroom demo · Next.js</h1>
       {state.flash.length > 0 ? (
-        <section className="flash" data-test="flash">
+        <section className="flash" role="status" data-test="flash">
           {state.flash.map((message, index) => (
             <p key={`${index}-${message}`}>{message}</p>
           ))}
@@ -93,15 +100,28 @@ export default async function Home() {
         ) : (
           <>
             <p data-test="user-none">Not signed in. Demo users: alice / alice-secret, bob / bob-secret.</p>
-            <Form action={signInAction} label="Sign in" test="login">
-              <input name="username" placeholder="username" autoComplete="username" required />
-              <input
-                name="password"
-                type="password"
-                placeholder="password"
-                autoComplete="current-password"
-                required
-              />
+            <Form action={signInAction} label="Sign in" test="login" id="sign-in">
+              <label>
+                Username{' '}
+                <input
+                  form="sign-in"
+                  name="username"
+                  placeholder="username"
+                  autoComplete="username"
+                  required
+                />
+              </label>
+              <label>
+                Password{' '}
+                <input
+                  form="sign-in"
+                  name="password"
+                  type="password"
+                  placeholder="password"
+                  autoComplete="current-password"
+                  required
+                />
+              </label>
             </Form>
           </>
         )}
@@ -127,8 +147,10 @@ export default async function Home() {
             Empty.
           </p>
         )}
-        <Form action={addToCartAction} label="Add" test="add">
-          <input name="item" placeholder="item" maxLength={MAX_ITEM_LENGTH} required />
+        <Form action={addToCartAction} label="Add" test="add" id="add-item">
+          <label>
+            Item <input form="add-item" name="item" placeholder="item" maxLength={MAX_ITEM_LENGTH} required />
+          </label>
         </Form>
       </section>
       <p className="muted">

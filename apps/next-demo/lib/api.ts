@@ -1,8 +1,8 @@
-// The JSON API's glue: each Route Handler is withSession() around one of demo-kit's actions, so the
-// session, its cookie, the CSRF check (403 for a foreign Origin or a form post without the token) and
-// the 503 of a store outage come from the adapter, and the answers from demo-kit's outcomes.
+// The JSON API's glue: each Route Handler is withSession() around one of ./handlers.ts, so the session,
+// its cookie, the CSRF check (403 for a foreign Origin or a form post without the token) and the 503 of
+// a store outage come from the adapter, and the answers from demo-kit's outcomes.
 import type { Session } from '@cloakroom/session-core';
-import { type DemoAction, type DemoData, DemoError, errorOutcome, type Outcome, perform } from 'demo-kit';
+import { type DemoData, DemoError, errorOutcome, type Outcome, perform } from 'demo-kit';
 import type { NextRequest } from 'next/server';
 import { withSession } from './session';
 
@@ -33,19 +33,25 @@ async function bodyOf(request: NextRequest): Promise<unknown> {
 
 type Handler = (request: NextRequest, context: unknown) => Promise<Response>;
 
-/** A POST route running `run` on the session: JSON answers, or 303 / for a form post from a page. */
-export function post(run: DemoAction): Handler {
+/**
+ * A POST route: `handler` gets the request's session, the parsed body and the request. JSON answers, or
+ * 303 / for a form post from a page (a client error then shows as a flash message).
+ */
+export function post(
+  handler: (session: Session<DemoData>, body: unknown, request: NextRequest) => Promise<unknown>,
+): Handler {
   return withSession(async (request, _context, session) => {
     try {
       const body = await bodyOf(request);
-      return respond(await perform(run, session, body, request.headers.get('content-type')));
+      const type = request.headers.get('content-type');
+      return respond(await perform(session, type, () => handler(session, body, request)));
     } catch (error) {
       return respond(errorOutcome(error));
     }
   });
 }
 
-/** A GET route answering what `read` resolves, as JSON. */
+/** A GET route answering what `read` resolves from the request's session, as JSON. */
 export function get(read: (session: Session<DemoData>) => Promise<unknown>): Handler {
   return withSession(async (_request, _context, session) => {
     try {

@@ -17,7 +17,14 @@ async function options(): Promise<SessionManagerOptions> {
   return (await shared.setup).sessionOptions;
 }
 
-export const sessions = createNextSession<DemoData>(await options());
+const sessionOptions = await options();
+
+export const sessions = createNextSession<DemoData>(sessionOptions);
+/**
+ * The idle timeout in seconds (core's default when unset): the page's session list derives "last seen"
+ * from the stored expiry minus this, so no request writes a last-seen time.
+ */
+export const idleTimeout: number = sessionOptions.idleTimeout ?? 86_400;
 demoProcess().managers.add(sessions.manager);
 
 export const { getSession, action, redirect, withSession, proxy } = sessions;

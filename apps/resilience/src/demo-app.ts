@@ -6,14 +6,12 @@ import type { AddressInfo } from 'node:net';
 import type { SessionError } from '@cloakroom/session-core';
 import { session } from '@cloakroom/session-express';
 import {
-  addToCart,
-  type DemoAction,
+  appendItem,
   type DemoData,
   errorOutcome,
-  increment,
+  FLASH_KEY,
   type Outcome,
   perform,
-  readState,
   setUpDemo,
 } from 'demo-kit';
 import express, { type NextFunction, type Request, type Response } from 'express';
@@ -54,19 +52,32 @@ export async function startDemoApp(env: Record<string, string>): Promise<DemoApp
   });
   app.use(sessions);
   app.use(express.json({ limit: '16kb' }));
+  // The express-demo's handlers for these routes.
   const api =
-    (action: DemoAction) =>
+    (handler: (req: Request) => Promise<unknown>) =>
     (req: Request, res: Response, next: NextFunction): void => {
-      perform(action, req.session, req.body, req.get('content-type')).then(
+      perform(req.session, req.get('content-type'), () => handler(req)).then(
         (outcome) => send(res, outcome),
         next,
       );
     };
-  app.get('/api/session', (req, res, next) => {
-    readState(req.session).then((state) => res.json(state), next);
+  app.get('/api/session', async (req, res) => {
+    const [user, count = 0, cart = [], flash] = await Promise.all([
+      req.session.getUser(),
+      req.session.get('count'),
+      req.session.get('cart'),
+      req.session.consumeFlash(FLASH_KEY),
+    ]);
+    res.json({ user, count, cart, flash: flash.map(String) });
   });
-  app.post('/api/count', api(increment));
-  app.post('/api/cart', api(addToCart));
+  app.post(
+    '/api/count',
+    api(async (req) => ({ count: await req.session.update('count', (count = 0) => count + 1) })),
+  );
+  app.post(
+    '/api/cart',
+    api(async (req) => ({ cart: await req.session.update('cart', appendItem(req.body)) })),
+  );
   app.use((error: unknown, _req: Request, res: Response, next: NextFunction) => {
     if (res.headersSent) return next(error);
     send(res, errorOutcome(error));

@@ -1,5 +1,5 @@
-import { increment } from 'demo-kit';
 import { post } from '@/lib/api';
+import { increment } from '@/lib/handlers';
 
 /** `{ count }`, incremented atomically. */
 export const POST = post(increment);

@@ -1,5 +1,5 @@
-import { logout } from 'demo-kit';
 import { post } from '@/lib/api';
+import { logout } from '@/lib/handlers';
 
 /** 204: the session destroyed, its cookie expired. */
 export const POST = post(logout);

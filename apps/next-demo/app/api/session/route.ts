@@ -1,5 +1,5 @@
-import { readState } from 'demo-kit';
 import { get } from '@/lib/api';
+import { readState } from '@/lib/handlers';
 
 export const dynamic = 'force-dynamic';
 

@@ -1,5 +1,5 @@
-import { listSessions } from 'demo-kit';
 import { get } from '@/lib/api';
+import { listSessions } from '@/lib/handlers';
 
 export const dynamic = 'force-dynamic';
 
