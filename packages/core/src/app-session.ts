@@ -1,4 +1,4 @@
-import type { SessionData } from './manager.ts';
+import type { SessionData } from './session.ts';
 
 /**
  * Your app's session data, declared once for every adapter. Empty here: augment it in your app and

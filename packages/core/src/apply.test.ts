@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { applyToFetchHeaders, applyToNodeResponse, hasHeaders, type NodeHeaderTarget } from './apply.ts';
-import type { CommitResult } from './manager.ts';
+import type { CommitResult } from './session.ts';
 
 const FIRST: CommitResult = {
   setCookie: 'sid=x; Path=/',

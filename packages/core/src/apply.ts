@@ -5,7 +5,7 @@
  * to `*`), and the other headers (`Cache-Control`) are set, replacing the handler's: a shared cache must
  * never keep a response that sets or clears a session cookie.
  */
-import type { CommitResult } from './manager.ts';
+import type { CommitResult } from './session.ts';
 
 /** Node's `ServerResponse` shape, and anything with the same two methods (Koa's response, a Fastify reply). */
 export interface NodeHeaderTarget {

@@ -6,7 +6,7 @@
  * same everywhere.
  */
 import { SessionError } from './errors.ts';
-import type { Session, SessionData } from './manager.ts';
+import type { Session, SessionData } from './session.ts';
 
 /**
  * Which unsafe requests must carry the session's token. `'forms'`: those with a content type an HTML

@@ -1,5 +1,6 @@
 import { nodeCryptoProvider } from './crypto-node.ts';
-import { type SessionData, SessionManager, type SessionManagerOptions } from './manager.ts';
+import { SessionManager } from './manager.ts';
+import type { SessionData, SessionManagerOptions } from './session.ts';
 
 /**
  * Builds the session manager an adapter uses, on `node:crypto` (the `node` export condition).

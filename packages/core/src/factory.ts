@@ -1,5 +1,6 @@
 import { webCryptoProvider } from './crypto.ts';
-import { type SessionData, SessionManager, type SessionManagerOptions } from './manager.ts';
+import { SessionManager } from './manager.ts';
+import type { SessionData, SessionManagerOptions } from './session.ts';
 
 /**
  * Builds the session manager an adapter uses. Throws at once on bad options, saying what to change.

@@ -36,20 +36,20 @@ export {
   type WriteDroppedEvent,
 } from './events.ts';
 export { createSessionManager } from './factory.ts';
-export {
-  type CommitOptions,
-  type CommitResult,
-  type Session,
-  type SessionData,
-  type SessionHandle,
-  type SessionInfo,
-  SessionManager,
-  type SessionManagerOptions,
-  type SessionRequest,
-  type SessionState,
-} from './manager.ts';
+export { SessionManager } from './manager.ts';
 export { ForwardingSession, mapSessionErrors } from './map-errors.ts';
 export { type MemoryStore, type MemoryStoreOptions, memoryStore } from './memory-store.ts';
+export type {
+  CommitOptions,
+  CommitResult,
+  Session,
+  SessionData,
+  SessionHandle,
+  SessionInfo,
+  SessionManagerOptions,
+  SessionRequest,
+  SessionState,
+} from './session.ts';
 export {
   type AnySessionStore,
   type ClosableStore,

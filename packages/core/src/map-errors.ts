@@ -1,4 +1,4 @@
-import type { Session, SessionData, SessionInfo, SessionState } from './manager.ts';
+import type { Session, SessionData, SessionInfo, SessionState } from './session.ts';
 
 /**
  * A session whose failing reads reject with what `map` makes of the error, so store failures reach a

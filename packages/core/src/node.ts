@@ -12,7 +12,7 @@
  */
 import { applyToNodeResponse, type NodeHeaderTarget } from './apply.ts';
 import { SessionError } from './errors.ts';
-import type { CommitResult, SessionData, SessionHandle, SessionState } from './manager.ts';
+import type { CommitResult, SessionData, SessionHandle, SessionState } from './session.ts';
 
 /** The part of Node's `ServerResponse` the holder uses. */
 export interface NodeResponse extends NodeHeaderTarget {

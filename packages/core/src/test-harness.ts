@@ -1,8 +1,9 @@
 // Test helpers shared by core's tests (not exported from the package).
 import type { SessionError } from './errors.ts';
 import { createSessionManager } from './factory.ts';
-import type { SessionData, SessionManager, SessionManagerOptions } from './manager.ts';
+import type { SessionManager } from './manager.ts';
 import { type MemoryStore, memoryStore } from './memory-store.ts';
+import type { SessionData, SessionManagerOptions } from './session.ts';
 import type { AnySessionStore } from './store.ts';
 
 /**
