@@ -32,6 +32,18 @@ export interface SessionErrorOptions {
 }
 
 /**
+ * The brand every Cloakroom error carries, the same in every copy of this package (`Symbol.for`), so
+ * `instanceof` works even when an app ends up with two copies of core: its value is the class's name.
+ */
+const ERROR_BRAND: unique symbol = Symbol.for('@cloakroom/session-core:error') as never;
+
+function branded(value: unknown, names: readonly string[]): boolean {
+  if (value === null || typeof value !== 'object') return false;
+  const brand = (value as { [ERROR_BRAND]?: unknown })[ERROR_BRAND];
+  return typeof brand === 'string' && names.includes(brand);
+}
+
+/**
  * Base class of every error Cloakroom throws or reports. `status` is the HTTP status an adapter answers
  * with; `expose` is false for server-side faults so frameworks never show the message to the client.
  */
@@ -49,6 +61,12 @@ export class SessionError extends Error {
     this.code = code;
     this.status = options.status ?? 500;
     this.expose = this.status < 500;
+    Object.defineProperty(this, ERROR_BRAND, { value: 'SessionError', writable: true });
+  }
+
+  /** By brand, not by prototype: an error from another copy of core is one too. */
+  static override [Symbol.hasInstance](value: unknown): boolean {
+    return branded(value, ['SessionError', 'SessionStoreError']);
   }
 }
 
@@ -67,6 +85,11 @@ export class SessionStoreError extends SessionError {
     });
     this.name = 'SessionStoreError';
     this.operation = operation;
+    Object.defineProperty(this, ERROR_BRAND, { value: 'SessionStoreError' });
+  }
+
+  static override [Symbol.hasInstance](value: unknown): boolean {
+    return branded(value, ['SessionStoreError']);
   }
 
   /**

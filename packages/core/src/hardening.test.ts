@@ -165,3 +165,29 @@ describe('a Secure cookie answered to a plain-http request', () => {
     }
   });
 });
+
+describe('instanceof across copies of core', () => {
+  it('an error or a manager made by another copy of the package (same brand) is recognised', async () => {
+    const { SessionError, SessionStoreError } = await import('./errors.ts');
+    const { SessionManager } = await import('./manager.ts');
+    // What a second copy's objects look like from here: other prototypes, the same Symbol.for brands.
+    const foreignError = Object.defineProperty(new Error('x'), Symbol.for('@cloakroom/session-core:error'), {
+      value: 'SessionStoreError',
+    });
+    expect(foreignError instanceof SessionError).toBe(true);
+    expect(foreignError instanceof SessionStoreError).toBe(true);
+    const foreignBase = Object.defineProperty(new Error('x'), Symbol.for('@cloakroom/session-core:error'), {
+      value: 'SessionError',
+    });
+    expect(foreignBase instanceof SessionError).toBe(true);
+    expect(foreignBase instanceof SessionStoreError).toBe(false);
+    expect(new Error('plain') instanceof SessionError).toBe(false);
+    const foreignManager = Object.defineProperty({}, Symbol.for('@cloakroom/session-core:SessionManager'), {
+      value: true,
+    });
+    expect(foreignManager instanceof SessionManager).toBe(true);
+    expect({} instanceof SessionManager).toBe(false);
+    expect(setup().manager instanceof SessionManager).toBe(true);
+    expect(new SessionStoreError('get', 'down') instanceof SessionError).toBe(true);
+  });
+});

@@ -21,6 +21,8 @@ import {
 } from './store.ts';
 import { type Op, type WriteOutcome, WriteQueue } from './write-queue.ts';
 
+/** Marks a SessionManager in every copy of this package (see SessionManager[Symbol.hasInstance]). */
+const MANAGER_BRAND: unique symbol = Symbol.for('@cloakroom/session-core:SessionManager') as never;
 
 /** Sessions one user may hold on a store with a per-user index (a finite bound on listing and revoking). */
 const DEFAULT_MAX_SESSIONS_PER_USER = 100;
@@ -65,6 +67,15 @@ function eventOf(error: SessionError): SessionEvent | null {
  * Builds session handles for requests. Create one per application and share it.
  */
 export class SessionManager<Data extends SessionData = SessionData> {
+  /** By brand, not by prototype: a manager from another copy of core is one too. */
+  static [Symbol.hasInstance](value: unknown): boolean {
+    return (
+      value !== null &&
+      typeof value === 'object' &&
+      (value as { [MANAGER_BRAND]?: unknown })[MANAGER_BRAND] === true
+    );
+  }
+
   /** The cookie name in use (with the `__Host-` prefix by default). */
   readonly cookieName: string;
   /**
@@ -101,6 +112,7 @@ export class SessionManager<Data extends SessionData = SessionData> {
   readonly #inFlight = new Set<Promise<unknown>>();
 
   constructor(options: SessionManagerOptions, defaultCrypto: CryptoProvider) {
+    Object.defineProperty(this, MANAGER_BRAND, { value: true });
     if (options === null || typeof options !== 'object') throw configError('options are required.');
     if (!options.store || typeof options.store.get !== 'function') {
       throw configError(

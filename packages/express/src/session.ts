@@ -5,7 +5,7 @@ import {
   type Session,
   type SessionDataOf,
   SessionError,
-  type SessionManager,
+  SessionManager,
   type SessionManagerOptions,
 } from '@cloakroom/session-core';
 import { type HeldResponse, holdResponse } from '@cloakroom/session-core/node';
@@ -66,6 +66,7 @@ function asSessionError(error: unknown): SessionError {
  * write. A store failure reaches your error handler as a `SessionStoreError` with `status` 503.
  *
  * Secure requests are detected with `req.secure`, which follows Express's `trust proxy` setting.
+ * @param options - core's manager options, or a `SessionManager` to share (as with every adapter).
  * @throws SessionError `SESSION_CONFIG` when the options are invalid (short secret, bad cookie options)
  * @example
  * import express from 'express';
@@ -79,8 +80,9 @@ function asSessionError(error: unknown): SessionError {
  *   res.json({ visits });
  * });
  */
-export function session(options: SessionOptions): SessionMiddleware {
-  const manager = createSessionManager<AppSessionData>(options);
+export function session(options: SessionOptions | SessionManager<AppSessionData>): SessionMiddleware {
+  // A ready manager is shared as is (one manager for several apps or adapters), like every adapter's session().
+  const manager = options instanceof SessionManager ? options : createSessionManager<AppSessionData>(options);
   // Late failures go where core's own reports go: onError / onEvent, or core's one default log.
   const report: Report = manager.report;
   const middleware = (req: IncomingMessage, res: ServerResponse, next: (error?: unknown) => void): void => {
