@@ -3,8 +3,9 @@
  * clock is injected, so the same calls happen on every run (the unit test asserts them; the report
  * prints them).
  */
-import { type AnySessionStore, createSessionManager, memoryStore } from '@cloakroom/session-core';
+
 import { countingStore, type StoreMethod } from '@cloakroom/session-adapter-test/kit';
+import { type AnySessionStore, createSessionManager, memoryStore } from '@cloakroom/session-core';
 
 export interface RoundTrips {
   readonly scenario: string;
