@@ -8,10 +8,11 @@
 //   POST /destroy                destroys the session              → { "ok": true }
 // Errors answer their `status` (503 for a store failure), else 500, as `{ "error": … }`.
 import 'reflect-metadata';
-import { once } from 'node:events';
 import type { Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import {
+  listen,
+  type Running,
   type ScenarioManagerInput,
   type ScenarioOptions,
   scenarioManagerOptions,
@@ -22,7 +23,7 @@ import { session as expressSession } from '@cloakroom/session-express';
 import { session as honoSession, type SessionEnv } from '@cloakroom/session-hono';
 import { session as koaSession } from '@cloakroom/session-koa';
 import { Session as NestSession, SessionModule } from '@cloakroom/session-nest';
-import { serve } from '@hono/node-server';
+import { getRequestListener } from '@hono/node-server';
 import { Controller, Get, HttpCode, Module, Post, Query } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
 import { ExpressAdapter } from '@nestjs/platform-express';
@@ -115,14 +116,17 @@ async function read(session: AnySession, key: string): Promise<{ value: unknown 
   return (await session.exists()) ? { value: (await session.get(key)) ?? null } : { value: null };
 }
 
-async function listen(server: Server): Promise<number> {
-  if (!server.listening) await once(server, 'listening');
-  return (server.address() as AddressInfo).port;
-}
-
-function closeServer(server: Server): Promise<void> {
-  server.closeAllConnections();
-  return new Promise((resolve) => server.close(() => resolve()));
+/** The app served by the kit's `listen`; closing it stops the server, then the session manager. */
+function served(adapter: AdapterName, server: Running, manager: { close(): Promise<void> }): RunningApp {
+  return {
+    adapter,
+    port: server.port,
+    baseUrl: server.baseUrl,
+    async close() {
+      await server.close();
+      await manager.close();
+    },
+  };
 }
 
 async function expressApp(options: SessionManagerOptions): Promise<RunningApp> {
@@ -168,17 +172,7 @@ async function expressApp(options: SessionManagerOptions): Promise<RunningApp> {
     if (res.headersSent) return next(error);
     res.status(statusOf(error)).json({ error: 'failed' });
   });
-  const server = app.listen(0, '127.0.0.1');
-  const port = await listen(server);
-  return {
-    adapter: 'express',
-    port,
-    baseUrl: `http://127.0.0.1:${port}`,
-    async close() {
-      await closeServer(server);
-      await sessions.manager.close();
-    },
-  };
+  return served('express', await listen(app), sessions.manager);
 }
 
 async function koaApp(options: SessionManagerOptions): Promise<RunningApp> {
@@ -218,17 +212,7 @@ async function koaApp(options: SessionManagerOptions): Promise<RunningApp> {
         ctx.status = 404;
     }
   });
-  const server = app.listen(0, '127.0.0.1');
-  const port = await listen(server);
-  return {
-    adapter: 'koa',
-    port,
-    baseUrl: `http://127.0.0.1:${port}`,
-    async close() {
-      await closeServer(server);
-      await sessions.manager.close();
-    },
-  };
+  return served('koa', await listen(app.callback()), sessions.manager);
 }
 
 async function honoApp(options: SessionManagerOptions): Promise<RunningApp> {
@@ -254,17 +238,7 @@ async function honoApp(options: SessionManagerOptions): Promise<RunningApp> {
     c.get('session').destroy();
     return c.json({ ok: true });
   });
-  const server = serve({ fetch: app.fetch, port: 0, hostname: '127.0.0.1' }) as Server;
-  const port = await listen(server);
-  return {
-    adapter: 'hono',
-    port,
-    baseUrl: `http://127.0.0.1:${port}`,
-    async close() {
-      await closeServer(server);
-      await sessions.manager.close();
-    },
-  };
+  return served('hono', await listen(getRequestListener(app.fetch)), sessions.manager);
 }
 
 @Controller()

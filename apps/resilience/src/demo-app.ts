@@ -1,8 +1,7 @@
 // The demos' JSON API, built in-process from demo-kit and the Express adapter exactly as
 // apps/express-demo builds it (its dist is one bundled server, nothing to import): the store, its
 // client settings and the error answers all come from demo-kit, so faults meet the demos' real set-up.
-import { once } from 'node:events';
-import type { AddressInfo } from 'node:net';
+import { listen } from '@cloakroom/session-adapter-test';
 import type { SessionError } from '@cloakroom/session-core';
 import { session } from '@cloakroom/session-express';
 import {
@@ -82,15 +81,12 @@ export async function startDemoApp(env: Record<string, string>): Promise<DemoApp
     if (res.headersSent) return next(error);
     send(res, errorOutcome(error));
   });
-  const server = app.listen(0, '127.0.0.1');
-  await once(server, 'listening');
-  const { port } = server.address() as AddressInfo;
+  const server = await listen(app);
   return {
-    baseUrl: `http://127.0.0.1:${port}`,
+    baseUrl: server.baseUrl,
     reported,
     async close() {
-      server.closeAllConnections();
-      await new Promise<void>((resolve) => server.close(() => resolve()));
+      await server.close();
       await sessions.manager.close();
       await store.close();
     },

@@ -3,11 +3,11 @@
 // slow on this machine). Between outages every request is served; each outage heals within 7 s; every
 // acknowledged write is read back at the end.
 
-import { type FaultMode, type FaultProxy, startFaultProxy } from '@cloakroom/session-adapter-test';
-import { afterAll, beforeAll, beforeEach, describe, expect, inject, it, vi } from 'vitest';
-import { type DemoApp, startDemoApp } from './demo-app.ts';
+import type { FaultMode } from '@cloakroom/session-adapter-test';
+import { afterAll, beforeEach, describe, expect, inject, it, vi } from 'vitest';
 import { runLoad } from './load.ts';
-import { hostPort, MYSQL_URL, PG_URL, REDIS_URL } from './servers.ts';
+import { useDemoBehindProxy } from './outage-target.ts';
+import { MYSQL_URL, PG_URL, REDIS_URL } from './servers.ts';
 
 const WINDOWS: ReadonlyArray<{ from: number; to: number; mode: FaultMode }> = [
   { from: 2_000, to: 4_000, mode: 'refuse' },
@@ -33,19 +33,8 @@ const TARGETS = [
 ] as const;
 
 describe.each(TARGETS)('$store: three outages under a long load run', (target) => {
-  let proxy: FaultProxy;
-  let demo: DemoApp;
-  beforeAll(async () => {
-    proxy = await startFaultProxy(hostPort(target.url(), target.port));
-    demo = await startDemoApp({
-      SESSION_STORE: target.store,
-      [target.variable]: proxy.via(target.url()),
-    });
-  });
-  afterAll(async () => {
-    proxy?.set('pass');
-    await demo?.close();
-    await proxy?.close();
+  const running = useDemoBehindProxy(target);
+  afterAll(() => {
     vi.restoreAllMocks();
   });
   beforeEach(() => {
@@ -54,17 +43,17 @@ describe.each(TARGETS)('$store: three outages under a long load run', (target) =
 
   it('503 only around each outage, healed within 7 s each time, every acknowledged write kept', async () => {
     const { samples, clients } = await runLoad({
-      baseUrl: demo.baseUrl,
+      baseUrl: running().demo.baseUrl,
       workers: 8,
       durationMs: END,
       minRequests: target.minRequests,
       capMs: 60_000,
       script: (t) => {
         const want = WINDOWS.find((w) => t >= w.from && t < w.to)?.mode ?? 'pass';
-        if (proxy.mode !== want) proxy.set(want);
+        if (running().proxy.mode !== want) running().proxy.set(want);
       },
     });
-    proxy.set('pass');
+    running().proxy.set('pass');
     expect(samples.length).toBeGreaterThanOrEqual(target.minRequests);
     expect(samples.filter((s) => s.status !== 200 && s.status !== 503)).toEqual([]);
     for (const [i, w] of WINDOWS.entries()) {

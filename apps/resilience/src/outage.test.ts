@@ -4,11 +4,11 @@
 // few seconds, every write acknowledged with 200 is there afterwards. Then a black hole and a slow store
 // fail requests within the store's configured bound instead of hanging them.
 
-import { CookieClient, type FaultProxy, startFaultProxy } from '@cloakroom/session-adapter-test';
-import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, inject, it, vi } from 'vitest';
-import { type DemoApp, startDemoApp } from './demo-app.ts';
+import { CookieClient } from '@cloakroom/session-adapter-test';
+import { afterEach, beforeEach, describe, expect, inject, it, vi } from 'vitest';
 import { runLoad } from './load.ts';
-import { hostPort, MYSQL_URL, PG_URL, REDIS_URL } from './servers.ts';
+import { useDemoBehindProxy } from './outage-target.ts';
+import { MYSQL_URL, PG_URL, REDIS_URL } from './servers.ts';
 
 interface Target {
   readonly store: 'redis' | 'memcached' | 'postgres' | 'mysql';
@@ -62,32 +62,19 @@ const OUTAGE_END = 4_000;
 const RECOVERY = 5_000;
 
 describe.each(TARGETS)('$store behind a fault proxy, under load', (target) => {
-  let proxy: FaultProxy;
-  let demo: DemoApp;
-  beforeAll(async () => {
-    proxy = await startFaultProxy(hostPort(target.url(), target.port));
-    demo = await startDemoApp({
-      SESSION_STORE: target.store,
-      [target.variable]: proxy.via(target.url()),
-    });
-  });
-  afterAll(async () => {
-    proxy?.set('pass');
-    await demo?.close();
-    await proxy?.close();
-  });
+  const running = useDemoBehindProxy(target);
   beforeEach(() => {
     // The demo logs one line per 503 (demo-kit's errorOutcome); keep the run's output readable.
     vi.spyOn(console, 'error').mockImplementation(() => undefined);
   });
   afterEach(() => {
     vi.restoreAllMocks();
-    proxy.set('pass');
+    running().proxy.set('pass');
   });
 
   it('refused for 2.5 s during a load run: 503 only while away, back within 5 s, every acknowledged write kept', async () => {
     const { samples, clients } = await runLoad({
-      baseUrl: demo.baseUrl,
+      baseUrl: running().demo.baseUrl,
       workers: 8,
       durationMs: OUTAGE_END + RECOVERY + 1_000,
       minRequests: target.minRequests,
@@ -96,7 +83,7 @@ describe.each(TARGETS)('$store behind a fault proxy, under load', (target) => {
       capMs: 90_000,
       script: (t) => {
         const want = t >= OUTAGE_START && t < OUTAGE_END ? 'refuse' : 'pass';
-        if (proxy.mode !== want) proxy.set(want);
+        if (running().proxy.mode !== want) running().proxy.set(want);
       },
     });
     if (process.env.RESILIENCE_DEBUG) {
@@ -155,19 +142,19 @@ describe.each(TARGETS)('$store behind a fault proxy, under load', (target) => {
   ] as const)(
     '%s: requests fail with 503 within the configured bound, then service resumes',
     async (_, mode) => {
-      const client = new CookieClient(demo.baseUrl);
+      const client = new CookieClient(running().demo.baseUrl);
       expect((await client.post('/api/count')).status).toBe(200);
-      proxy.set(mode, 20_000);
+      running().proxy.set(mode, 20_000);
       const started = performance.now();
       const replies = await Promise.all(
         Array.from({ length: 4 }, (_, i) =>
-          (i === 0 ? client : new CookieClient(demo.baseUrl)).post('/api/count').then((r) => ({
+          (i === 0 ? client : new CookieClient(running().demo.baseUrl)).post('/api/count').then((r) => ({
             status: r.status,
             ms: performance.now() - started,
           })),
         ),
       );
-      proxy.set('pass');
+      running().proxy.set('pass');
       for (const reply of replies) {
         expect(reply.status).toBe(503);
         expect(reply.ms, `answered within ${target.boundMs} ms`).toBeLessThan(target.boundMs);

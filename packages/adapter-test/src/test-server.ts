@@ -11,6 +11,8 @@ export interface Running {
   readonly url: string;
   /** The same as `url` (what {@link StartApp} instances call it). */
   readonly baseUrl: string;
+  /** The port (for raw sockets). */
+  readonly port: number;
   close(): Promise<void>;
 }
 
@@ -24,6 +26,7 @@ export async function listen(handler: Parameters<typeof createServer>[1]): Promi
   return {
     url,
     baseUrl: url,
+    port,
     close: () =>
       new Promise<void>((resolve, reject) => {
         server.closeAllConnections();

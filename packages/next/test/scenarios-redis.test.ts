@@ -6,7 +6,7 @@ import {
 } from '@cloakroom/session-adapter-test';
 import { appClock, remoteStore, resetStoreCalls, startApp, storeCalls } from './app-server.ts';
 
-// Every scenario group, outage included, against the test app on @cloakroom/session-redis, with a
+// Every scenario group, outage included, against the test app on @cloakroom/session-redis (through the private @cloakroom/test-stores), with a
 // private redis-server (it is stopped and restarted by the outage scenario; the machine's Redis is never
 // touched). A second `next start` over the same Redis is the peer instance.
 describeAdapterScenarios('next 16 · Route Handlers · redis store', {
