@@ -1,4 +1,4 @@
-import type { SessionOptions } from '@cloakroom/session-fastify';
+import type { SessionManagerOptions } from '@cloakroom/session-core';
 import { csrf, session } from '@cloakroom/session-fastify';
 import formbody from '@fastify/formbody';
 import {
@@ -23,8 +23,8 @@ import Fastify, { type FastifyInstance, type FastifyReply, type FastifyRequest }
 import { scenarioRoutes } from './scenario-routes.ts';
 
 // Types request.session: request.session.get('cart') is a Promise<string[] | undefined>.
-declare module '@cloakroom/session-fastify' {
-  interface SessionData extends DemoData {}
+declare module '@cloakroom/session-core' {
+  interface AppSession extends DemoData {}
 }
 
 function reply(to: FastifyReply, outcome: Outcome): FastifyReply {
@@ -56,7 +56,7 @@ async function stateOf(request: FastifyRequest): Promise<DemoState> {
  * `options.store`; with `scenarios`, also the shared scenario app's routes under SCENARIO_PREFIX (for
  * apps/e2e).
  */
-export async function createApp(options: SessionOptions, scenarios = false): Promise<FastifyInstance> {
+export async function createApp(options: SessionManagerOptions, scenarios = false): Promise<FastifyInstance> {
   // Bodies (JSON and forms) up to 16 KiB, as in every demo.
   const app = Fastify({ bodyLimit: 16 * 1024 });
   await app.register(session, options);

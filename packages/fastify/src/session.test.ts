@@ -1,5 +1,6 @@
 import { Readable } from 'node:stream';
 import { cookieOf, probeStore } from '@cloakroom/session-adapter-test';
+import { createSessionManager } from '@cloakroom/session-core';
 import cookiePlugin from '@fastify/cookie';
 import { afterEach, describe, expect, it } from 'vitest';
 import { session } from './session.ts';
@@ -28,6 +29,24 @@ describe('registration', () => {
     const write = await fetch(`${url}/child`, { method: 'POST' });
     const read = await fetch(`${url}/child`, { headers: { cookie: cookieOf(write) } });
     expect(await read.json()).toEqual({ where: 'child' });
+  });
+
+  it('takes a ready manager, so two apps share one', async () => {
+    const manager = createSessionManager(options());
+    const [first, second] = [app(), app()];
+    for (const fastify of [first, second]) {
+      await fastify.register(session, { manager });
+      fastify.post('/write', async (request) => {
+        request.session.set('n', 1);
+        return { ok: true };
+      });
+      fastify.get('/read', async (request) => ({ n: (await request.session.get('n')) ?? null }));
+    }
+    const [a, b] = [await listen(first), await listen(second)];
+    expect(first.sessionManager).toBe(manager);
+    const write = await fetch(`${a}/write`, { method: 'POST' });
+    const read = await fetch(`${b}/read`, { headers: { cookie: cookieOf(write) } });
+    expect(await read.json()).toEqual({ n: 1 });
   });
 
   it('refuses a second registration at boot', async () => {

@@ -1,4 +1,5 @@
 import {
+  type AppSessionData,
   applyToNodeResponse,
   type CommitResult,
   createSessionManager,
@@ -6,32 +7,15 @@ import {
   type Session,
   SessionError,
   type SessionHandle,
-  type SessionManager,
+  SessionManager,
   type SessionManagerOptions,
 } from '@cloakroom/session-core';
 import { commitOnSend, type HoldSource } from '@cloakroom/session-core/node';
 import type { FastifyInstance, FastifyPluginAsync, FastifyReply } from 'fastify';
 import fp from 'fastify-plugin';
 
-/**
- * The shape of your session data. Empty here: augment it in your app and `request.session` is typed by
- * it. Without an augmentation, any string key holds `unknown`.
- * @example
- * declare module '@cloakroom/session-fastify' {
- *   interface SessionData {
- *     cart: string[];
- *     theme: 'light' | 'dark';
- *   }
- * }
- */
-// biome-ignore lint/suspicious/noEmptyInterface: apps fill it in through declaration merging.
-export interface SessionData {}
-
-/** The data type `request.session` uses: your {@link SessionData}, or any string key when it is not augmented. */
-export type AppSessionData = keyof SessionData extends never
-  ? Record<string, unknown>
-  : { [K in keyof SessionData]: SessionData[K] };
-
+// `request.session` is typed by core's `AppSession`, declared once for every adapter:
+// `declare module '@cloakroom/session-core' { interface AppSession { cart: string[] } }`.
 declare module 'fastify' {
   interface FastifyRequest {
     /** The request's session, set by the `session` plugin from `@cloakroom/session-fastify`. */
@@ -44,11 +28,12 @@ declare module 'fastify' {
 }
 
 /**
- * Options of {@link session}: the core manager's options. Times are in seconds. With
+ * Options of {@link session}: core's manager options (times in seconds), or `{ manager }`, a
+ * `SessionManager` you built (to share one between apps, or to reach it before the app boots). With
  * `cookie: { secure: 'auto' }` a request counts as secure when Fastify's `request.protocol` is `https`,
  * which follows Fastify's `trustProxy` setting.
  */
-export interface SessionOptions extends SessionManagerOptions {}
+export type SessionOptions = SessionManagerOptions | { readonly manager: SessionManager<AppSessionData> };
 
 const PREFIX = '@cloakroom/session-fastify';
 
@@ -107,7 +92,10 @@ async function plugin(fastify: FastifyInstance, options: SessionOptions): Promis
     );
   }
   if (fastify.hasRequestDecorator('session')) throw taken();
-  const manager = createSessionManager<AppSessionData>(options);
+  const manager =
+    'manager' in options && options.manager instanceof SessionManager
+      ? options.manager
+      : createSessionManager<AppSessionData>(options as SessionManagerOptions);
   fastify.decorate('sessionManager', manager);
   // `request.session` is not declared with decorateRequest: a session plugin registered after this one
   // would then fail inside its own registration, where Fastify cannot report it (an uncaught exception,

@@ -90,5 +90,5 @@ export async function scenarioApp(options: SessionOptions): Promise<FastifyInsta
 /** Serves a ready app on an ephemeral loopback port. */
 export async function serve(app: FastifyInstance): Promise<Running> {
   const url = await app.listen({ port: 0, host: '127.0.0.1' });
-  return { url, baseUrl: url, close: () => app.close() };
+  return { url, baseUrl: url, port: Number(new URL(url).port), close: () => app.close() };
 }

@@ -1,14 +1,13 @@
 // Test support (not exported): this package's secret and options, and Fastify apps on real loopback
 // servers that each test file closes after every test.
-import { memoryStore } from '@cloakroom/session-core';
+import { memoryStore, type SessionManagerOptions } from '@cloakroom/session-core';
 import Fastify, { type FastifyInstance, type FastifyServerOptions } from 'fastify';
-import type { SessionOptions } from '../session.ts';
 import { serve } from './scenario-app.ts';
 
 export const SECRET = 'fastify-adapter-test-secret-0123456789abcdef';
 
 /** Plugin options over a fresh memory store, with plain (not Secure) cookies for http://127.0.0.1. */
-export function options(extra: Partial<SessionOptions> = {}): SessionOptions {
+export function options(extra: Partial<SessionManagerOptions> = {}): SessionManagerOptions {
   return {
     store: memoryStore({ warn: false, sweepInterval: 0 }),
     secret: SECRET,

@@ -1,11 +1,11 @@
-// Type test (typecheck script): the app declares its data once and `request.session` follows. Each
-// `@ts-expect-error` line must fail to compile.
-import { memoryStore } from '@cloakroom/session-core';
+// Type test (scripts/type-fixtures.mjs): the app declares its data once, on core's AppSession, and
+// `request.session` follows. Each `@type-error` line must fail with exactly that code.
+import { createSessionManager, memoryStore } from '@cloakroom/session-core';
 import { csrf, session } from '@cloakroom/session-fastify';
 import Fastify from 'fastify';
 
-declare module '@cloakroom/session-fastify' {
-  interface SessionData {
+declare module '@cloakroom/session-core' {
+  interface AppSession {
     visits: number;
     cart: string[];
   }
@@ -20,16 +20,20 @@ app.get('/', async (request) => {
   const visits: number | undefined = await request.session.get('visits');
   request.session.set('visits', (visits ?? 0) + 1);
   const cart: string[] = await request.session.update('cart', (items = []) => [...items, 'apple']);
-  // @ts-expect-error a misspelled key
+  // @type-error TS2345 a misspelled key
   await request.session.get('vists');
-  // @ts-expect-error visits is a number
+  // @type-error TS2345 a misspelled key
+  request.session.set('crat', []);
+  // @type-error TS2345 visits is a number
   request.session.set('visits', 'many');
-  // @ts-expect-error cart items are strings
+  // @type-error TS2322 cart items are strings
   request.session.set('cart', [1]);
   return { visits, cart, token: await request.session.csrfToken() };
 });
 
-// The manager is on the instance, typed with the app's data.
+// The manager is on the instance, typed with the app's data; a ready manager is accepted too.
 export const users: Promise<number> = app.sessionManager.destroyUserSessions('alice');
-// @ts-expect-error the plugin's options are core's: a secret is required
-app.register(session, { store: memoryStore() });
+const manager = createSessionManager({ store: memoryStore(), secret: 'x'.repeat(32) });
+await Fastify().register(session, { manager });
+// @type-error TS2769 core's options need a secret (no overload of register matches)
+await Fastify().register(session, { store: memoryStore() });
