@@ -184,6 +184,25 @@ describe('request.session', () => {
 });
 
 describe('errors', () => {
+  it('saves the changes of a handler that fails with a 4xx, and none of one that fails with a 5xx', async () => {
+    const fastify = app();
+    await fastify.register(session, options());
+    fastify.post('/fail', async (request) => {
+      const status = Number((request.query as { status?: string }).status);
+      request.session.set('n', status);
+      throw Object.assign(new Error('refused'), { statusCode: status });
+    });
+    fastify.get('/read', async (request) => ({ n: (await request.session.get('n')) ?? null }));
+    const url = await listen(fastify);
+    const server = await fetch(`${url}/fail?status=500`, { method: 'POST' });
+    expect(server.status).toBe(500);
+    expect(server.headers.getSetCookie()).toEqual([]);
+    const client = await fetch(`${url}/fail?status=422`, { method: 'POST' });
+    expect(client.status).toBe(422);
+    const read = await fetch(`${url}/read`, { headers: { cookie: cookieOf(client) } });
+    expect(await read.json()).toEqual({ n: 422 });
+  });
+
   it('answers 413 for a session grown past maxPayloadBytes, with no cookie', async () => {
     const fastify = app();
     await fastify.register(session, options({ maxPayloadBytes: 1024 }));
