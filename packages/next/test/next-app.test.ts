@@ -1,6 +1,13 @@
 import { type ParsedSetCookie, parseSetCookie, scenarioOptions } from '@cloakroom/session-adapter-test';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { type AppServer, appClock, reported, resetStoreCalls, startApp, storeCalls } from './app-server.ts';
+import {
+  type AppServer,
+  appClock,
+  reported,
+  resetStoreCalls,
+  startApp,
+  storeCalls,
+} from '../src/testing/app-server.ts';
 
 // What the shared scenarios do not cover: Server Components, proxy.ts, the cookies() commit path of
 // Server Actions, thrown redirects and the Pages Router, against the real app under `next start`.

@@ -5,7 +5,7 @@ import {
   startRedisServer,
 } from '@cloakroom/session-adapter-test';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { type AppServer, appClock, reported, resetStoreCalls, startApp } from './app-server.ts';
+import { type AppServer, appClock, reported, resetStoreCalls, startApp } from '../src/testing/app-server.ts';
 
 // A store outage seen from every helper the scenarios do not reach (they cover withSession()): the test
 // app on @cloakroom/session-redis over a private redis-server that is stopped for each test.

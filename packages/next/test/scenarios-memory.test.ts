@@ -1,5 +1,5 @@
 import { describeAdapterScenarios, scenarioGroups, scenarioOptions } from '@cloakroom/session-adapter-test';
-import { appClock, remoteStore, resetStoreCalls, startApp, storeCalls } from './app-server.ts';
+import { appClock, remoteStore, resetStoreCalls, startApp, storeCalls } from '../src/testing/app-server.ts';
 
 // The shared HTTP scenarios against the test app's Route Handlers (withSession), served by `next start`,
 // with the memory store. The outage group needs a store that can be stopped: see scenarios-redis.test.ts.

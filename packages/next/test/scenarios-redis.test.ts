@@ -4,7 +4,7 @@ import {
   scenarioOptions,
   startRedisServer,
 } from '@cloakroom/session-adapter-test';
-import { appClock, remoteStore, resetStoreCalls, startApp, storeCalls } from './app-server.ts';
+import { appClock, remoteStore, resetStoreCalls, startApp, storeCalls } from '../src/testing/app-server.ts';
 
 // Every scenario group, outage included, against the test app on @cloakroom/session-redis (through the private @cloakroom/test-stores), with a
 // private redis-server (it is stopped and restarted by the outage scenario; the machine's Redis is never

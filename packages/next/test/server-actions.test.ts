@@ -2,7 +2,7 @@ import { readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { parseSetCookie, scenarioOptions } from '@cloakroom/session-adapter-test';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { type AppServer, startApp } from './app-server.ts';
+import { type AppServer, startApp } from '../src/testing/app-server.ts';
 
 // Real Server Actions, posted the way a form does before JavaScript loads: multipart, with the action id
 // in a `$ACTION_ID_<id>` field (ids come from the build's server-reference manifest).

@@ -14,8 +14,8 @@ export interface AppServer {
 
 /** Starts the app (built by global-setup.ts) with `env` on top of the test hooks switch. */
 export async function startApp(env: Record<string, string> = {}): Promise<AppServer> {
-  const cwd = fileURLToPath(new URL('../test-app/', import.meta.url));
-  const next = fileURLToPath(new URL('../node_modules/next/dist/bin/next', import.meta.url));
+  const cwd = fileURLToPath(new URL('../../test-app/', import.meta.url));
+  const next = fileURLToPath(new URL('../../node_modules/next/dist/bin/next', import.meta.url));
   const port = await freePort();
   const child: ChildProcess = spawn(
     process.execPath,
