@@ -279,7 +279,7 @@ describe('parsedFormField()', () => {
 });
 
 describe('the CSRF options table', () => {
-  const packages = ['core', 'express', 'koa', 'hono', 'nest', 'next'];
+  const packages = ['core', 'express', 'koa', 'hono', 'nest', 'next', 'fastify'];
 
   async function tableOf(name: string): Promise<string> {
     const readme = await readFile(new URL(`../../${name}/README.md`, import.meta.url), 'utf8');
