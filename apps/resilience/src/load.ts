@@ -1,9 +1,14 @@
-// A bounded load run on loopback: workers, each one browser with its own session, adding unique items to
-// its cart as fast as the app answers, while a script moves the fault proxy through its phases.
+// A bounded load run on loopback: workers adding unique items to a cart as fast as the app answers, while a
+// script moves the fault proxy through its phases. The demo caps a cart at 100 items, so a worker moves to
+// a new browser (a new session) every ITEMS_PER_SESSION requests; each browser's writes are read back.
 import { CookieClient } from '@cloakroom/session-adapter-test';
+
+/** Requests one browser makes before its worker starts another (the demo's cart holds 100 items). */
+const ITEMS_PER_SESSION = 90;
 
 /** One request of the run, timed against the run's start. */
 export interface Sample {
+  /** The browser (index into {@link LoadRun.clients}) that made it. */
   readonly worker: number;
   readonly item: string;
   readonly start: number;
@@ -15,7 +20,7 @@ export interface Sample {
 /** The outcome of {@link runLoad}. */
 export interface LoadRun {
   readonly samples: Sample[];
-  /** The workers' clients, holding their session cookies. */
+  /** Every browser of the run (a worker's first one first), holding its session cookie. */
   readonly clients: CookieClient[];
 }
 
@@ -40,12 +45,18 @@ export async function runLoad(options: {
   const elapsed = (): number => performance.now() - t0;
   const ticker = setInterval(() => options.script(elapsed()), 5);
   let count = 0;
-  const loops = clients.map(async (client, worker) => {
+  const loops = clients.slice().map(async (first, w) => {
     const more = (): boolean =>
       elapsed() < options.capMs && (elapsed() < options.durationMs || count < options.minRequests);
+    let client = first;
+    let worker = w;
     for (let n = 0; more(); n++) {
+      if (n > 0 && n % ITEMS_PER_SESSION === 0) {
+        client = new CookieClient(options.baseUrl);
+        worker = clients.push(client) - 1;
+      }
       count++;
-      const item = `w${worker}-${n}`;
+      const item = `w${w}-${n}`;
       const start = elapsed();
       let status = 0;
       try {
