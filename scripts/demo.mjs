@@ -1,5 +1,5 @@
 #!/usr/bin/env node
-// `pnpm demo`: builds the demo apps and starts them on ports 3001-3005, sharing one SQLite file and one
+// `pnpm demo`: builds the demo apps and starts them on ports 3001-3006, sharing one SQLite file and one
 // secret (random for each run unless SESSION_SECRET is set), so signing in on one shows the same user on
 // the others. Ctrl-C stops them all.
 // `pnpm demo --check`: the same, then proves it over HTTP (sign in on the first, same user and one
@@ -18,6 +18,7 @@ const DEMOS = [
   ['hono-demo', 3003],
   ['nest-demo', 3004],
   ['next-demo', 3005],
+  ['fastify-demo', 3006],
 ];
 const check = process.argv.includes('--check');
 const present = DEMOS.filter(([name]) => existsSync(join(root, 'apps', name, 'package.json')));

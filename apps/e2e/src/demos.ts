@@ -35,6 +35,7 @@ export const DEMOS: readonly Demo[] = [
   { name: 'hono-demo', framework: 'Hono', scenarioPrefix: '/__scenarios' },
   { name: 'nest-demo', framework: 'NestJS', scenarioPrefix: '/__scenarios' },
   { name: 'next-demo', framework: 'Next.js', forms: 'server-actions', scenarioPrefix: '/__scenarios' },
+  { name: 'fastify-demo', framework: 'Fastify', scenarioPrefix: '/__scenarios' },
 ];
 
 /** The repository's `apps/` folder. */

@@ -1,4 +1,4 @@
-import { csrf, session } from '@cloakroom/session-express';
+import { csrf, type SessionOptions, session } from '@cloakroom/session-express';
 import {
   appendItem,
   checkCredentials,
@@ -62,7 +62,7 @@ async function readState(req: Request): Promise<DemoState> {
  * `scenarios`, also the shared scenario app's routes under SCENARIO_PREFIX (for apps/e2e).
  */
 export function createApp(
-  options: Parameters<typeof session>[0],
+  options: SessionOptions,
   scenarios = false,
 ): {
   app: Express;

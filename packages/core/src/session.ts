@@ -38,7 +38,7 @@ export interface SessionManagerOptions {
   /**
    * Hears what happens beside the answers: store failures (with latency), compare-and-set conflicts
    * retried, writes dropped after a destroy or regenerate, cookie tossing refused, corrupt records. No
-   * event carries a session id or payload. @default {@link logSessionEvent} (one line per problem)
+   * event carries a session id or payload. @default `logSessionEvent` (one line per problem)
    */
   onEvent?: (event: SessionEvent) => void;
   /**

@@ -19,7 +19,7 @@ import { type HeldResponse, holdResponse } from '@cloakroom/session-core/node';
 export interface SessionData {}
 
 /**
- * The data type `req.session` uses: core's {@link CoreAppSession | AppSession} as your app declared it
+ * The data type `req.session` uses: core's `AppSession` as your app declared it
  * (plus the deprecated {@link SessionData}), or any string key holding `unknown` when nothing is declared.
  */
 export type AppSessionData = SessionDataOf<CoreAppSession & SessionData>;

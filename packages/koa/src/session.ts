@@ -21,7 +21,7 @@ import type { Middleware, ParameterizedContext } from 'koa';
 export interface SessionData {}
 
 /**
- * The data type of `ctx.session`: core's {@link CoreAppSession | AppSession} as your app declared it
+ * The data type of `ctx.session`: core's `AppSession` as your app declared it
  * (plus the deprecated {@link SessionData}), or any JSON record when nothing is declared.
  */
 export type AppSessionData = SessionDataOf<CoreAppSession & SessionData>;
