@@ -164,6 +164,23 @@ export const VARIANTS: readonly Variant[] = [
     packages: ['fastify'],
   },
   {
+    id: 'fastify-cloakroom-memory',
+    group: 'fastify',
+    label: 'Cloakroom, memory store',
+    kind: 'cloakroom',
+    store: 'memory',
+    packages: ['@cloakroom/session-fastify'],
+    peer: 'fastify-session',
+  },
+  {
+    id: 'fastify-cloakroom-redis',
+    group: 'fastify',
+    label: 'Cloakroom, Redis',
+    kind: 'cloakroom',
+    store: 'redis',
+    packages: ['@cloakroom/session-fastify'],
+  },
+  {
     id: 'fastify-session',
     group: 'fastify',
     label: '@fastify/session, memory',
