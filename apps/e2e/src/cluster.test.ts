@@ -1,11 +1,12 @@
 // The demos on a private 3-master Redis Cluster (issue 21), started with REDIS_CLUSTER_NODES as an
-// operator would: the shared scenario suite with two processes of each demo as peers, and "sign out
-// everywhere" across processes for a user whose sessions live on every master.
+// operator would: the demo JSON contract, the shared scenario suite with two processes of each demo as
+// peers, and "sign out everywhere" across processes for a user whose sessions live on every master.
 import { CookieClient, describeAdapterScenarios } from '@cloakroom/session-adapter-test';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 // The Redis store's own Cluster launcher, shared rather than copied.
 import { type PrivateCluster, startCluster } from '../../../packages/redis/src/testing/cluster.ts';
 import { redisCli } from '../../../packages/redis/src/testing/redis-server.ts';
+import { describeContract } from './contract.ts';
 import { type Demo, presentDemos } from './demos.ts';
 import { ABSOLUTE_TIMEOUT, describeDemos, IDLE_TIMEOUT, signIn, startMany, state } from './fixtures.ts';
 import { type DemoEnv, type RunningDemo, randomSecret } from './harness.ts';
@@ -90,6 +91,14 @@ describeDemos('two processes on a private 3-master Redis Cluster', (demo) => {
       },
     });
   }
+
+  // The demo JSON contract on the Cluster: the same assertions as on SQLite, records counted per master.
+  describe(`${demo.name} · the issue 8 contract on the Cluster`, () => {
+    describeContract(demo, () => ({
+      baseUrl: running().apps[0]!.baseUrl,
+      stored: async () => (await recordsPerMaster(running().cluster)).reduce((sum, count) => sum + count, 0),
+    }));
+  });
 
   it('signs a user out everywhere from one process while her sessions live on every master', async () => {
     const { apps, cluster } = running();

@@ -22,7 +22,7 @@ const ARGS = [
   '--disable-background-networking',
   '--no-first-run',
 ];
-const poll = <T>(read: () => Promise<T>) => expect.poll(read, { timeout: 15_000, interval: 50 });
+const poll = <T>(read: () => Promise<T>) => expect.poll(read, { timeout: 30_000, interval: 50 });
 
 let browser: Browser | undefined;
 afterAll(async () => {
@@ -42,7 +42,7 @@ async function launch(): Promise<Browser> {
 
 async function open(context: BrowserContext, baseUrl: string): Promise<Page> {
   const page = await context.newPage();
-  page.setDefaultTimeout(15_000);
+  page.setDefaultTimeout(30_000);
   await page.goto(baseUrl);
   return page;
 }
@@ -115,6 +115,6 @@ for (const store of ['sqlite', 'redis'] as const) {
         await page.getByTestId('user-none').waitFor();
         expect(await page.getByTestId('count').textContent(), `${demos[i]!.name}: signed out too`).toBe('0');
       }
-    }, 180_000);
+    }, 300_000);
   });
 }

@@ -3,13 +3,14 @@ import { DEMOS, declaredDemoDependencies, presentDemos } from './demos.ts';
 import { startScript } from './harness.ts';
 
 describe('the demo list', () => {
-  it('names the five demos of issue 8', () => {
+  it('names the six demos (issue 8, and Fastify of issue 17)', () => {
     expect(DEMOS.map((demo) => demo.name)).toEqual([
       'express-demo',
       'koa-demo',
       'hono-demo',
       'nest-demo',
       'next-demo',
+      'fastify-demo',
     ]);
   });
 

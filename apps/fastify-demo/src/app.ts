@@ -59,6 +59,11 @@ async function stateOf(request: FastifyRequest): Promise<DemoState> {
 export async function createApp(options: SessionManagerOptions, scenarios = false): Promise<FastifyInstance> {
   // Bodies (JSON and forms) up to 16 KiB, as in every demo.
   const app = Fastify({ bodyLimit: 16 * 1024 });
+  // Set before any route or plugin: an awaited register() settles the routes declared before it with the
+  // handlers in force then (with the scenario routes registered, the API's errors lost their JSON shape).
+  app.setNotFoundHandler((_request, to) => reply(to, NOT_FOUND));
+  // 503 for a store outage, 403 for CSRF, 413 for a body over the limit, 400 for malformed JSON.
+  app.setErrorHandler((error, _request, to) => reply(to, errorOutcome(error)));
   await app.register(session, options);
   await app.register(formbody);
   app.addHook('preHandler', csrf()); // foreign Origin → 403; form posts need the _csrf field
@@ -118,10 +123,6 @@ export async function createApp(options: SessionManagerOptions, scenarios = fals
   );
 
   if (scenarios) await app.register(scenarioRoutes, { prefix: SCENARIO_PREFIX });
-
-  app.setNotFoundHandler((_request, to) => reply(to, NOT_FOUND));
-  // 503 for a store outage, 403 for CSRF, 413 for a body over the limit, 400 for malformed JSON.
-  app.setErrorHandler((error, _request, to) => reply(to, errorOutcome(error)));
   await app.ready();
   return app;
 }
