@@ -18,8 +18,9 @@ function inputs(html: string): { all: string[]; labelled: string[] } {
   };
 }
 
-function info(current: boolean, createdAt: string, expiresAt: string): SessionInfo {
-  return { id: createdAt, current, createdAt: new Date(createdAt), expiresAt: new Date(expiresAt) };
+function info(current: boolean, createdAt: string, expiresAt: string, device?: string): SessionInfo {
+  const data = device === undefined ? {} : { device };
+  return { id: createdAt, current, createdAt: new Date(createdAt), expiresAt: new Date(expiresAt), data };
 }
 
 describe('escapeHtml()', () => {
@@ -77,13 +78,17 @@ describe('renderPage()', () => {
         sessions: [
           info(false, '2026-11-22T05:00:00.000Z', '2026-11-22T05:50:00.000Z'),
           info(true, '2026-11-22T05:10:00.000Z', '2026-11-22T06:15:00.000Z'),
+          info(false, '2026-11-22T05:20:00.000Z', '2026-11-22T06:10:00.000Z', 'Phone <Safari>'),
         ],
         device: 'Mozilla/5.0 Firefox/133.0',
       },
     );
     const items = listed.match(/<li [^>]*data-test="session">.*?<\/li>/g) ?? [];
-    expect(items).toHaveLength(2);
-    expect(items[0]).toContain('another device');
+    expect(items).toHaveLength(3);
+    expect(items[0], 'a session signed in before devices were kept').toContain('another device');
+    expect(items[2], "another session's own device, escaped").toContain(
+      '<span data-test="device">Phone &lt;Safari&gt;</span>',
+    );
     expect(items[0]).toContain(
       'signed in <time datetime="2026-11-22T05:00:00.000Z">2026-11-22 05:00 UTC</time>',
     );
@@ -116,7 +121,7 @@ describe('lastSeen()', () => {
 });
 
 describe('sessionRows() over core’s listSessions()', () => {
-  it('shows when each session was last used, from the expiry the store keeps, and this one’s device', async () => {
+  it('shows when each session was last used, from the expiry the store keeps, and each one’s device', async () => {
     let now = Date.parse('2026-11-22T05:00:00.000Z');
     const clock = () => now;
     const sessions = createSessionManager<DemoData>({
@@ -149,7 +154,7 @@ describe('sessionRows() over core’s listSessions()', () => {
         current: false,
         createdAt: '2026-11-22T05:00:00.000Z',
         lastSeenAt: '2026-11-22T05:10:00.000Z',
-        device: null,
+        device: 'Phone/1.0',
       },
       {
         current: true,

@@ -58,7 +58,8 @@ export function sessionRows(
     current: s.current,
     createdAt: s.createdAt.toISOString(),
     lastSeenAt: lastSeen(s, idleTimeout).toISOString(),
-    device: s.current ? (device ?? null) : null,
+    // This session's device as this request knows it; the others' as their sessions hold it.
+    device: s.current ? (device ?? null) : typeof s.data.device === 'string' ? s.data.device : null,
   }));
 }
 

@@ -385,6 +385,8 @@ export class SessionManager<Data extends SessionData = SessionData> {
         current: row.key === currentKey,
         createdAt: new Date(record.createdAt),
         expiresAt: new Date(row.expiresAt),
+        // Decoded for this listing alone: nothing else holds this object.
+        data: Object.fromEntries(record.data),
       });
     }
     return infos.sort((a, b) => a.createdAt.getTime() - b.createdAt.getTime());

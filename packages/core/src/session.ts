@@ -118,6 +118,11 @@ export interface SessionInfo {
   readonly current: boolean;
   readonly createdAt: Date;
   readonly expiresAt: Date;
+  /**
+   * A copy of that session's values (what it holds, such as the device it signed in from). Only the
+   * user's own sessions are listed, so a user sees their own data.
+   */
+  readonly data: Readonly<Record<string, unknown>>;
 }
 
 /** The state core decided for the session; adapters never guess it. */
