@@ -2,7 +2,7 @@
 # By hand only: proves the README's two commands do all of their own set-up on a fresh machine.
 # It removes memcached and chromium (apt-get remove), clones the committed repository into a temporary
 # folder, runs the README's commands there exactly as written (the demo one with `--check`, which starts the
-# five demos, proves the shared session over HTTP and stops them), and reinstalls both packages on exit,
+# six demos, proves the shared session over HTTP and stops them), and reinstalls both packages on exit,
 # whatever happened (a trap). Uncommitted changes are not in the clone: commit first.
 #
 # Never in CI, and never beside another test run: removing chromium breaks any browser test running meanwhile.
