@@ -77,27 +77,47 @@ export function linkNodeModules(into: string): void {
 }
 
 // What a fragment takes from the text around it (a `session` in hand, the store built above), prepended
-// to the block. Keyed by README and block number.
-export const CONTEXT: Record<string, string> = {
-  'packages/core/README.md#2': `import type { Session } from '@cloakroom/session-core';
+// to the block. Keyed by README, then by code that only that block of the README contains, not by the
+// block's position: a README gaining a block elsewhere keeps every context on its fragment.
+// readmes.test.ts fails for a context that no block, or more than one, contains.
+export const CONTEXT: Record<string, Record<string, string>> = {
+  'packages/core/README.md': {
+    "session.set('cart', ['apple']);": `import type { Session } from '@cloakroom/session-core';
 declare const session: Session<{ cart: string[]; count: number; notice: string }>;`,
-  'packages/core/README.md#4': `import { type AnyKysely, kyselyStore } from '@cloakroom/session-kysely';
+    'formField: async () => readFormField(req)': `declare function readFormField(req: Request): Promise<string | undefined>;`,
+    'tieredStore({ cache: redisStore({ client }), durable: kyselyStore({ db }) })': `import { type AnyKysely, kyselyStore } from '@cloakroom/session-kysely';
 import { redisStore } from '@cloakroom/session-redis';
 import type { Redis } from 'ioredis';
 declare const client: Redis;
 declare const db: AnyKysely;`,
-  'packages/hono/README.md#2': `import { Hono } from 'hono';`,
-  'packages/koa/README.md#2': `import type { Context } from 'koa';
+  },
+  'packages/fastify/README.md': {
+    "app.get('/events', async (request, reply) => {": `import type { FastifyInstance } from 'fastify';
+declare const app: FastifyInstance;`,
+    "request.session.set('vists', 1);": `import type { FastifyRequest } from 'fastify';
+declare const request: FastifyRequest;`,
+  },
+  'packages/hono/README.md': {
+    "// c.get('session').get('visits')": `import { Hono } from 'hono';`,
+  },
+  'packages/koa/README.md': {
+    "ctx.session.set('vists', 1);": `import type { Context } from 'koa';
 declare const ctx: Context;`,
-  'packages/kysely/README.md#6': `import type { AnyKysely } from '@cloakroom/session-kysely';
+  },
+  'packages/kysely/README.md': {
+    'const migrator = new Migrator({': `import type { AnyKysely } from '@cloakroom/session-kysely';
 declare const db: AnyKysely;`,
-  'packages/kysely/README.md#7': `import { type AnyKysely, kyselyStore } from '@cloakroom/session-kysely';
+    'onError: (error) => logger.warn(error),': `import { type AnyKysely, kyselyStore } from '@cloakroom/session-kysely';
 import type { Redis } from 'ioredis';
 declare const db: AnyKysely;
 declare const redis: Redis;
 declare const logger: { warn(error: unknown): void };`,
-  'packages/memcached/README.md#2': `import { memcachedStore } from '@cloakroom/session-memcached';`,
-  'packages/nest/README.md#4': `import { SessionModule } from '@cloakroom/session-nest';
+  },
+  'packages/memcached/README.md': {
+    "const store = memcachedStore({ clients, prefix: 'myapp:sess:' });": `import { memcachedStore } from '@cloakroom/session-memcached';`,
+  },
+  'packages/nest/README.md': {
+    'SessionModule.forRootAsync({': `import { SessionModule } from '@cloakroom/session-nest';
 import { redisStore } from '@cloakroom/session-redis';
 import { Redis } from 'ioredis';
 // @nestjs/config, as the app installs it
@@ -105,16 +125,18 @@ declare class ConfigModule {}
 declare class ConfigService {
   getOrThrow<T = string>(key: string): T;
 }`,
-  'packages/nest/README.md#5': `import { Session, SessionService } from '@cloakroom/session-nest';
+    'export class CartResolver {': `import { Session, SessionService } from '@cloakroom/session-nest';
 import { ApolloDriver, type ApolloDriverConfig } from '@nestjs/apollo';
-import { GraphQLModule, Mutation, Query, Resolver } from '@nestjs/graphql';
-interface AppSession extends Record<string, unknown> {
-  cart: string[];
-}`,
-  'packages/nest/README.md#6': `import { SessionService } from '@cloakroom/session-nest';
+import { GraphQLModule, Mutation, Query, Resolver } from '@nestjs/graphql';`,
+    'export class ChatGateway implements OnGatewayConnection {': `import { SessionService } from '@cloakroom/session-nest';
 import { type OnGatewayConnection, WebSocketGateway } from '@nestjs/websockets';
 import type { Socket } from 'socket.io';`,
+  },
 };
+
+/** The hidden contexts `block` contains the key of, as [key, code] (its context, when there is exactly one). */
+export const contextsOf = (block: Block): [string, string][] =>
+  Object.entries(CONTEXT[block.readme] ?? {}).filter(([where]) => block.code.includes(where));
 
 // Files a README's example imports but leaves to the reader.
 export const READER_FILES: Record<string, Record<string, string>> = {
@@ -144,7 +166,11 @@ export function writeProgram(folder: string, blocks: readonly Block[]): string[]
       /^(\s*)(.*\/\/ type error.*)$/gm,
       '$1// @ts-expect-error (the README says so)\n$1$2',
     );
-    const context = CONTEXT[`${block.readme}#${block.index}`];
+    const contexts = contextsOf(block);
+    if (contexts.length > 1) {
+      throw new Error(`${block.readme} block ${block.index}: more than one context matches it`);
+    }
+    const context = contexts[0]?.[1];
     writeFileSync(join(folder, name), `${context ? `${context}\n` : ''}${code}\nexport {};\n`);
     names.push(name);
   }

@@ -21,11 +21,11 @@ import {
 // with its other blocks, by tsc.
 const READMES = [
   'README.md',
-  ...['core', 'express', 'hono', 'koa', 'memcached', 'nest', 'redis'].map(
+  ...['core', 'express', 'fastify', 'hono', 'koa', 'memcached', 'nest', 'redis'].map(
     (name) => `packages/${name}/README.md`,
   ),
 ];
-const isServer = (block: Block): boolean => /\.listen\(\d+\)|serve\(\{/.test(block.code);
+const isServer = (block: Block): boolean => /\.listen\((?:\d+|\{ port: \d+)|serve\(\{/.test(block.code);
 const usesDecorators = (readme: string): boolean =>
   codeBlocks(readme).some((block) => /^\s*@\w+\(/m.test(block.code));
 /** The route to ask for, where `/` is not one. */
@@ -142,7 +142,7 @@ const cases = READMES.flatMap((readme) =>
 );
 
 describe('README servers', () => {
-  it('are found', () => expect(cases.length).toBeGreaterThanOrEqual(9));
+  it('are found', () => expect(cases.length).toBeGreaterThanOrEqual(10));
 
   it.each(cases)('%s starts and serves a GET twice', async (_title, block) => {
     const folder = join(dir, `${block.readme.replace(/\W+/g, '-')}-${block.index}`);

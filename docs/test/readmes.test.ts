@@ -4,7 +4,15 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { codeBlocks, compilerOptions, linkNodeModules, root, writeProgram } from './readme-blocks.ts';
+import {
+  CONTEXT,
+  codeBlocks,
+  compilerOptions,
+  contextsOf,
+  linkNodeModules,
+  root,
+  writeProgram,
+} from './readme-blocks.ts';
 
 // Every README's TypeScript and JavaScript examples, type-checked as an app would compile them: each
 // README's blocks are files of one program (a block whose first line is `// name.ts` is that file, so
@@ -13,7 +21,7 @@ import { codeBlocks, compilerOptions, linkNodeModules, root, writeProgram } from
 // the test app its path aliases need.
 const READMES = [
   'README.md',
-  ...['core', 'express', 'hono', 'koa', 'kysely', 'memcached', 'nest', 'redis', 'store-test'].map(
+  ...['core', 'express', 'fastify', 'hono', 'koa', 'kysely', 'memcached', 'nest', 'redis', 'store-test'].map(
     (name) => `packages/${name}/README.md`,
   ),
 ];
@@ -31,6 +39,18 @@ beforeAll(() => {
   linkNodeModules(dir);
 });
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
+
+// A context found by a line of its block must still find exactly that one block: a README edit that
+// drops or repeats the line fails here, by name, instead of leaving a fragment without what it needs.
+it.each(
+  Object.entries(CONTEXT).flatMap(([readme, contexts]) =>
+    Object.keys(contexts).map((where) => [readme, where] as const),
+  ),
+)('the hidden context of %s for `%s` belongs to one block', (readme, where) => {
+  expect(READMES).toContain(readme);
+  const owners = codeBlocks(readme).filter((block) => contextsOf(block).some(([key]) => key === where));
+  expect(owners.map((block) => block.line)).toHaveLength(1);
+});
 
 describe.each(READMES)('%s', (readme) => {
   const blocks = codeBlocks(readme);
