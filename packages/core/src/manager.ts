@@ -64,18 +64,11 @@ function eventOf(error: SessionError): SessionEvent | null {
 }
 
 /**
- * Builds session handles for requests. Create one per application and share it.
+ * The manager's machinery: configuration, encoding, the write queue, user operations. Module-private to
+ * core (not exported from the package): {@link SessionManager} is its public face, and each request's
+ * session works through it.
  */
-export class SessionManager<Data extends SessionData = SessionData> {
-  /** By brand, not by prototype: a manager from another copy of core is one too. */
-  static [Symbol.hasInstance](value: unknown): boolean {
-    return (
-      value !== null &&
-      typeof value === 'object' &&
-      (value as { [MANAGER_BRAND]?: unknown })[MANAGER_BRAND] === true
-    );
-  }
-
+export class ManagerCore {
   /** The cookie name in use (with the `__Host-` prefix by default). */
   readonly cookieName: string;
   /**
@@ -85,25 +78,25 @@ export class SessionManager<Data extends SessionData = SessionData> {
   readonly csrfCookieName: string;
   /** The store's optional capabilities, detected once. */
   readonly capabilities: StoreCapabilities;
-  /** @internal */ readonly store: AnySessionStore;
-  /** @internal */ readonly cookie: ResolvedCookieOptions;
-  /** @internal The anonymous CSRF cookie: the session cookie's attributes under its own name. */
+  readonly store: AnySessionStore;
+  readonly cookie: ResolvedCookieOptions;
+  /** The anonymous CSRF cookie: the session cookie's attributes under its own name. */
   readonly csrfCookie: ResolvedCookieOptions;
-  /** @internal */ readonly idleMs: number;
-  /** @internal */ readonly absoluteMs: number;
-  /** @internal */ readonly touchMs: number;
-  /** @internal */ readonly codec: SessionCodec;
+  readonly idleMs: number;
+  readonly absoluteMs: number;
+  readonly touchMs: number;
+  readonly codec: SessionCodec;
   /**
    * Reports a problem outside a request's answer (adapters route their late failures here too): to
    * `onError`, and as an event to `onEvent` (or the default log when neither hook is given).
    */
   readonly report: (error: SessionError) => void;
-  /** @internal */ readonly emit: (event: SessionEvent) => void;
-  /** @internal */ readonly now: () => number;
-  /** @internal */ readonly crypto: CryptoProvider;
-  /** @internal */ readonly maxPayloadBytes: number;
-  /** @internal */ readonly maxSessionsPerUser: number;
-  /** @internal */ readonly maxRetries: number;
+  readonly emit: (event: SessionEvent) => void;
+  readonly now: () => number;
+  readonly crypto: CryptoProvider;
+  readonly maxPayloadBytes: number;
+  readonly maxSessionsPerUser: number;
+  readonly maxRetries: number;
   readonly #secrets: Uint8Array[];
   #keys: Promise<SigningKey[]> | undefined;
   readonly #known: VerifiedCookies<Identity>;
@@ -112,7 +105,6 @@ export class SessionManager<Data extends SessionData = SessionData> {
   readonly #inFlight = new Set<Promise<unknown>>();
 
   constructor(options: SessionManagerOptions, defaultCrypto: CryptoProvider) {
-    Object.defineProperty(this, MANAGER_BRAND, { value: true });
     if (options === null || typeof options !== 'object') throw configError('options are required.');
     if (!options.store || typeof options.store.get !== 'function') {
       throw configError(
@@ -180,28 +172,13 @@ export class SessionManager<Data extends SessionData = SessionData> {
     }
   }
 
-  /** Opens the session of one request. Costs nothing until the session is used. */
-  open(request: SessionRequest): SessionHandle<Data> {
-    return new RequestSession<Data>(this, request.cookie ?? '', request.secure === true, request.headersSent);
-  }
-
-  /** Lists a user's live sessions (`current` is always false here). */
-  async listUserSessions(userId: string): Promise<SessionInfo[]> {
-    return this.listFor(userId, null);
-  }
-
-  /** Destroys every session of a user; resolves how many. Needs the per-user index. */
-  async destroyUserSessions(userId: string): Promise<number> {
-    return this.revokeFor(userId, null);
-  }
-
   /** Waits for in-flight commits, then closes the store (a client the user passed to it stays open). */
   async close(): Promise<void> {
     while (this.#inFlight.size > 0) await Promise.allSettled(Array.from(this.#inFlight));
     if (this.store.close) await this.store.close();
   }
 
-  /** @internal */
+  /** */
   track<T>(promise: Promise<T>): Promise<T> {
     this.#inFlight.add(promise);
     const done = (): void => {
@@ -214,7 +191,7 @@ export class SessionManager<Data extends SessionData = SessionData> {
   #warnedSecure = false;
 
   /**
-   * @internal A `Secure` cookie sent in answer to a plain-http request is dropped by the browser without
+   * A `Secure` cookie sent in answer to a plain-http request is dropped by the browser without
    * a word (the user seems never to sign in): say so once, naming the options that fix it.
    */
   warnSecureOverHttp(): void {
@@ -233,17 +210,17 @@ export class SessionManager<Data extends SessionData = SessionData> {
     return this.#known.stats;
   }
 
-  /** @internal A cookie value verified earlier; undefined for none. */
+  /** A cookie value verified earlier; undefined for none. */
   knownIdentity(value: string): Identity | undefined {
     return this.#known.get(value);
   }
 
-  /** @internal Remembers a verified cookie value (only ever called after its signature verified). */
+  /** Remembers a verified cookie value (only ever called after its signature verified). */
   rememberIdentity(value: string, identity: Identity): void {
     this.#known.remember(value, identity);
   }
 
-  /** @internal */
+  /** */
   signingKeys(): Promise<SigningKey[]> {
     this.#keys ??= Promise.all(
       this.#secrets.map((secret) => this.crypto.deriveKey(secret, SIGNATURE_PURPOSE)),
@@ -251,12 +228,12 @@ export class SessionManager<Data extends SessionData = SessionData> {
     return this.#keys;
   }
 
-  /** @internal The versioned message a cookie signature covers, bound to the cookie name. */
+  /** The versioned message a cookie signature covers, bound to the cookie name. */
   message(id: string): string {
     return `v1|${this.cookieName}|${id}`;
   }
 
-  /** @internal Keys of the anonymous CSRF cookie: a purpose of their own, never the session cookie's. */
+  /** Keys of the anonymous CSRF cookie: a purpose of their own, never the session cookie's. */
   csrfKeys(): Promise<SigningKey[]> {
     this.#csrfKeys ??= Promise.all(
       this.#secrets.map((secret) => this.crypto.deriveKey(secret, CSRF_COOKIE_PURPOSE)),
@@ -264,18 +241,18 @@ export class SessionManager<Data extends SessionData = SessionData> {
     return this.#csrfKeys;
   }
 
-  /** @internal */
+  /** */
   csrfMessage(token: string): string {
     return `v1|${this.csrfCookieName}|${token}`;
   }
 
-  /** @internal */
+  /** */
   async keyOf(id: string): Promise<string> {
     return this.crypto.sha256(id);
   }
 
   /**
-   * @internal Writes a request's changes to an existing session (see {@link WriteQueue.update}).
+   * Writes a request's changes to an existing session (see {@link WriteQueue.update}).
    * @returns the written state, or null when the session was destroyed meanwhile.
    */
   update(key: string, ops: readonly Op[], base: Loaded, extend: boolean): Promise<WriteOutcome | null> {
@@ -287,12 +264,12 @@ export class SessionManager<Data extends SessionData = SessionData> {
     );
   }
 
-  /** @internal Deletes a record in line with this process's other commits for it. */
+  /** Deletes a record in line with this process's other commits for it. */
   deleteKey(key: string): Promise<void> {
     return this.#writes.deleteKey(key);
   }
 
-  /** @internal */
+  /** */
   encode(record: SessionRecord): string {
     const data = this.codec.encode(fromRecord(record));
     // A UTF-8 byte is at most 3 per UTF-16 unit: count exactly only when it could matter.
@@ -307,7 +284,7 @@ export class SessionManager<Data extends SessionData = SessionData> {
     return data;
   }
 
-  /** @internal Decodes and checks expiry; null for a corrupt (reported) or expired record. */
+  /** Decodes and checks expiry; null for a corrupt (reported) or expired record. */
   decode(stored: StoredSession, now: number): SessionRecord | null | 'expired' {
     let record: SessionRecord | null;
     try {
@@ -328,7 +305,7 @@ export class SessionManager<Data extends SessionData = SessionData> {
     return record;
   }
 
-  /** @internal */
+  /** */
   writeFor(record: SessionRecord, now: number, keepExpiresAt: number | null): SessionWrite {
     const absoluteExpiresAt = record.createdAt + this.absoluteMs;
     return {
@@ -339,12 +316,12 @@ export class SessionManager<Data extends SessionData = SessionData> {
     };
   }
 
-  /** @internal Max-Age of the anonymous CSRF cookie: the idle timeout, or none for browser-session cookies. */
+  /** Max-Age of the anonymous CSRF cookie: the idle timeout, or none for browser-session cookies. */
   csrfMaxAge(): number | undefined {
     return this.cookie.maxAge === 'session' ? undefined : Math.floor(this.idleMs / 1000);
   }
 
-  /** @internal Max-Age for a cookie set now, or undefined for a browser-session cookie. */
+  /** Max-Age for a cookie set now, or undefined for a browser-session cookie. */
   maxAgeFor(record: SessionRecord, now: number): number | undefined {
     const { maxAge } = this.cookie;
     if (maxAge === 'session') return undefined;
@@ -353,7 +330,7 @@ export class SessionManager<Data extends SessionData = SessionData> {
     return Math.max(1, Math.min(wanted, remaining));
   }
 
-  /** @internal */
+  /** */
   async storeCall<T>(operation: string, call: () => Promise<T>): Promise<T> {
     const started = performance.now();
     try {
@@ -365,7 +342,7 @@ export class SessionManager<Data extends SessionData = SessionData> {
     }
   }
 
-  /** @internal */
+  /** */
   async listFor(userId: string, currentKey: string | null): Promise<SessionInfo[]> {
     const list = this.store.listByUser;
     if (!list) {
@@ -392,7 +369,7 @@ export class SessionManager<Data extends SessionData = SessionData> {
     return infos.sort((a, b) => a.createdAt.getTime() - b.createdAt.getTime());
   }
 
-  /** @internal */
+  /** */
   async revokeFor(userId: string, exceptKey: string | null): Promise<number> {
     const list = this.store.listByUser;
     if (!list) {
@@ -425,7 +402,7 @@ export class SessionManager<Data extends SessionData = SessionData> {
     return owned;
   }
 
-  /** @internal Evicts a user's oldest sessions beyond maxSessionsPerUser. */
+  /** Evicts a user's oldest sessions beyond maxSessionsPerUser. */
   async enforceUserCap(userId: string, keepKey: string): Promise<void> {
     if (this.maxSessionsPerUser === Number.POSITIVE_INFINITY || !this.store.listByUser) return;
     const list = this.store.listByUser;
@@ -439,5 +416,71 @@ export class SessionManager<Data extends SessionData = SessionData> {
       .sort((a, b) => a.record.createdAt - b.record.createdAt);
     const excess = rows.length - this.maxSessionsPerUser;
     await Promise.all(aged.slice(0, excess).map((row) => this.deleteKey(row.key)));
+  }
+}
+
+/**
+ * Builds session handles for requests. Create one per application and share it (every adapter's
+ * `session()` takes options or a ready manager).
+ */
+export class SessionManager<Data extends SessionData = SessionData> {
+  /** By brand, not by prototype: a manager from another copy of core is one too. */
+  static [Symbol.hasInstance](value: unknown): boolean {
+    return (
+      value !== null &&
+      typeof value === 'object' &&
+      (value as { [MANAGER_BRAND]?: unknown })[MANAGER_BRAND] === true
+    );
+  }
+
+  /** The cookie name in use (with the `__Host-` prefix by default). */
+  readonly cookieName: string;
+  /**
+   * The anonymous visitor's CSRF cookie: the session cookie's name and attributes with `-csrf`, so a
+   * `__Host-` prefix carries over. It holds a signed token and no store record.
+   */
+  readonly csrfCookieName: string;
+  /** The store's optional capabilities, detected once. */
+  readonly capabilities: StoreCapabilities;
+  /**
+   * Reports a problem outside a request's answer (adapters route their late failures here too): to
+   * `onError`, and as an event to `onEvent` (or the default log when neither hook is given).
+   */
+  readonly report: (error: SessionError) => void;
+  readonly #core: ManagerCore;
+
+  constructor(options: SessionManagerOptions, defaultCrypto: CryptoProvider) {
+    this.#core = new ManagerCore(options, defaultCrypto);
+    Object.defineProperty(this, MANAGER_BRAND, { value: true });
+    this.cookieName = this.#core.cookieName;
+    this.csrfCookieName = this.#core.csrfCookieName;
+    this.capabilities = this.#core.capabilities;
+    this.report = this.#core.report;
+  }
+
+  /** Opens the session of one request. Costs nothing until the session is used. */
+  open(request: SessionRequest): SessionHandle<Data> {
+    const core = this.#core;
+    return new RequestSession<Data>(core, request.cookie ?? '', request.secure === true, request.headersSent);
+  }
+
+  /** Lists a user's live sessions (`current` is always false here). */
+  listUserSessions(userId: string): Promise<SessionInfo[]> {
+    return this.#core.listFor(userId, null);
+  }
+
+  /** Destroys every session of a user; resolves how many. Needs the per-user index. */
+  destroyUserSessions(userId: string): Promise<number> {
+    return this.#core.revokeFor(userId, null);
+  }
+
+  /** Waits for in-flight commits, then closes the store (a client the user passed to it stays open). */
+  close(): Promise<void> {
+    return this.#core.close();
+  }
+
+  /** How the verified-cookie cache did: hits and misses since the manager was built. */
+  get verifiedCookieCacheStats(): { readonly hits: number; readonly misses: number; readonly size: number } {
+    return this.#core.verifiedCookieCacheStats;
   }
 }

@@ -1,12 +1,12 @@
 /**
  * The session of one request: lazy identity and loading, the data API handlers use, and the commit that
  * saves what changed before the response head leaves. Adapters get it as a `SessionHandle` from
- * `SessionManager.open()`.
+ * `SessionManager.open()` (working through the manager's module-private `ManagerCore`).
  */
 import { cloneRecord, newRecord, type SessionRecord } from './codec.ts';
 import { cookieValues, serializeCookie } from './cookie.ts';
 import { SessionError, SessionStoreError } from './errors.ts';
-import type { SessionManager } from './manager.ts';
+import type { ManagerCore } from './manager.ts';
 import type {
   CommitOptions,
   CommitResult,
@@ -82,7 +82,7 @@ function isEmpty(record: SessionRecord): boolean {
 
 /** The per-request session; adapters see it as a {@link SessionHandle}, handlers as a {@link Session}. */
 export class RequestSession<Data extends SessionData> implements Session<Data>, SessionHandle<Data> {
-  readonly #m: SessionManager<Data>;
+  readonly #m: ManagerCore;
   readonly #header: string;
   readonly #secure: boolean;
   readonly #headersSent: (() => boolean) | undefined;
@@ -117,7 +117,7 @@ export class RequestSession<Data extends SessionData> implements Session<Data>, 
   #commitTail: Promise<unknown> = Promise.resolve();
   #committed = false;
 
-  constructor(manager: SessionManager<Data>, header: string, secure: boolean, headersSent?: () => boolean) {
+  constructor(manager: ManagerCore, header: string, secure: boolean, headersSent?: () => boolean) {
     this.#m = manager;
     this.#header = header;
     this.#secure = secure;
