@@ -19,6 +19,7 @@ import {
   type StoredSession,
   storeCapabilities,
 } from './store.ts';
+import { UserSessions } from './user-sessions.ts';
 import { type Op, type WriteOutcome, WriteQueue } from './write-queue.ts';
 
 /** Marks a SessionManager in every copy of this package (see SessionManager[Symbol.hasInstance]). */
@@ -102,6 +103,7 @@ export class ManagerCore {
   readonly #known: VerifiedCookies<Identity>;
   #csrfKeys: Promise<SigningKey[]> | undefined;
   readonly #writes: WriteQueue;
+  readonly #users: UserSessions;
   readonly #inFlight = new Set<Promise<unknown>>();
 
   constructor(options: SessionManagerOptions, defaultCrypto: CryptoProvider) {
@@ -163,6 +165,7 @@ export class ManagerCore {
     }
     this.#known = new VerifiedCookies(knownMax);
     this.#writes = new WriteQueue(this);
+    this.#users = new UserSessions(this);
     const cap = this.maxSessionsPerUser;
     if (cap !== Number.POSITIVE_INFINITY && (!Number.isInteger(cap) || cap < 1)) {
       throw configError('maxSessionsPerUser must be a whole number of at least 1, or Infinity.');
@@ -178,7 +181,6 @@ export class ManagerCore {
     if (this.store.close) await this.store.close();
   }
 
-  /** */
   track<T>(promise: Promise<T>): Promise<T> {
     this.#inFlight.add(promise);
     const done = (): void => {
@@ -220,7 +222,6 @@ export class ManagerCore {
     this.#known.remember(value, identity);
   }
 
-  /** */
   signingKeys(): Promise<SigningKey[]> {
     this.#keys ??= Promise.all(
       this.#secrets.map((secret) => this.crypto.deriveKey(secret, SIGNATURE_PURPOSE)),
@@ -241,12 +242,10 @@ export class ManagerCore {
     return this.#csrfKeys;
   }
 
-  /** */
   csrfMessage(token: string): string {
     return `v1|${this.csrfCookieName}|${token}`;
   }
 
-  /** */
   async keyOf(id: string): Promise<string> {
     return this.crypto.sha256(id);
   }
@@ -269,7 +268,6 @@ export class ManagerCore {
     return this.#writes.deleteKey(key);
   }
 
-  /** */
   encode(record: SessionRecord): string {
     const data = this.codec.encode(fromRecord(record));
     // A UTF-8 byte is at most 3 per UTF-16 unit: count exactly only when it could matter.
@@ -305,7 +303,6 @@ export class ManagerCore {
     return record;
   }
 
-  /** */
   writeFor(record: SessionRecord, now: number, keepExpiresAt: number | null): SessionWrite {
     const absoluteExpiresAt = record.createdAt + this.absoluteMs;
     return {
@@ -330,7 +327,6 @@ export class ManagerCore {
     return Math.max(1, Math.min(wanted, remaining));
   }
 
-  /** */
   async storeCall<T>(operation: string, call: () => Promise<T>): Promise<T> {
     const started = performance.now();
     try {
@@ -342,80 +338,19 @@ export class ManagerCore {
     }
   }
 
-  /** */
-  async listFor(userId: string, currentKey: string | null): Promise<SessionInfo[]> {
-    const list = this.store.listByUser;
-    if (!list) {
-      throw new SessionError(
-        'SESSION_USAGE',
-        'Listing a user’s sessions needs a store with the per-user index.',
-      );
-    }
-    const now = this.now();
-    const rows = await this.storeCall('listByUser', () => list.call(this.store, userId));
-    const infos: SessionInfo[] = [];
-    for (const row of rows) {
-      const record = this.decode(row, now);
-      if (record === null || record === 'expired' || record.userId !== userId) continue;
-      infos.push({
-        id: row.key.slice(0, 16),
-        current: row.key === currentKey,
-        createdAt: new Date(record.createdAt),
-        expiresAt: new Date(row.expiresAt),
-        // Decoded for this listing alone: nothing else holds this object.
-        data: Object.fromEntries(record.data),
-      });
-    }
-    return infos.sort((a, b) => a.createdAt.getTime() - b.createdAt.getTime());
+  /** The user's live sessions, sorted by creation (see user-sessions.ts). */
+  listFor(userId: string, currentKey: string | null): Promise<SessionInfo[]> {
+    return this.#users.list(userId, currentKey);
   }
 
-  /** */
-  async revokeFor(userId: string, exceptKey: string | null): Promise<number> {
-    const list = this.store.listByUser;
-    if (!list) {
-      throw new SessionError(
-        'SESSION_USAGE',
-        'Revoking a user’s sessions needs a store with the per-user index.',
-      );
-    }
-    const rows = await this.storeCall('listByUser', () => list.call(this.store, userId));
-    const doomed = this.#ownedBy(userId, rows).filter((row) => row.key !== exceptKey);
-    await Promise.all(doomed.map((row) => this.deleteKey(row.key)));
-    return doomed.length;
-  }
-
-  /**
-   * The live rows whose decoded record is bound to exactly `userId`. An index may answer more than the
-   * user's own sessions (a collation that ignores trailing spaces or case, a stale entry): acting on
-   * those would end another user's sessions.
-   */
-  #ownedBy<Row extends StoredSession>(
-    userId: string,
-    rows: readonly Row[],
-  ): Array<Row & { readonly record: SessionRecord }> {
-    const now = this.now();
-    const owned: Array<Row & { readonly record: SessionRecord }> = [];
-    for (const row of rows) {
-      const record = this.decode(row, now);
-      if (record !== null && record !== 'expired' && record.userId === userId) owned.push({ ...row, record });
-    }
-    return owned;
+  /** Deletes the user's sessions but `exceptKey`; resolves how many. */
+  revokeFor(userId: string, exceptKey: string | null): Promise<number> {
+    return this.#users.revoke(userId, exceptKey);
   }
 
   /** Evicts a user's oldest sessions beyond maxSessionsPerUser. */
-  async enforceUserCap(userId: string, keepKey: string): Promise<void> {
-    if (this.maxSessionsPerUser === Number.POSITIVE_INFINITY || !this.store.listByUser) return;
-    const list = this.store.listByUser;
-    const rows = this.#ownedBy(
-      userId,
-      await this.storeCall('listByUser', () => list.call(this.store, userId)),
-    );
-    if (rows.length <= this.maxSessionsPerUser) return;
-    const aged = rows
-      .filter((row) => row.key !== keepKey)
-      .sort((a, b) => a.record.createdAt - b.record.createdAt);
-    const excess = rows.length - this.maxSessionsPerUser;
-    await Promise.all(aged.slice(0, excess).map((row) => this.deleteKey(row.key)));
+  enforceUserCap(userId: string, keepKey: string): Promise<void> {
+    return this.#users.enforceCap(userId, keepKey);
   }
 }
 
