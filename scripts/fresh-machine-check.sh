@@ -51,7 +51,11 @@ done
 git clone -q "$repo" "$work/cloakroom"
 cd "$work/cloakroom"
 # A fresh shell for each command, without this shell's PATH additions (bootstrap.sh must bring its own).
+# What the machine itself provides stays (its CA bundle and proxy settings reach the registries).
 clean_env=(env -i HOME="$HOME" PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin TERM="${TERM:-dumb}")
+for name in NODE_EXTRA_CA_CERTS SSL_CERT_FILE HTTP_PROXY HTTPS_PROXY NO_PROXY http_proxy https_proxy no_proxy; do
+  if [ -n "${!name:-}" ]; then clean_env+=("$name=${!name}"); fi
+done
 
 start=$(date +%s)
 echo "fresh-machine-check: 1. . ./.ci/bootstrap.sh && pnpm install && pnpm demo --check"
