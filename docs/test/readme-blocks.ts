@@ -1,5 +1,5 @@
 import { lstatSync, mkdirSync, readdirSync, readFileSync, symlinkSync, writeFileSync } from 'node:fs';
-import { join } from 'node:path';
+import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
 /** The repository root. */
@@ -81,6 +81,10 @@ export function linkNodeModules(into: string): void {
 // block's position: a README gaining a block elsewhere keeps every context on its fragment.
 // readmes.test.ts fails for a context that no block, or more than one, contains.
 export const CONTEXT: Record<string, Record<string, string>> = {
+  'packages/adapter-test/README.md': {
+    "describeAdapterTargets('myframework 2', { start: (options) => listen(scenarioApp(options).handler), redis });":
+      "import { scenarioApp } from './testing/scenario-app.ts';",
+  },
   'packages/core/README.md': {
     "session.set('cart', ['apple']);": `import type { Session } from '@cloakroom/session-core';
 declare const session: Session<{ cart: string[]; count: number; notice: string }>;`,
@@ -140,6 +144,15 @@ export const contextsOf = (block: Block): [string, string][] =>
 
 // Files a README's example imports but leaves to the reader.
 export const READER_FILES: Record<string, Record<string, string>> = {
+  // The reader's own app and server launcher, which the kit's README imports.
+  'packages/adapter-test/README.md': {
+    'testing/scenario-app.ts': `import type { RequestListener } from 'node:http';
+import type { SessionManagerOptions } from '@cloakroom/session-core';
+export declare function scenarioApp(options: SessionManagerOptions): { handler: RequestListener };
+`,
+    'testing/server.ts': `export declare function startMyServer(): Promise<{ baseUrl: string; stop(): Promise<void> }>;
+`,
+  },
   'packages/store-test/README.md': {
     'my-redis-store.ts': `import type { AnySessionStore } from '@cloakroom/session-core';
 import type { Redis } from 'ioredis';
@@ -175,6 +188,7 @@ export function writeProgram(folder: string, blocks: readonly Block[]): string[]
     names.push(name);
   }
   for (const [name, text] of Object.entries(READER_FILES[blocks[0]?.readme ?? ''] ?? {})) {
+    mkdirSync(dirname(join(folder, name)), { recursive: true });
     writeFileSync(join(folder, name), text);
   }
   return names;

@@ -21,9 +21,19 @@ import {
 // the test app its path aliases need.
 const READMES = [
   'README.md',
-  ...['core', 'express', 'fastify', 'hono', 'koa', 'kysely', 'memcached', 'nest', 'redis', 'store-test'].map(
-    (name) => `packages/${name}/README.md`,
-  ),
+  ...[
+    'adapter-test',
+    'core',
+    'express',
+    'fastify',
+    'hono',
+    'koa',
+    'kysely',
+    'memcached',
+    'nest',
+    'redis',
+    'store-test',
+  ].map((name) => `packages/${name}/README.md`),
 ];
 
 const tsc = join(root, 'node_modules/.bin/tsc');
