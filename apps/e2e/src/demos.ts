@@ -10,10 +10,9 @@ export interface Demo {
   readonly framework: string;
   /**
    * Where the demo serves the shared scenario app's routes (packages/adapter-test README), e.g.
-   * `/__scenarios`, when started with `DEMO_SCENARIO_ROUTES=1`; without it the shared suite is declared
-   * not run for this demo.
+   * `/__scenarios`, when started with `DEMO_SCENARIO_ROUTES=1`. Every demo serves them.
    */
-  readonly scenarioPrefix?: string;
+  readonly scenarioPrefix: string;
   /**
    * Where the page's forms post: urlencoded to the JSON API routes with a `_csrf` field (answered
    * `303 /`), or to Server Actions (Next), which only the browser can drive.

@@ -16,7 +16,7 @@ function fakeDemo(name: string, code: string): Demo {
   mkdirSync(dir);
   writeFileSync(join(dir, 'server.mjs'), code);
   writeFileSync(join(dir, 'package.json'), JSON.stringify({ name, scripts: { start: 'node server.mjs' } }));
-  return { name, framework: 'Fake', dir };
+  return { name, framework: 'Fake', dir, scenarioPrefix: '/__scenarios' };
 }
 
 const SERVE = `
