@@ -157,6 +157,7 @@ describe.runIf(first !== undefined)(`${first?.name} · a resharding under load o
       extra.push(visitor);
     }
     const acknowledged = agents.map(() => 0);
+    const unavailable = agents.map(() => 0);
     const statuses: number[] = [];
     let resharding = true;
     const load = agents.map(async (agent, i) => {
@@ -167,6 +168,7 @@ describe.runIf(first !== undefined)(`${first?.name} · a resharding under load o
           .post('/api/count');
         statuses.push(reply.status);
         if (reply.status === 200) acknowledged[i]!++;
+        if (reply.status === 503) unavailable[i]!++;
       }
     });
     const records = await recordsPerMaster(cluster);
@@ -214,10 +216,18 @@ describe.runIf(first !== undefined)(`${first?.name} · a resharding under load o
       statuses.filter((status) => status === 503).length,
       `at most 1% of ${statuses.length} requests answered 503`,
     ).toBeLessThanOrEqual(Math.floor(statuses.length / 100));
+    // A 503 from a client-side timeout is ambiguous (the Redis README says so): the command may still have
+    // been carried out after the client gave up. So the stored count holds every acknowledged increment
+    // and at most one more per 503 that user saw; with no 503 it is exactly the acknowledged count.
     for (const [i, agent] of agents.entries()) {
-      expect((await state(agent)).count, `user ${i}: every acknowledged increment is stored`).toBe(
-        acknowledged[i],
+      const stored = (await state(agent)).count;
+      expect(stored, `user ${i}: every acknowledged increment is stored`).toBeGreaterThanOrEqual(
+        acknowledged[i]!,
       );
+      expect(
+        stored,
+        `user ${i}: nothing beyond the acknowledged increments and those answered 503 (${unavailable[i]})`,
+      ).toBeLessThanOrEqual(acknowledged[i]! + unavailable[i]!);
     }
     const listed = await agents[0]!.get('/api/sessions');
     expect(listed.json<unknown[]>(), "alice's three devices are all still listed").toHaveLength(3);
