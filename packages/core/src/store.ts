@@ -77,6 +77,38 @@ export interface CompareAndSetStore {
   compareAndSet(key: string, version: string, write: SessionWrite): Promise<string | null>;
 }
 
+/** When a read should also move the record's expiry (see GetAndTouchStore). */
+export interface TouchIfDue {
+  /** Move the expiry only when the stored one is at or before this instant (epoch ms): the touch is due. */
+  readonly ifExpiresBy: number;
+  /** The new expiry, epoch ms; applied only when later than the stored one. */
+  readonly expiresAt: number;
+}
+
+/** A record read by getAndTouch. */
+export interface TouchedSession extends StoredSession {
+  /** Whether this read moved the expiry (expiresAt is then the new one). */
+  readonly touched: boolean;
+}
+
+/**
+ * Optional: a read that moves a due expiry in the same operation (one round trip).
+ *
+ * Core uses it when loading a session whose response can carry a cookie, with
+ * `ifExpiresBy = now + idle - touchInterval` and `expiresAt = now + idle` (the session's own idle when it
+ * has one). A store does not know the session's absolute expiry, so when the decoded record shows the new
+ * expiry passes its absolute end, core follows with a plain `touch` to that end: a second round trip, only
+ * in the session's last idle window.
+ */
+export interface GetAndTouchStore {
+  /**
+   * Like get; when the record is live, its expiry <= touch.ifExpiresBy and touch.expiresAt > its expiry,
+   * moves the expiry to touch.expiresAt as `touch` would (data kept, never creates or revives a record) and
+   * answers touched: true with the new expiresAt. Missing or expired: null.
+   */
+  getAndTouch(key: string, touch: TouchIfDue): Promise<TouchedSession | null>;
+}
+
 /** Optional: sessions indexed by user, so a user's sessions can be listed and revoked. */
 export interface UserIndexStore {
   /** Lists the live sessions bound to a user, in no particular order. */
@@ -99,11 +131,12 @@ export interface ClosableStore {
 
 /** A store with any subset of the optional capabilities. */
 export type AnySessionStore = SessionStore &
-  Partial<CompareAndSetStore & UserIndexStore & ExpiredDeletionStore & ClosableStore>;
+  Partial<CompareAndSetStore & GetAndTouchStore & UserIndexStore & ExpiredDeletionStore & ClosableStore>;
 
 /** The capabilities a store has, detected once when the manager is built. */
 export interface StoreCapabilities {
   readonly compareAndSet: boolean;
+  readonly getAndTouch: boolean;
   readonly userIndex: boolean;
   readonly deleteExpired: boolean;
   readonly close: boolean;
@@ -113,6 +146,7 @@ export interface StoreCapabilities {
 export function storeCapabilities(store: AnySessionStore): StoreCapabilities {
   return {
     compareAndSet: typeof store.compareAndSet === 'function',
+    getAndTouch: typeof store.getAndTouch === 'function',
     userIndex: typeof store.listByUser === 'function',
     deleteExpired: typeof store.deleteExpired === 'function',
     close: typeof store.close === 'function',
