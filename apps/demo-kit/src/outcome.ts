@@ -77,8 +77,7 @@ export function errorOutcome(error: unknown): Outcome {
   if (error instanceof DemoError) return { status: error.status, body: { error: error.message } };
   const status = statusOf(error);
   if (status === 503) {
-    const chain = [error, (error as { cause?: unknown }).cause].filter((e): e is Error => e instanceof Error);
-    console.error(`demo: 503, the session store is unavailable: ${chain.map((e) => e.message).join(': ')}`);
+    // Not logged here: the session manager's onEvent already reported the store failure (one line per 503).
     return { status, body: { error: 'The session store is unavailable; try again shortly.' } };
   }
   if (status >= 500) {

@@ -1,4 +1,4 @@
-import { SessionError } from '@cloakroom/session-core';
+import { SessionError, SessionStoreError } from '@cloakroom/session-core';
 import {
   ForbiddenException,
   HttpException,
@@ -31,8 +31,13 @@ export function toHttpException(error: unknown): HttpException {
   return new InternalServerErrorException(undefined, { cause: error });
 }
 
-/** Logs a server-side session failure once, with its code and the (already redacted) cause. */
+/**
+ * Logs a server-side session failure once, with its code and the (already redacted) cause. A store failure
+ * is not logged here: the session manager's `onEvent` already reported it (with its operation and latency),
+ * so a 503 makes one line, not two.
+ */
 export function logFailure(error: unknown): void {
+  if (error instanceof SessionStoreError) return;
   if (error instanceof SessionError) {
     if (error.status < 500) return;
     const cause = error.cause instanceof Error ? ` (${error.cause.name}: ${error.cause.message})` : '';
