@@ -74,23 +74,21 @@ describeDemos('two processes on a private 3-master Redis Cluster', (demo) => {
   const secret = randomSecret();
   const running = useCluster(demo, secret);
   const prefix = demo.scenarioPrefix;
-  if (prefix !== undefined) {
-    describeAdapterScenarios(`${demo.name} · the shared scenario suite on the Cluster`, {
-      options: demoScenarioOptions(secret),
-      // No clock, store-call counter or store handle reach into another process; the second process
-      // is the peer. Taking a Cluster down and up is the soak run's business.
-      capabilities: { clock: false, storeCalls: false, store: false, storeControl: false, peer: true },
-      async setup() {
-        const { apps } = running();
-        return {
-          baseUrl: `${apps[0]!.baseUrl}${prefix}`,
-          hooks: { peerBaseUrl: `${apps[1]!.baseUrl}${prefix}` },
-          // The processes and the Cluster are the enclosing block's: it stops them.
-          close: async () => undefined,
-        };
-      },
-    });
-  }
+  describeAdapterScenarios(`${demo.name} · the shared scenario suite on the Cluster`, {
+    options: demoScenarioOptions(secret),
+    // No clock, store-call counter or store handle reach into another process; the second process
+    // is the peer. Taking a Cluster down and up is the soak run's business.
+    capabilities: { clock: false, storeCalls: false, store: false, storeControl: false, peer: true },
+    async setup() {
+      const { apps } = running();
+      return {
+        baseUrl: `${apps[0]!.baseUrl}${prefix}`,
+        hooks: { peerBaseUrl: `${apps[1]!.baseUrl}${prefix}` },
+        // The processes and the Cluster are the enclosing block's: it stops them.
+        close: async () => undefined,
+      };
+    },
+  });
 
   // The demo JSON contract on the Cluster: the same assertions as on SQLite, records counted per master.
   describe(`${demo.name} · the issue 8 contract on the Cluster`, () => {
