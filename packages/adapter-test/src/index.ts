@@ -36,6 +36,7 @@ export {
   startMemcachedServer,
   startRedisServer,
 } from './kit.ts';
+export { type ControlledApp, controlRoutes, type RemoteHooks, remoteHooks } from './remote-hooks.ts';
 export {
   describeAdapterScenarios,
   type PlannedScenario,
