@@ -396,7 +396,13 @@ export class SessionManager<Data extends SessionData = SessionData> {
   /** Opens the session of one request. Costs nothing until the session is used. */
   open(request: SessionRequest): SessionHandle<Data> {
     const core = this.#core;
-    return new RequestSession<Data>(core, request.cookie ?? '', request.secure === true, request.headersSent);
+    return new RequestSession<Data>(
+      core,
+      request.cookie ?? '',
+      request.secure === true,
+      request.headersSent,
+      request.canSetCookie === true,
+    );
   }
 
   /** Lists a user's live sessions (`current` is always false here). */

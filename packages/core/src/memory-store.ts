@@ -3,10 +3,13 @@ import type {
   ClosableStore,
   CompareAndSetStore,
   ExpiredDeletionStore,
+  GetAndTouchStore,
   SessionStore,
   SessionWrite,
   StoredSession,
   StoredUserSession,
+  TouchedSession,
+  TouchIfDue,
   UserIndexStore,
 } from './store.ts';
 
@@ -54,6 +57,7 @@ export interface MemoryStoreOptions {
 export interface MemoryStore
   extends SessionStore,
     CompareAndSetStore,
+    GetAndTouchStore,
     UserIndexStore,
     ExpiredDeletionStore,
     ClosableStore {
@@ -83,7 +87,7 @@ let warned = false;
  * A session store in this process's memory: bounded (least recently used records are evicted past
  * `maxEntries` records or `maxBytes` bytes), aware of expiry (an expired record is never returned and is dropped when met), and
  * reclaiming expired records on a timer that never keeps the process alive. It has every optional
- * capability: insert-only `create`, `touch`, `compareAndSet` (versions are a per-store counter), the
+ * capability: insert-only `create`, `touch`, `getAndTouch`, `compareAndSet` (versions are a per-store counter), the
  * per-user index and `deleteExpired`.
  *
  * What it is for: a single instance, development, and tests. What it is not: sessions kept in memory
@@ -195,6 +199,15 @@ class InMemoryStore implements MemoryStore {
     entry.expiresAt = expiresAt;
     this.#bump(key, entry);
     return true;
+  }
+
+  async getAndTouch(key: string, touch: TouchIfDue): Promise<TouchedSession | null> {
+    const entry = this.#live(key);
+    if (entry === undefined) return null;
+    const touched = entry.expiresAt <= touch.ifExpiresBy && touch.expiresAt > entry.expiresAt;
+    if (touched) entry.expiresAt = touch.expiresAt;
+    this.#bump(key, entry);
+    return { data: entry.data, expiresAt: entry.expiresAt, version: entry.version, touched };
   }
 
   async delete(key: string): Promise<void> {

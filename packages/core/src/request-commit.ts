@@ -234,7 +234,8 @@ export abstract class CommittingSession extends RequestState {
     const userBefore = loaded.record.userId;
     // The stored expiry moves only together with the cookie (when a touch is due and the response can
     // carry a cookie), so the browser never drops a cookie whose record is still alive.
-    const extend = cookies && this._touchDue(loaded, now, taken.forceTouch);
+    // A load that moved the expiry already (getAndTouch) counts as the due touch: the write carries it on.
+    const extend = cookies && (loaded.touched === true || this._touchDue(loaded, now, taken.forceTouch));
     const outcome = await m.update(key, taken.ops, loaded, extend);
     if (outcome === null) {
       // Lost to a destroy or regenerate elsewhere: never bring the session back. No cookie either: the
@@ -272,6 +273,18 @@ export abstract class CommittingSession extends RequestState {
     // Without a cookie to carry the new expiry, the store's expiry is left alone (see #update).
     const due = cookies && this._touchDue(loaded, now, force);
     let alive = true;
+    if (cookies && loaded.touched === true) {
+      // The load moved the expiry already (getAndTouch): only the cookie is left to refresh.
+      this._base = {
+        identity: loaded.identity,
+        record: loaded.record,
+        version: loaded.version,
+        expiresAt: loaded.expiresAt,
+      };
+      this._loading = Promise.resolve(this._base);
+      await this._setSessionCookie(loaded.identity.id, loaded.record, now);
+      return;
+    }
     if (due) {
       const expiresAt = Math.min(now + m.idleMs, loaded.record.createdAt + m.absoluteMs);
       alive = (await m.storeCall('touch', () => m.store.touch(loaded.identity.key, expiresAt))) !== false;

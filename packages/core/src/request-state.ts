@@ -9,6 +9,7 @@ import { SessionError } from './errors.ts';
 import type { ManagerCore } from './manager.ts';
 import type { CommitResult } from './session.ts';
 import { readSignedCookie } from './signed-cookie.ts';
+import type { TouchedSession } from './store.ts';
 import type { Op } from './write-queue.ts';
 
 export interface Identity {
@@ -29,6 +30,11 @@ export interface Loaded {
   readonly record: SessionRecord;
   readonly version: string;
   readonly expiresAt: number;
+  /**
+   * The load itself moved the expiry (getAndTouch): the cookie still has to be refreshed at commit, and
+   * no further touch is due.
+   */
+  readonly touched?: true;
 }
 
 /** What one commit takes from the request's pending changes. */
@@ -78,6 +84,8 @@ export abstract class RequestState {
   protected readonly _header: string;
   protected readonly _secure: boolean;
   protected readonly _headersSent: (() => boolean) | undefined;
+  /** The adapter commits this request's response with cookies (SessionRequest.canSetCookie). */
+  protected readonly _canSetCookie: boolean;
   protected _identity: Promise<Identity | null> | undefined;
   protected _loading: Promise<Loaded | null> | undefined;
   /** The stored session as loaded or last committed; null for none. */
@@ -109,11 +117,18 @@ export abstract class RequestState {
   protected _commitTail: Promise<unknown> = Promise.resolve();
   protected _committed = false;
 
-  constructor(manager: ManagerCore, header: string, secure: boolean, headersSent?: () => boolean) {
+  constructor(
+    manager: ManagerCore,
+    header: string,
+    secure: boolean,
+    headersSent?: () => boolean,
+    canSetCookie = false,
+  ) {
     this._m = manager;
     this._header = header;
     this._secure = secure;
     this._headersSent = headersSent;
+    this._canSetCookie = canSetCookie;
   }
 
   // ---- identity and loading ------------------------------------------------------------------
@@ -176,20 +191,57 @@ export abstract class RequestState {
     const identity = this._destroyed ? null : await this._resolveIdentity();
     let loaded: Loaded | null = null;
     if (identity !== null) {
-      const stored = await m.storeCall('get', () => m.store.get(identity.key));
+      const now = m.now();
+      const getAndTouch = this._touchesOnLoad() ? m.store.getAndTouch : undefined;
+      const stored = getAndTouch
+        ? await m.storeCall('getAndTouch', () =>
+            getAndTouch.call(m.store, identity.key, {
+              ifExpiresBy: now + m.idleMs - m.touchMs,
+              expiresAt: now + m.idleMs,
+            }),
+          )
+        : await m.storeCall('get', () => m.store.get(identity.key));
       if (stored !== null) {
-        const record = m.decode(stored, m.now());
+        const record = m.decode(stored, now);
         if (record === 'expired') {
           // Treated as absent, and removed so it cannot linger in stores without native TTLs.
           this._expired.push(identity.key);
         } else if (record !== null) {
           loaded = { identity, record, version: stored.version, expiresAt: stored.expiresAt };
+          if (getAndTouch && (stored as TouchedSession).touched) {
+            loaded = await this._settleLoadTouch(loaded, now);
+          }
         }
       }
     }
     if (!this._destroyed) this._base = loaded;
     this._rebuildView();
     return this._base;
+  }
+
+  /**
+   * Whether a load may move a due expiry in the same store call: the store can, and the response will
+   * carry the refreshed cookie (the adapter said so when opening the handle, and the head is not out).
+   */
+  protected _touchesOnLoad(): boolean {
+    return this._m.capabilities.getAndTouch && this._canSetCookie && this._headersSent?.() !== true;
+  }
+
+  /**
+   * After a read moved the expiry with the manager's idle timeout: the store cannot know this session's
+   * absolute end (or its own idle timeout), so when the expiry it set is not the one core wants, a plain
+   * touch sets that one (a second round trip, only in the session's last idle window, or for a session
+   * with a lifetime of its own).
+   */
+  protected async _settleLoadTouch(loaded: Loaded, now: number): Promise<Loaded> {
+    const m = this._m;
+    const wanted = Math.min(now + m.idleMs, loaded.record.createdAt + m.absoluteMs);
+    if (wanted === loaded.expiresAt) return { ...loaded, touched: true };
+    const alive = await m.storeCall('touch', () => m.store.touch(loaded.identity.key, wanted));
+    // Gone meanwhile (destroyed or regenerated elsewhere): no refreshed cookie, as at commit.
+    return alive === false
+      ? { ...loaded, expiresAt: wanted }
+      : { ...loaded, expiresAt: wanted, touched: true };
   }
 
   /**

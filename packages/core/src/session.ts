@@ -83,6 +83,17 @@ export interface SessionRequest {
    * of starting a session whose cookie the client never gets.
    */
   headersSent?: () => boolean;
+  /**
+   * Whether this handle's response is committed with cookies (`commit()` without `cookies: false`) while
+   * its head is not out yet, as in an ordinary request handler. Then, on a store with `getAndTouch`, a
+   * read that is due for a touch moves the expiry in the same store call (one round trip) and the commit
+   * refreshes the cookie. Leave it unset where the session may be read for a response that cannot carry
+   * a cookie (a Next.js Server Component, a WebSocket handshake): moving the stored expiry without the
+   * cookie would let an active user's cookie lapse before its record. The touch then happens at commit,
+   * as a store call of its own, only when the response can carry the cookie.
+   * @default false
+   */
+  canSetCookie?: boolean;
 }
 
 /** What an adapter writes into the response head after {@link SessionHandle.commit}. */

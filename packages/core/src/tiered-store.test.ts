@@ -1,7 +1,7 @@
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import { SessionStoreError } from './errors.ts';
 import { type MemoryStore, memoryStore } from './memory-store.ts';
-import type { SessionStore, SessionWrite } from './store.ts';
+import type { SessionStore, SessionWrite, TouchIfDue } from './store.ts';
 import { storeCapabilities } from './store.ts';
 import { tieredStore } from './tiered-store.ts';
 
@@ -43,6 +43,7 @@ function unreachable(
     create: guard('create', (key: string, w: SessionWrite) => inner.create(key, w)),
     set: guard('set', (key: string, w: SessionWrite) => inner.set(key, w)),
     touch: guard('touch', (key: string, at: number) => inner.touch(key, at)),
+    getAndTouch: guard('getAndTouch', (key: string, touch: TouchIfDue) => inner.getAndTouch(key, touch)),
     delete: guard('delete', (key: string) => inner.delete(key)),
     compareAndSet: guard('compareAndSet', (key: string, v: string, w: SessionWrite) =>
       inner.compareAndSet(key, v, w),
@@ -66,6 +67,7 @@ function wrap(inner: MemoryStore, overrides: Partial<MemoryStore> = {}): MemoryS
     create: (key, w) => inner.create(key, w),
     set: (key, w) => inner.set(key, w),
     touch: (key, at) => inner.touch(key, at),
+    getAndTouch: (key, touch) => inner.getAndTouch(key, touch),
     delete: (key) => inner.delete(key),
     compareAndSet: (key, v, w) => inner.compareAndSet(key, v, w),
     listByUser: (user) => inner.listByUser(user),
@@ -81,12 +83,20 @@ function wrap(inner: MemoryStore, overrides: Partial<MemoryStore> = {}): MemoryS
   };
 }
 
-/** Counts the reads that reach a store. */
-function counted(inner: MemoryStore): MemoryStore & { reads: number } {
-  const store: MemoryStore & { reads: number } = Object.assign(wrap(inner), { reads: 0 });
+/** Counts the reads (get, getAndTouch) and touches that reach a store. */
+function counted(inner: MemoryStore): MemoryStore & { reads: number; touchReads: number; touches: number } {
+  const store = Object.assign(wrap(inner), { reads: 0, touchReads: 0, touches: 0 });
   store.get = (key) => {
     store.reads++;
     return inner.get(key);
+  };
+  store.getAndTouch = (key, touch) => {
+    store.touchReads++;
+    return inner.getAndTouch(key, touch);
+  };
+  store.touch = (key, at) => {
+    store.touches++;
+    return inner.touch(key, at);
   };
   return store;
 }
@@ -95,7 +105,7 @@ describe('tieredStore()', () => {
   let rawCache: MemoryStore;
   let cache: ReturnType<typeof unreachable>;
   let rawDurable: MemoryStore;
-  let durable: MemoryStore & { reads: number };
+  let durable: ReturnType<typeof counted>;
   let errors: SessionStoreError[];
 
   beforeEach(() => {
@@ -235,6 +245,81 @@ describe('tieredStore()', () => {
     });
   });
 
+  describe('getAndTouch()', () => {
+    const due = (expiresAt: number) => ({ ifExpiresBy: Date.now() + HOUR - 600_000, expiresAt });
+
+    it('answers a copy that is not due from the cache alone: one cache call', async () => {
+      const store = build();
+      const key = newKey();
+      const version = await store.set(key, write('d', T0 + HOUR));
+      cache.calls = 0;
+      const read = await store.getAndTouch(key, due(T0 + 2 * HOUR));
+      expect(read).toEqual({ data: 'd', expiresAt: T0 + HOUR, version, touched: false });
+      expect(cache.calls).toBe(1);
+      expect([durable.reads, durable.touchReads, durable.touches]).toEqual([0, 0, 0]);
+    });
+
+    it('takes a due copy to the durable getAndTouch (one call) and caches the new expiry', async () => {
+      const store = build();
+      const key = newKey();
+      await store.set(key, write('d', T0 + 10 * 60_000));
+      const read = await store.getAndTouch(key, due(T0 + HOUR));
+      expect(read).toMatchObject({ data: 'd', expiresAt: T0 + HOUR, touched: true });
+      expect([durable.reads, durable.touchReads, durable.touches]).toEqual([0, 1, 0]);
+      expect((await rawDurable.get(key))?.expiresAt).toBe(T0 + HOUR);
+      // The copy carries the new expiry: the next read is the cache's, and not due.
+      expect(await store.getAndTouch(key, due(T0 + HOUR))).toMatchObject({
+        expiresAt: T0 + HOUR,
+        touched: false,
+      });
+      expect(durable.touchReads).toBe(1);
+    });
+
+    it('on a miss, reads through the durable getAndTouch and fills the cache', async () => {
+      const store = build();
+      const key = newKey();
+      await rawDurable.set(key, write('d', T0 + HOUR));
+      expect(await store.getAndTouch(key, due(T0 + 2 * HOUR))).toMatchObject({ data: 'd', touched: false });
+      expect(await store.get(key)).toMatchObject({ data: 'd' });
+      expect([durable.reads, durable.touchReads]).toEqual([0, 1]);
+    });
+
+    it('answers null for a missing record and creates nothing in either store', async () => {
+      const store = build();
+      const key = newKey();
+      expect(await store.getAndTouch(key, due(T0 + HOUR))).toBeNull();
+      expect(await rawDurable.get(key)).toBeNull();
+      expect(await rawCache.get(key)).toBeNull();
+    });
+
+    it('over a durable store without getAndTouch: get, then touch only when due', async () => {
+      const inner = memoryStore({ warn: false, sweepInterval: 0 });
+      const bare = counted(inner);
+      const store = tieredStore({
+        cache,
+        durable: {
+          get: (k) => bare.get(k),
+          create: (k, w) => bare.create(k, w),
+          set: (k, w) => bare.set(k, w),
+          touch: (k, at) => bare.touch(k, at),
+          delete: (k) => bare.delete(k),
+        },
+      });
+      const [notDue, isDue] = [newKey(), newKey()];
+      await inner.set(notDue, write('n', T0 + HOUR));
+      await inner.set(isDue, write('d', T0 + 60_000));
+      expect(await store.getAndTouch(notDue, due(T0 + 2 * HOUR))).toMatchObject({ touched: false });
+      expect(bare.touches).toBe(0);
+      expect(await store.getAndTouch(isDue, due(T0 + HOUR))).toMatchObject({
+        data: 'd',
+        expiresAt: T0 + HOUR,
+        touched: true,
+      });
+      expect(bare.touches).toBe(1);
+      expect((await inner.get(isDue))?.expiresAt).toBe(T0 + HOUR);
+    });
+  });
+
   describe('compareAndSet()', () => {
     it("delegates to the durable store's and drops a stale copy on conflict", async () => {
       const a = build();
@@ -254,7 +339,7 @@ describe('tieredStore()', () => {
       expect(await b.get(key)).toMatchObject({ data: 'v3', version: v3 });
     });
 
-    it('has exactly the capabilities of the durable store', () => {
+    it('has the capabilities of the durable store, and getAndTouch', () => {
       const inner = memoryStore({ warn: false });
       const bare: SessionStore = {
         get: (k) => inner.get(k),
@@ -265,12 +350,14 @@ describe('tieredStore()', () => {
       };
       expect(storeCapabilities(tieredStore({ cache, durable: bare }))).toEqual({
         compareAndSet: false,
+        getAndTouch: true,
         userIndex: false,
         deleteExpired: false,
         close: true,
       });
       expect(storeCapabilities(build())).toEqual({
         compareAndSet: true,
+        getAndTouch: true,
         userIndex: true,
         deleteExpired: true,
         close: true,

@@ -2,10 +2,13 @@ import { configError, SessionStoreError } from './errors.ts';
 import type {
   AnySessionStore,
   ClosableStore,
+  GetAndTouchStore,
   SessionStore,
   SessionWrite,
   StoredSession,
   StoredUserSession,
+  TouchedSession,
+  TouchIfDue,
 } from './store.ts';
 
 /** Options of {@link tieredStore}. */
@@ -58,9 +61,13 @@ export interface TieredStoreOptions<D extends AnySessionStore = AnySessionStore>
   readonly now?: () => number;
 }
 
-/** The optional capabilities a tiered store has: exactly those of its durable store, plus `close`. */
+/**
+ * The optional capabilities a tiered store has: those of its durable store, plus `close` and
+ * `getAndTouch` (always: a read that is not due is answered by the cache alone).
+ */
 export type TieredSessionStore<D extends AnySessionStore = AnySessionStore> = SessionStore &
   ClosableStore &
+  GetAndTouchStore &
   Pick<D, Extract<keyof D, 'compareAndSet' | 'listByUser' | 'deleteExpired'>>;
 
 const DEFAULT_CACHE_TTL = 60_000;
@@ -94,6 +101,11 @@ function decode(value: string): CachedRecord | null {
   return { version, expiresAt, data };
 }
 
+/** Whether a record with this expiry is due for `touch` (see TouchIfDue). */
+function isDue(expiresAt: number, touch: TouchIfDue): boolean {
+  return expiresAt <= touch.ifExpiresBy && touch.expiresAt > expiresAt;
+}
+
 function positive(name: string, value: number | undefined, fallback: number): number {
   if (value === undefined) return fallback;
   if (!Number.isFinite(value) || value <= 0) {
@@ -120,6 +132,11 @@ function positive(name: string, value: number | undefined, fallback: number): nu
  * it; `touch` moves the durable expiry and drops the cached copy (the next read refills it); `close`
  * closes both stores.
  *
+ * `getAndTouch` is always there. A cached copy whose expiry is not due is the answer: one call to the
+ * cache, nothing to the durable store. A due one, or a miss, goes to the durable store (its own
+ * `getAndTouch` when it has one, one round trip; else `get` then `touch`), whose answer is the truth and
+ * refreshes the copy. The cache is never touched by itself: the durable expiry decides who is signed in.
+ *
  * @throws SessionError (`SESSION_CONFIG`) when a store is missing or an option is not a positive number.
  * @example
  * import { tieredStore } from '@cloakroom/session-core';
@@ -137,11 +154,12 @@ export function tieredStore<D extends AnySessionStore>(
 ): TieredSessionStore<D> {
   const tiered = new TieredStore(options);
   const { durable } = options;
-  const store: SessionStore & ClosableStore & Partial<Record<string, unknown>> = {
+  const store: SessionStore & ClosableStore & GetAndTouchStore & Partial<Record<string, unknown>> = {
     get: (key) => tiered.get(key),
     create: (key, write) => tiered.create(key, write),
     set: (key, write) => tiered.set(key, write),
     touch: (key, expiresAt) => tiered.touch(key, expiresAt),
+    getAndTouch: (key, touch) => tiered.getAndTouch(key, touch),
     delete: (key) => tiered.delete(key),
     close: () => tiered.close(),
   };
@@ -212,19 +230,51 @@ class TieredStore {
 
   async get(key: string): Promise<StoredSession | null> {
     this.#drain();
-    let cachedCopy = false;
-    if (this.#readable(key)) {
-      const hit = await this.#cacheCall('get', () => this.#cache.get(key));
-      if (hit !== FAILED && hit !== null) {
-        const record = decode(hit.data);
-        if (record && record.expiresAt > this.#now()) return record;
-        // Not ours, or past the session's expiry: ask the durable store, and replace or drop it.
-        cachedCopy = true;
-      }
+    const cached = await this.#cached(key);
+    if (cached !== null && cached !== 'stale') return cached;
+    return this.#readDurable(key, cached === 'stale', () => this.#durable.get(key));
+  }
+
+  async getAndTouch(key: string, touch: TouchIfDue): Promise<TouchedSession | null> {
+    this.#drain();
+    const cached = await this.#cached(key);
+    if (cached !== null && cached !== 'stale' && !isDue(cached.expiresAt, touch)) {
+      return { ...cached, touched: false };
     }
+    const getAndTouch = this.#durable.getAndTouch;
+    if (getAndTouch) {
+      // Probably a touch: a write, so a read racing it never caches the expiry it replaces.
+      this.#changing(key);
+      const record = await getAndTouch.call(this.#durable, key, touch);
+      if (record === null) await this.#remove(key);
+      else await this.#write(key, record, true);
+      return record;
+    }
+    const record = await this.#readDurable(key, cached === 'stale', () => this.#durable.get(key));
+    if (record === null || !isDue(record.expiresAt, touch)) return record && { ...record, touched: false };
+    // A record gone meanwhile reads as gone, as touch() says.
+    if (!(await this.touch(key, touch.expiresAt))) return null;
+    return { ...record, expiresAt: touch.expiresAt, touched: true };
+  }
+
+  /** The cache's live copy; 'stale' for a value that is not ours or past its expiry; null for none. */
+  async #cached(key: string): Promise<CachedRecord | 'stale' | null> {
+    if (!this.#readable(key)) return null;
+    const hit = await this.#cacheCall('get', () => this.#cache.get(key));
+    if (hit === FAILED || hit === null) return null;
+    const record = decode(hit.data);
+    return record && record.expiresAt > this.#now() ? record : 'stale';
+  }
+
+  /** Reads the durable store, then fills the cache (or drops a stale copy: `cachedCopy`). */
+  async #readDurable(
+    key: string,
+    cachedCopy: boolean,
+    read: () => Promise<StoredSession | null>,
+  ): Promise<StoredSession | null> {
     this.#filling.set(key, (this.#filling.get(key) ?? 0) + 1);
     try {
-      const record = await this.#durable.get(key);
+      const record = await read();
       if (record) await this.#fill(key, record);
       else if (cachedCopy) await this.#remove(key);
       return record;
