@@ -1,7 +1,14 @@
 // Shared by every variant server: where to listen, the secret, and the Cloakroom stores.
 // Each server is its own process, started (and pinned to a core) by the harness in ../src/run.ts.
 import type { Server } from 'node:net';
-import { type AnySessionStore, memoryStore } from '@cloakroom/session-core';
+import {
+  type AnySessionStore,
+  type AppSessionData,
+  createSessionManager,
+  memoryStore,
+  type SessionData,
+  type SessionManager,
+} from '@cloakroom/session-core';
 
 /** At least 32 bytes, as every library here asks; never a real secret. */
 export const SECRET: string = process.env.BENCH_SECRET ?? 'bench-secret-not-for-production-0123456789abcdef';
@@ -32,6 +39,52 @@ export function onShutdown(close: () => Promise<unknown>): void {
 process.on('SIGTERM', () => {
   Promise.allSettled(closers.map((close) => close())).finally(() => process.exit(0));
 });
+
+interface CacheCounters {
+  readonly verifiedCookieCacheStats: { readonly hits: number; readonly misses: number };
+}
+
+/**
+ * The session managers whose verified-cookie cache the harness asks about. On globalThis, so a
+ * bundled copy of a server's code (servers/next-app) registers into the same list.
+ */
+const registry = globalThis as { [key: symbol]: unknown };
+const registryKey = Symbol.for('cloakroom.bench.managers');
+registry[registryKey] ??= [];
+const managers = registry[registryKey] as CacheCounters[];
+
+/** Lets the harness read this manager's verified-cookie cache counters (see reportCacheStats). */
+export function reportCacheStats(manager: CacheCounters): void {
+  managers.push(manager);
+}
+
+// The harness sends SIGUSR2 around each measurement; the answer is one `stats {json}` line, summed over
+// every registered manager (Next.js builds one per route bundle).
+process.on('SIGUSR2', () => {
+  let hits = 0;
+  let misses = 0;
+  for (const manager of managers) {
+    hits += manager.verifiedCookieCacheStats.hits;
+    misses += manager.verifiedCookieCacheStats.misses;
+  }
+  process.stdout.write(`stats ${JSON.stringify({ hits, misses, managers: managers.length })}\n`);
+});
+
+/**
+ * A Cloakroom session manager on the store a variant asks for, with the options every variant shares,
+ * registered for the harness's cache counters.
+ */
+export async function cloakroomManager<Data extends SessionData = AppSessionData>(
+  kind: 'memory' | 'redis' | 'postgres',
+): Promise<SessionManager<Data>> {
+  const manager = createSessionManager<Data>({
+    store: await cloakroomStore(kind),
+    secret: SECRET,
+    idleTimeout: IDLE_SECONDS,
+  });
+  reportCacheStats(manager);
+  return manager;
+}
 
 /** The Cloakroom store a variant asks for, connected and ready. */
 export async function cloakroomStore(kind: 'memory' | 'redis' | 'postgres'): Promise<AnySessionStore> {

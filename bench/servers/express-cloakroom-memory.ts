@@ -1,10 +1,10 @@
 // Cloakroom on Express, memory store.
 import { session } from '@cloakroom/session-express';
 import express from 'express';
-import { announce, cloakroomStore, IDLE_SECONDS, PORT, SECRET, text } from './common.ts';
+import { announce, cloakroomManager, PORT, text } from './common.ts';
 
 const app = express();
-app.use(session({ store: await cloakroomStore('memory'), secret: SECRET, idleTimeout: IDLE_SECONDS }));
+app.use(session(await cloakroomManager('memory')));
 app.get('/none', (_req, res) => {
   res.send('ok');
 });

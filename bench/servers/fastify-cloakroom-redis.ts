@@ -1,14 +1,10 @@
 // Cloakroom on Fastify, redis store.
 import { session } from '@cloakroom/session-fastify';
 import Fastify from 'fastify';
-import { cloakroomStore, IDLE_SECONDS, PORT, SECRET, text } from './common.ts';
+import { cloakroomManager, PORT, text } from './common.ts';
 
 const app = Fastify();
-await app.register(session, {
-  store: await cloakroomStore('redis'),
-  secret: SECRET,
-  idleTimeout: IDLE_SECONDS,
-});
+await app.register(session, { manager: await cloakroomManager('redis') });
 app.get('/none', async () => 'ok');
 app.get('/read', async (request) => text(await request.session.get('n')));
 app.get('/write', async (request) =>

@@ -3,10 +3,10 @@ import type { Server } from 'node:net';
 import { type SessionEnv, session } from '@cloakroom/session-hono';
 import { serve } from '@hono/node-server';
 import { Hono } from 'hono';
-import { announce, cloakroomStore, IDLE_SECONDS, PORT, SECRET, text } from './common.ts';
+import { announce, cloakroomManager, PORT, text } from './common.ts';
 
 const app = new Hono<SessionEnv<{ n: number }>>();
-app.use(session({ store: await cloakroomStore('redis'), secret: SECRET, idleTimeout: IDLE_SECONDS }));
+app.use(session(await cloakroomManager<{ n: number }>('redis')));
 app.get('/none', (c) => c.text('ok'));
 app.get('/read', async (c) => c.text(text(await c.get('session').get('n'))));
 app.get('/write', async (c) => c.text(text(await c.get('session').update('n', (n) => (n ?? 0) + 1))));

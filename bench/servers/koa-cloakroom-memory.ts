@@ -1,10 +1,10 @@
 // Cloakroom on Koa, memory store.
 import { session } from '@cloakroom/session-koa';
 import Koa from 'koa';
-import { announce, cloakroomStore, IDLE_SECONDS, PORT, SECRET, text } from './common.ts';
+import { announce, cloakroomManager, PORT, text } from './common.ts';
 
 const app = new Koa();
-app.use(session({ store: await cloakroomStore('memory'), secret: SECRET, idleTimeout: IDLE_SECONDS }));
+app.use(session(await cloakroomManager('memory')));
 app.use(async (ctx) => {
   if (ctx.path === '/none') ctx.body = 'ok';
   else if (ctx.path === '/read') ctx.body = text(await ctx.session.get('n'));

@@ -2,10 +2,10 @@
 // Node runs this file by stripping types, which leaves decorators out, so they are applied as calls.
 import 'reflect-metadata';
 import type { Session as SessionHandle } from '@cloakroom/session-core';
-import { Session, SessionModule } from '@cloakroom/session-nest';
+import { SESSION_MANAGER, Session, SessionModule } from '@cloakroom/session-nest';
 import { Controller, Get, Module } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
-import { cloakroomStore, IDLE_SECONDS, PORT, SECRET, text } from './common.ts';
+import { cloakroomStore, IDLE_SECONDS, PORT, reportCacheStats, SECRET, text } from './common.ts';
 
 class Routes {
   none(): string {
@@ -37,5 +37,6 @@ Module({
 })(AppModule);
 
 const app = await NestFactory.create(AppModule, { logger: false });
+reportCacheStats(app.get(SESSION_MANAGER));
 await app.listen(PORT, '127.0.0.1');
 process.stdout.write(`ready ${new URL(await app.getUrl()).port}\n`);

@@ -21,10 +21,16 @@ export interface LoadResult {
 }
 
 /**
+ * How connections use the sessions: `hot` = connection c keeps session c for the whole run (every cache
+ * in the path is warm); `cold` = connection c sends sessions c, c + connections, c + 2 connections, ...
+ * moving on after every response, so with at least 10× as many sessions as any cache holds, nearly every
+ * request finds its session out of cache (the run reports the hit rate).
+ */
+export type Rotation = 'hot' | 'cold';
+
+/**
  * Runs `connections` keep-alive connections against a route for `seconds`. When cookies are given, each
- * connection starts on its own session and moves to the next one of its share after every response
- * (connection c sends sessions c, c + connections, c + 2 connections, ...), so every request of a run
- * uses a different session than the one before it and the whole list is cycled through.
+ * connection starts on its own session and uses them as `rotation` says.
  */
 export async function throughput(options: {
   port: number;
@@ -34,6 +40,8 @@ export async function throughput(options: {
   seconds: number;
   connections: number;
   cookies: readonly string[];
+  /** @default 'cold' */
+  rotation?: Rotation;
 }): Promise<LoadResult> {
   const { cookies, connections } = options;
   let clientIndex = 0;
@@ -48,6 +56,7 @@ export async function throughput(options: {
       if (cookies.length === 0) return;
       let index = clientIndex++ % cookies.length;
       client.setHeaders({ cookie: cookies[index]! });
+      if (options.rotation === 'hot') return;
       client.on('response', () => {
         index = (index + connections) % cookies.length;
         client.setHeaders({ cookie: cookies[index]! });

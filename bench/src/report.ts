@@ -17,16 +17,33 @@ function describeMachine(results: Results): string {
   return `${m.cpus} × ${m.model}, ${m.os}, Node ${m.node}; load average ${m.loadAverageStart.map(n2).join(' ')} at the start, ${m.loadAverageEnd.map(n2).join(' ')} at the end`;
 }
 
+const hitRate = (rate: number | null | undefined): string =>
+  rate === null || rate === undefined
+    ? '–'
+    : `${(rate * 100).toFixed(rate > 0.999 || rate < 0.001 ? 1 : 0)} %`;
+const loadLine = (label: string, load: readonly number[]): string =>
+  `**Load average at ${label}: ${load.map(n2).join(' · ')}** (1, 5, 15 min)${load[0] !== undefined && load[0] >= 1 ? ' ⚠ not quiet (issue 15 asks for under 1 at the start)' : ''}`;
+
 export function markdown(results: Results): string {
   const c = results.config;
+  const hot = results.hot ?? {};
   const out: string[] = [];
   out.push(`# Cloakroom benchmark (${results.mode} run)`, '');
+  out.push(loadLine('the start', results.machine.loadAverageStart), '');
   out.push(`Run ${results.startedAt} → ${results.finishedAt} on ${describeMachine(results)}.`, '');
   out.push(
     `Each server is its own process${results.machine.pinned ? ' pinned to core 0, with the load generator (autocannon) pinned to core 1' : ' (taskset was not usable: nothing is pinned)'}; ` +
       `${c.connections} connections, ${c.seconds} s per measurement, a ${c.warmupSeconds} s warm-up per route discarded, ` +
       `${c.sweeps} interleaved sweep(s) (variants of one framework take turns, in a rotated order each sweep); medians are reported, ` +
-      `spread is (max − min) / median over the sweeps. Each connection has its own session and moves through ${c.sessions} sessions created beforehand.`,
+      `spread is (max − min) / median over the sweeps.`,
+    '',
+    `**Two rotations.** *Cold* (what the targets are judged on): ${n0(c.sessions)} sessions per variant, created before timing (not counted), ` +
+      `${c.largestCache ? `${(c.sessions / c.largestCache).toFixed(1)}× the ${n0(c.largestCache)} entries of core's verified-cookie cache (the largest cache in the path); ` : ''}` +
+      `connection c sends sessions c, c + ${c.connections}, c + ${2 * c.connections}, … moving on after every response. ` +
+      `*Hot*: each connection keeps one session (${c.hotSweeps ?? 0} sweep(s) of ${c.hotSeconds ?? 0} s, interleaved with the cold ones). ` +
+      "The cache hit rate is the server's own count (hits / verifications) over the measurements.",
+    '',
+    'Each ratio is the median of the per-sweep ratios (variant and baseline measured in the same sweep), shown with their min–max; a target is met when the median clears it.',
     '',
   );
   out.push(
@@ -40,46 +57,71 @@ export function markdown(results: Results): string {
   );
   for (const note of results.notes) out.push(`> ${note}`, '');
 
-  out.push('## Targets', '');
-  out.push('| target | required | measured | |', '|---|---|---|---|');
-  for (const t of results.targets) {
+  out.push('## Verdicts (cold rotation)', '');
+  out.push(
+    'A missed target needs its reason, with the profile that shows it (`node bench/src/profile.ts`, see bench/README.md). ' +
+      'Reasons marked TODO are placeholders for the lead to fill.',
+    '',
+  );
+  const issues: Record<number, string> = {
+    15: 'Issue 15: the per-request path',
+    17: 'Issue 17: Fastify',
+    18: 'Issue 18: sealed cookies',
+  };
+  for (const issue of [...new Set(results.targets.map((t) => t.issue ?? 15))]) {
+    out.push(`### ${issues[issue] ?? `Issue ${issue}`}`, '');
     out.push(
-      `| ${t.name} | ${t.required} | ${t.measured} | ${t.met === null ? 'not measured' : t.met ? 'met' : '**missed**'} |`,
+      '| target | required | median | spread (min–max) | verdict | reason |',
+      '|---|---|---|---|---|---|',
     );
+    for (const t of results.targets.filter((t) => (t.issue ?? 15) === issue)) {
+      const verdict =
+        t.met === null ? 'not measured' : t.met ? 'met' : t.stretch ? 'missed (stretch)' : '**missed**';
+      const reason = t.met === false ? '_TODO(lead): reason, from the profile_' : '';
+      out.push(`| ${t.name} | ${t.required} | ${t.measured} | ${t.spread ?? ''} | ${verdict} | ${reason} |`);
+    }
+    out.push('');
   }
-  out.push('');
 
   out.push('## Throughput', '');
   for (const group of GROUPS) {
     const variants = VARIANTS.filter((v) => v.group === group);
     out.push(`### ${group[0]!.toUpperCase()}${group.slice(1)}`, '');
     out.push(
-      '| variant | route | req/s (wall) | server CPU per request | req per server CPU-second | spread | p50 | p99 | × bare | × peer |',
-      '|---|---|---:|---:|---:|---:|---:|---:|---:|---|',
+      '| variant | route | req/s (wall) | server CPU per request | req per server CPU-second | spread | p50 | p99 | × bare (min–max) | cache hits | hot: × bare | hot: cache hits | × peer |',
+      '|---|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---|',
     );
     for (const v of variants) {
       const status = results.variants.find((s) => s.id === v.id);
       if (!status) {
-        out.push(`| ${v.label} | – | not run (left out by --only) | | | | | | | |`);
+        out.push(`| ${v.label} | – | not run (left out by --only) | | | | | | | | | | |`);
         continue;
       }
       if (!status.ok) {
         out.push(
-          `| ${v.label} | – | could not run: ${(status.error ?? 'unknown error').replace(/\|/g, '/').replace(/\s+/g, ' ').slice(0, 200)} | | | | | | | |`,
+          `| ${v.label} | – | could not run: ${(status.error ?? 'unknown error').replace(/\|/g, '/').replace(/\s+/g, ' ').slice(0, 200)} | | | | | | | | | | |`,
         );
         continue;
       }
       for (const route of ROUTES) {
         const cell = results.http[v.id]?.[route];
         if (!cell) continue;
-        const row = results.ratios.find((r) => r.variant === v.id && r.route === route);
+        const row = results.ratios.find(
+          (r) => (r.rotation ?? 'cold') === 'cold' && r.variant === v.id && r.route === route,
+        );
+        const hotRow = results.ratios.find(
+          (r) => r.rotation === 'hot' && r.variant === v.id && r.route === route,
+        );
+        const hotCell = hot[v.id]?.[route];
         const bad = cell.non2xx + cell.errors > 0 ? ` (${cell.non2xx} non-2xx, ${cell.errors} errors)` : '';
         const basisSpread = results.ratioBasis === 'cpu' ? cell.capacitySpread : cell.spread;
         out.push(
           `| ${v.kind === 'cloakroom' ? `**${v.label}**` : v.label} | ${route} | ${n0(cell.rps)}${bad} | ` +
             `${Number.isFinite(cell.cpuUs) ? `${cell.cpuUs.toFixed(0)} µs` : '–'} | ${Number.isFinite(cell.capacity) ? n0(cell.capacity) : '–'} | ` +
             `${pct(basisSpread)} | ${ms(cell.p50)} | ${ms(cell.p99)} | ` +
-            `${row ? n2(row.toBare.value) : v.kind === 'bare' ? '1.00' : '–'} | ${row?.toPeer ? `${n2(row.toPeer.value)} (${label(row.peer!)})` : ''} |`,
+            `${row ? `${n2(row.toBare.value)} (${n2(row.toBare.low)}–${n2(row.toBare.high)})` : v.kind === 'bare' ? '1.00' : '–'} | ` +
+            `${hitRate(cell.cacheHitRate)} | ${hotRow ? `${n2(hotRow.toBare.value)} (${n2(hotRow.toBare.low)}–${n2(hotRow.toBare.high)})` : v.kind === 'bare' && hotCell ? '1.00' : '–'} | ` +
+            `${hitRate(hotCell?.cacheHitRate)} | ${row?.toPeer ? `${n2(row.toPeer.value)} (${n2(row.toPeer.low)}–${n2(row.toPeer.high)}) ${label(row.peer!)}` : ''} |`,
         );
       }
     }
@@ -158,6 +200,7 @@ export function markdown(results: Results): string {
     );
   }
 
+  out.push(loadLine('the end', results.machine.loadAverageEnd), '');
   out.push('## Versions', '');
   out.push(
     Object.entries(results.versions)
@@ -173,7 +216,8 @@ const xml = (s: string): string => s.replace(/&/g, '&amp;').replace(/</g, '&lt;'
 /** A horizontal bar chart of every variant's ratio to its bare framework, per route. */
 export function svg(results: Results): string {
   const colors: Record<string, string> = { '/none': '#8da0cb', '/read': '#66c2a5', '/write': '#fc8d62' };
-  const rows = VARIANTS.filter((v) => v.kind !== 'bare' && results.ratios.some((r) => r.variant === v.id));
+  const ratios = results.ratios.filter((r) => (r.rotation ?? 'cold') === 'cold');
+  const rows = VARIANTS.filter((v) => v.kind !== 'bare' && ratios.some((r) => r.variant === v.id));
   const barH = 7;
   const rowH = barH * 3 + 8;
   const left = 330;
@@ -181,7 +225,7 @@ export function svg(results: Results): string {
   const plotW = width - left - 40;
   const top = 78;
   // Bars past 2.0 (noise on a busy machine) stop at the edge; their label keeps the value.
-  const max = Math.ceil(Math.min(2, Math.max(1.2, ...results.ratios.map((r) => r.toBare.value))) * 4) / 4;
+  const max = Math.ceil(Math.min(2, Math.max(1.2, ...ratios.map((r) => r.toBare.value))) * 4) / 4;
   const scale = (v: number): number => left + (Math.min(v, max) / max) * plotW;
   let y = top;
   const parts: string[] = [];
@@ -196,7 +240,7 @@ export function svg(results: Results): string {
     const bold = v.kind === 'cloakroom' ? ' font-weight="bold" fill="#1a5fb4"' : '';
     parts.push(`<text x="${left - 8}" y="${y + rowH / 2}" text-anchor="end"${bold}>${xml(v.label)}</text>`);
     ROUTES.forEach((route, i) => {
-      const r = results.ratios.find((row) => row.variant === v.id && row.route === route);
+      const r = ratios.find((row) => row.variant === v.id && row.route === route);
       if (!r) return;
       const by = y + 2 + i * barH;
       parts.push(

@@ -52,12 +52,24 @@ const RUN_SECRET = process.env.BENCH_SECRET || randomBytes(32).toString('base64u
  */
 export function startServer(
   id: string,
-  options: { core: number | null; env: Record<string, string>; timeoutMs?: number },
+  options: {
+    core: number | null;
+    env: Record<string, string>;
+    timeoutMs?: number;
+    /** Extra Node options before the script (e.g. `--cpu-prof`). */
+    nodeArgs?: readonly string[];
+    /** The folder of the server files. @default this bench's servers/ */
+    serversDir?: string;
+  },
 ): Promise<RunningServer> {
-  const child = spawn(process.execPath, [`${SERVERS}${id}.ts`], {
-    env: { ...process.env, BENCH_SECRET: RUN_SECRET, ...options.env, PORT: '0', NODE_ENV: 'production' },
-    stdio: ['ignore', 'pipe', 'pipe'],
-  });
+  const child = spawn(
+    process.execPath,
+    [...(options.nodeArgs ?? []), `${options.serversDir ?? SERVERS}${id}.ts`],
+    {
+      env: { ...process.env, BENCH_SECRET: RUN_SECRET, ...options.env, PORT: '0', NODE_ENV: 'production' },
+      stdio: ['ignore', 'pipe', 'pipe'],
+    },
+  );
   let stderr = '';
   child.stderr!.setEncoding('utf8').on('data', (chunk: string) => {
     stderr = (stderr + chunk).slice(-4000);
@@ -73,10 +85,11 @@ export function startServer(
       clearTimeout(timer);
       reject(new Error(`${id}: exited (${signal ?? code}) before it was ready. ${errors()}`));
     });
-    child.stdout!.setEncoding('utf8').on('data', (chunk: string) => {
+    const onData = (chunk: string): void => {
       stdout += chunk;
       const match = /ready (\d+)/.exec(stdout);
       if (match) {
+        child.stdout!.off('data', onData);
         clearTimeout(timer);
         child.removeAllListeners('exit');
         const server = { id, port: Number(match[1]), child, errors };
@@ -85,7 +98,41 @@ export function startServer(
           reject(new Error(`${id}: taskset could not pin it to core ${options.core}`));
         } else resolve(server);
       }
-    });
+    };
+    child.stdout!.setEncoding('utf8').on('data', onData);
+  });
+}
+
+/** Hits and misses of the verified-cookie cache of a server's Cloakroom session manager(s). */
+export interface CacheStats {
+  readonly hits: number;
+  readonly misses: number;
+}
+
+/**
+ * Asks a server for its verified-cookie cache counters (SIGUSR2; servers/common.ts answers with a
+ * `stats {json}` line on stdout). Resolves null when the server has no Cloakroom manager or does not
+ * answer within a second.
+ */
+export function cacheStats(server: RunningServer): Promise<CacheStats | null> {
+  const stdout = server.child.stdout!;
+  return new Promise((resolve) => {
+    let buffer = '';
+    const done = (value: CacheStats | null): void => {
+      clearTimeout(timer);
+      stdout.off('data', onData);
+      resolve(value);
+    };
+    const onData = (chunk: string): void => {
+      buffer += chunk;
+      const match = /stats (\{[^\n]*\})\n/.exec(buffer);
+      if (!match) return;
+      const parsed = JSON.parse(match[1]!) as { hits: number; misses: number; managers: number };
+      done(parsed.managers === 0 ? null : { hits: parsed.hits, misses: parsed.misses });
+    };
+    const timer = setTimeout(() => done(null), 1000);
+    stdout.on('data', onData);
+    server.child.kill('SIGUSR2');
   });
 }
 

@@ -23,11 +23,20 @@ export function spread(values: readonly number[]): number {
   return m === 0 ? 0 : (Math.max(...values) - Math.min(...values)) / m;
 }
 
-/** The ratio of two medians, and its range from the extreme pairs of the samples. */
+/**
+ * A ratio with its spread. When both lists hold one sample per sweep (same length), each sweep's own
+ * ratio is taken (the two were measured minutes apart at most, so machine noise cancels) and the result
+ * is their median, with their minimum and maximum. Otherwise: the ratio of the medians, with the range
+ * from the extreme pairs.
+ */
 export function ratio(
   numerator: readonly number[],
   denominator: readonly number[],
 ): { value: number; low: number; high: number } {
+  if (numerator.length === denominator.length && numerator.length > 0) {
+    const each = numerator.map((n, i) => n / denominator[i]!);
+    return { value: median(each), low: Math.min(...each), high: Math.max(...each) };
+  }
   const value = median(numerator) / median(denominator);
   return {
     value,

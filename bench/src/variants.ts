@@ -16,6 +16,11 @@ export interface Variant {
   readonly packages: readonly string[];
   /** For Cloakroom variants: the peer variant it is compared with, when the group has a like one. */
   readonly peer?: string;
+  /**
+   * For Cloakroom variants: `store` (a session store behind a signed id, the default), `sealed` (the
+   * record sealed into the cookie, issue 18) or `compat` (express-session's API, issue 19).
+   */
+  readonly mode?: 'store' | 'sealed' | 'compat';
 }
 
 export const VARIANTS: readonly Variant[] = [

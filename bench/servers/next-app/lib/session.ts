@@ -28,6 +28,15 @@ export const sessions =
         idleTimeout: 3600,
       });
 
+// The harness reads the verified-cookie cache counters through servers/common.ts's SIGUSR2 answer, which
+// sums every manager in this list (one per route bundle here).
+if (sessions) {
+  const registry = globalThis as { [key: symbol]: unknown };
+  const key = Symbol.for('cloakroom.bench.managers');
+  registry[key] ??= [];
+  (registry[key] as unknown[]).push(sessions.manager);
+}
+
 export function text(value: unknown): Response {
   return new Response(String(typeof value === 'number' ? value : 0), {
     headers: { 'content-type': 'text/plain' },
