@@ -11,8 +11,12 @@ import {
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { largePayload, randomStoreKey, randomUserId, sessionWrite, UNICODE_PAYLOADS } from './fixtures.ts';
 
+/** The optional getAndTouch capability (core's GetAndTouchStore). */
+type GetAndTouchStore = Required<Pick<AnySessionStore, 'getAndTouch'>>;
+
 /**
- * The optional capabilities a store declares. Every field is required: a capability is either there
+ * The optional capabilities a store declares. Every field but `getAndTouch` is required (it defaults to
+ * false, so a store declared before it existed still declares everything): a capability is either there
  * and tested, or declared absent and asserted absent (the method must not exist, so the session
  * manager never believes in it); nothing is skipped silently.
  */
@@ -30,6 +34,11 @@ export interface ConformanceCapabilities {
    * - `false`: the method does not exist.
    */
   readonly deleteExpired: boolean | 'native';
+  /**
+   * `getAndTouch(key, touch)` is implemented: a read that moves a due expiry in the same operation.
+   * @default false: the method must not exist
+   */
+  readonly getAndTouch?: boolean;
 }
 
 /**
@@ -80,7 +89,7 @@ const DAY = 24 * HOUR;
 /**
  * Registers the conformance suite for one session store with vitest: one call per store, from the
  * store's own test file. It checks every promise of the store contract in `@cloakroom/session-core`
- * (`get`, insert-only `create`, `set`, `touch`, `delete`, and the optional `compareAndSet`,
+ * (`get`, insert-only `create`, `set`, `touch`, `delete`, and the optional `getAndTouch`, `compareAndSet`,
  * `listByUser` and `deleteExpired`), with describe blocks named after the methods.
  *
  * It writes only under fresh random keys and user ids, so runs in parallel against one backend never
@@ -153,6 +162,7 @@ export function describeStoreConformance<S extends AnySessionStore>(options: Con
     writtenAt: 0,
     get: '',
     touch: '',
+    getAndTouch: '',
     compareAndSet: '',
     listByUser: '',
     deleteExpired: '',
@@ -175,12 +185,13 @@ export function describeStoreConformance<S extends AnySessionStore>(options: Con
       const expiresAt = short.writtenAt + SHORT_LIFE;
       short.get = newKey();
       short.touch = newKey();
+      short.getAndTouch = newKey();
       short.compareAndSet = newKey();
       short.listByUser = newKey();
       short.deleteExpired = newKey();
       short.live = newKey();
       const versions = await Promise.all([
-        ...[short.get, short.touch, short.compareAndSet, short.listByUser].map((key) =>
+        ...[short.get, short.touch, short.compareAndSet, short.listByUser, short.getAndTouch].map((key) =>
           current().set(key, sessionWrite('short-lived', expiresAt, short.user)),
         ),
         current().set(short.live, sessionWrite(short.liveData, Date.now() + HOUR, short.user)),
@@ -203,6 +214,7 @@ export function describeStoreConformance<S extends AnySessionStore>(options: Con
           compareAndSet: capabilities.compareAndSet,
           userIndex: capabilities.userIndex,
           deleteExpired: capabilities.deleteExpired !== false,
+          getAndTouch: capabilities.getAndTouch === true,
         });
       });
 
@@ -453,6 +465,92 @@ export function describeStoreConformance<S extends AnySessionStore>(options: Con
           await afterRealExpiry();
           await current().touch(short.touch, Date.now() + HOUR);
           expect(await current().get(short.touch)).toBeNull();
+        },
+        TEST_TIMEOUT,
+      );
+    });
+
+    describe('store.getAndTouch()', () => {
+      if (capabilities.getAndTouch !== true) {
+        it('is absent, as declared', () => {
+          expect(typeof current().getAndTouch).toBe('undefined');
+        });
+        return;
+      }
+      const gat = (): S & GetAndTouchStore => current() as S & GetAndTouchStore;
+      /** Due when the stored expiry is at most 50 minutes away; the touch moves it an hour out. */
+      const touchIfDue = () => ({ ifExpiresBy: Date.now() + 50 * MINUTE, expiresAt: Date.now() + HOUR });
+
+      it('is present, as declared', () => {
+        expect(typeof current().getAndTouch).toBe('function');
+      });
+
+      it('moves a due expiry, keeps the data and answers touched: true with the new expiry', async () => {
+        const key = newKey();
+        const user = randomUserId();
+        await current().set(key, sessionWrite('due', Date.now() + 10 * MINUTE, user));
+        const touch = touchIfDue();
+        const read = await gat().getAndTouch(key, touch);
+        expect(read?.touched).toBe(true);
+        expect(read?.data).toBe('due');
+        expect(Math.abs((read?.expiresAt ?? 0) - touch.expiresAt)).toBeLessThanOrEqual(EXPIRY_TOLERANCE);
+        // The version it answers is the one get() reports (a touch may change it or not).
+        const stored = await expectRecord(key, 'due', touch.expiresAt);
+        expect(read?.version).toBe(stored.version);
+        if (capabilities.userIndex) {
+          const rows = await (current() as S & UserIndexStore).listByUser(user);
+          expect(rows.map((row) => [row.key, row.data])).toEqual([[key, 'due']]);
+        }
+        if (capabilities.compareAndSet) {
+          const cas = current() as S & CompareAndSetStore;
+          expect(
+            await cas.compareAndSet(key, read!.version, sessionWrite('after', touch.expiresAt)),
+          ).not.toBeNull();
+        }
+      });
+
+      it('leaves an expiry that is not due alone and answers touched: false, like get()', async () => {
+        const key = newKey();
+        const expiresAt = Date.now() + 55 * MINUTE;
+        const version = await current().set(key, sessionWrite('not due', expiresAt));
+        const read = await gat().getAndTouch(key, touchIfDue());
+        expect(read).toMatchObject({ data: 'not due', version, touched: false });
+        expect(Math.abs((read?.expiresAt ?? 0) - expiresAt)).toBeLessThanOrEqual(EXPIRY_TOLERANCE);
+        await expectRecord(key, 'not due', expiresAt);
+      });
+
+      it('never moves an expiry earlier, even when due', async () => {
+        const key = newKey();
+        const expiresAt = Date.now() + 40 * MINUTE;
+        await current().set(key, sessionWrite('later only', expiresAt));
+        const read = await gat().getAndTouch(key, {
+          ifExpiresBy: Date.now() + 50 * MINUTE,
+          expiresAt: Date.now() + 20 * MINUTE,
+        });
+        expect(read).toMatchObject({ data: 'later only', touched: false });
+        await expectRecord(key, 'later only', expiresAt);
+      });
+
+      it('answers null for a missing key and creates nothing', async () => {
+        const key = newKey();
+        expect(await gat().getAndTouch(key, touchIfDue())).toBeNull();
+        await expectGone(key);
+      });
+
+      it('answers null for a deleted record and does not bring it back', async () => {
+        const key = newKey();
+        await current().set(key, sessionWrite('doomed', Date.now() + 10 * MINUTE));
+        await current().delete(key);
+        expect(await gat().getAndTouch(key, touchIfDue())).toBeNull();
+        await expectGone(key);
+      });
+
+      it(
+        'answers null for an expired record and does not bring it back',
+        async () => {
+          await afterRealExpiry();
+          expect(await gat().getAndTouch(short.getAndTouch, touchIfDue())).toBeNull();
+          expect(await current().get(short.getAndTouch)).toBeNull();
         },
         TEST_TIMEOUT,
       );
@@ -825,6 +923,9 @@ function validate<S extends AnySessionStore>(options: ConformanceOptions<S>): vo
     if (typeof capabilities?.[capability] !== 'boolean') {
       throw new Error(`${prefix}({ capabilities: { ${capability} } }) must be declared true or false.`);
     }
+  }
+  if (capabilities?.getAndTouch !== undefined && typeof capabilities.getAndTouch !== 'boolean') {
+    throw new Error(`${prefix}({ capabilities: { getAndTouch } }) must be true, false or left out (false).`);
   }
   const deleteExpired = capabilities?.deleteExpired;
   if (deleteExpired !== true && deleteExpired !== false && deleteExpired !== 'native') {

@@ -1,6 +1,7 @@
 // A deliberately simple store with one switchable bug at a time, so conformance.test.ts can prove that
 // the suite notices each broken promise (a suite that passes a broken store is a defect).
 import type {
+  AnySessionStore,
   ClosableStore,
   CompareAndSetStore,
   ExpiredDeletionStore,
@@ -10,6 +11,9 @@ import type {
   StoredUserSession,
   UserIndexStore,
 } from '@cloakroom/session-core';
+
+/** The optional getAndTouch capability (named after core's GetAndTouchStore). */
+type GetAndTouchStore = Required<Pick<AnySessionStore, 'getAndTouch'>>;
 
 export type Bug =
   | 'none'
@@ -33,10 +37,18 @@ export type Bug =
   | 'long-expiry-lost'
   | 'payload-truncated'
   | 'payload-normalized'
-  | 'has-undeclared-cas';
+  | 'has-undeclared-cas'
+  | 'gat-never-touches'
+  | 'gat-ignores-due'
+  | 'gat-moves-earlier'
+  | 'gat-revives'
+  | 'gat-creates'
+  | 'gat-old-version'
+  | 'has-undeclared-gat';
 
 export type NaiveStore = SessionStore &
   CompareAndSetStore &
+  GetAndTouchStore &
   UserIndexStore &
   ExpiredDeletionStore &
   ClosableStore;
@@ -104,6 +116,29 @@ export function naiveStore(bug: Bug): NaiveStore {
       if (bug !== 'touch-ignored') row.expiresAt = expiresAt;
       if (bug === 'touch-rewrites-data') row.data = '';
       return true;
+    },
+    async getAndTouch(key, touch) {
+      const row = bug === 'gat-revives' || bug === 'gat-creates' ? rows.get(key) : live(key);
+      if (row === undefined) {
+        if (bug !== 'gat-creates') return null;
+        const version = put(key, {
+          data: '',
+          expiresAt: touch.expiresAt,
+          absoluteExpiresAt: 0,
+          userId: null,
+        });
+        return { data: '', expiresAt: touch.expiresAt, version, touched: true };
+      }
+      const due = bug === 'gat-ignores-due' || row.expiresAt <= touch.ifExpiresBy;
+      const later = bug === 'gat-moves-earlier' || touch.expiresAt > row.expiresAt;
+      const touched = bug !== 'gat-never-touches' && due && later;
+      const before = row.version;
+      if (touched) {
+        row.expiresAt = touch.expiresAt;
+        // A store whose touch changes the version must answer the new one.
+        row.version = String(++counter);
+      }
+      return { ...view(row), version: bug === 'gat-old-version' ? before : row.version, touched };
     },
     async delete(key) {
       if (bug === 'delete-throws-when-missing' && !rows.has(key)) throw new Error('no such key');

@@ -12,6 +12,7 @@ export function registerGroup(index: number): void {
         compareAndSet: bug !== 'has-undeclared-cas',
         userIndex: true,
         deleteExpired: true,
+        getAndTouch: bug !== 'has-undeclared-gat',
       },
     });
   }

@@ -1,0 +1,3 @@
+import { registerGroup } from './register.ts';
+
+registerGroup(6);
