@@ -1,0 +1,56 @@
+// The app before the move: express-session with connect-redis, as its READMEs set it up.
+// #region app
+import { RedisStore } from 'connect-redis';
+import express from 'express';
+import session from 'express-session';
+import { createClient } from 'redis';
+
+declare module 'express-session' {
+  interface SessionData {
+    user: string;
+    visits: number;
+  }
+}
+
+const redis = createClient({ url: process.env.REDIS_URL ?? 'redis://127.0.0.1:6379' });
+await redis.connect();
+
+export const app = express();
+app.use(
+  session({
+    name: 'sid',
+    secret: process.env.SESSION_SECRET!, // 'keyboard cat' in many apps: far under 32 bytes
+    store: new RedisStore({ client: redis, prefix: 'myapp:' }),
+    resave: false,
+    saveUninitialized: false,
+    rolling: true,
+    cookie: { maxAge: 24 * 60 * 60 * 1000, httpOnly: true, sameSite: 'lax', secure: 'auto' },
+  }),
+);
+
+app.post('/sign-in', (req, res, next) => {
+  // after checking the password
+  req.session.regenerate((error) => {
+    if (error) return next(error);
+    req.session.user = 'ada';
+    res.json({ ok: true });
+  });
+});
+
+app.get('/me', (req, res) => {
+  if (req.session.user) req.session.visits = (req.session.visits ?? 0) + 1;
+  res.json({ user: req.session.user ?? null, visits: req.session.visits ?? 0 });
+});
+
+app.post('/sign-out', (req, res, next) => {
+  req.session.destroy((error) => {
+    if (error) return next(error);
+    res.clearCookie('sid');
+    res.json({ ok: true });
+  });
+});
+// #endregion
+
+export const close = async (): Promise<void> => {
+  await redis.quit();
+};
