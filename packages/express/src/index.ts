@@ -1,5 +1,7 @@
 export { type CsrfMiddleware, type CsrfMiddlewareOptions, csrf } from './csrf.ts';
+export * from './legacy.ts';
 export {
+  type AdapterOptions,
   type AppSessionData,
   type SessionData,
   type SessionMiddleware,

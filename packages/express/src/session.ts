@@ -4,11 +4,13 @@ import {
   createSessionManager,
   type Session,
   type SessionDataOf,
-  SessionError,
   SessionManager,
   type SessionManagerOptions,
 } from '@cloakroom/session-core';
-import { type HeldResponse, holdResponse } from '@cloakroom/session-core/node';
+import type { HeldResponse } from '@cloakroom/session-core/node';
+import type { LegacyOptions } from './legacy.ts';
+import { carryLegacy, hasLegacyCookie, resolveLegacy } from './legacy-carry.ts';
+import { hold, mountOnce } from './mount.ts';
 
 /**
  * @deprecated Declare your session data once, for every adapter, on core's `AppSession` instead:
@@ -33,8 +35,18 @@ declare global {
   }
 }
 
-/** Options of {@link session}: the core manager's options. Times are in seconds. */
-export interface SessionOptions extends SessionManagerOptions {}
+/** Options of {@link session}: the core manager's options (times in seconds), and `legacy`. */
+export interface SessionOptions extends SessionManagerOptions, AdapterOptions {}
+
+/** The adapter's own options, beside core's (the second argument when a manager is passed). */
+export interface AdapterOptions {
+  /**
+   * Carries express-session's live sessions over: a request with a valid old cookie and no Cloakroom
+   * session gets its old record (taken from the old store, so it works once) as a new session.
+   * @default none
+   */
+  legacy?: LegacyOptions;
+}
 
 /** What {@link session} returns: an Express middleware, plus the manager it built. */
 export interface SessionMiddleware {
@@ -49,15 +61,6 @@ interface ExpressRequest extends IncomingMessage {
   session?: Session<AppSessionData>;
 }
 
-type Report = (error: SessionError) => void;
-
-const installed = new WeakSet<ServerResponse>();
-
-function asSessionError(error: unknown): SessionError {
-  if (error instanceof SessionError) return error;
-  return new SessionError('SESSION_USAGE', 'The session commit failed.', { cause: error });
-}
-
 /**
  * Server-side sessions for Express 4 and 5. Mount it before your routes; `req.session` is then the
  * request's {@link Session}. The session is saved before the response head goes out, whatever the
@@ -67,6 +70,7 @@ function asSessionError(error: unknown): SessionError {
  *
  * Secure requests are detected with `req.secure`, which follows Express's `trust proxy` setting.
  * @param options - core's manager options, or a `SessionManager` to share (as with every adapter).
+ * @param adapterOptions - `legacy`, when `options` is a manager.
  * @throws SessionError `SESSION_CONFIG` when the options are invalid (short secret, bad cookie options)
  * @example
  * import express from 'express';
@@ -80,22 +84,24 @@ function asSessionError(error: unknown): SessionError {
  *   res.json({ visits });
  * });
  */
-export function session(options: SessionOptions | SessionManager<AppSessionData>): SessionMiddleware {
+export function session(
+  options: SessionOptions | SessionManager<AppSessionData>,
+  adapterOptions: AdapterOptions = {},
+): SessionMiddleware {
   // A ready manager is shared as is (one manager for several apps or adapters), like every adapter's session().
-  const manager = options instanceof SessionManager ? options : createSessionManager<AppSessionData>(options);
+  let manager: SessionManager<AppSessionData>;
+  let legacyOptions = adapterOptions.legacy;
+  if (options instanceof SessionManager) manager = options;
+  else {
+    const { legacy, ...managerOptions } = options;
+    legacyOptions ??= legacy;
+    manager = createSessionManager<AppSessionData>(managerOptions);
+  }
+  const legacy = legacyOptions === undefined ? undefined : resolveLegacy(legacyOptions);
   // Late failures go where core's own reports go: onError / onEvent, or core's one default log.
-  const report: Report = manager.report;
+  const report = manager.report;
   const middleware = (req: IncomingMessage, res: ServerResponse, next: (error?: unknown) => void): void => {
-    if (installed.has(res)) {
-      next(
-        new SessionError(
-          'SESSION_USAGE',
-          '@cloakroom/session-express: session() ran twice for one request; mount it once.',
-        ),
-      );
-      return;
-    }
-    installed.add(res);
+    if (!mountOnce(res, next)) return;
     const request = req as ExpressRequest;
     // The real head (not the held one): after it, save() must not start a session it cannot send.
     let held: HeldResponse | undefined;
@@ -105,12 +111,17 @@ export function session(options: SessionOptions | SessionManager<AppSessionData>
       headersSent: () => held?.headSent() ?? res.headersSent,
     });
     request.session = handle.session;
-    held = holdResponse(res, handle, {
-      // Before any byte left: the handler's response is dropped and Express's error handler answers
-      // (503 for a store failure).
-      onFailure: (error) => next(error),
-      onLateFailure: (error) => report(asSessionError(error)),
-    });
+    held = hold(res, handle, next, report);
+    const header = req.headers.cookie;
+    if (legacy !== undefined && header !== undefined && hasLegacyCookie(header, legacy)) {
+      // The one exemption from laziness: a request carrying express-session's cookie is looked at now.
+      const session = handle.session as Session;
+      session
+        .exists()
+        .then((exists) => (exists ? false : carryLegacy(session, header, res, legacy)))
+        .then(() => next(), next);
+      return;
+    }
     next();
   };
   return Object.assign(middleware, { manager });
