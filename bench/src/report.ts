@@ -142,13 +142,24 @@ export function markdown(results: Results): string {
   }
   out.push('');
 
-  out.push('## Store round trips per request (counting wrapper around the memory store)', '');
-  out.push('| request | store calls | total |', '|---|---|---:|');
-  for (const row of results.roundTrips) {
-    const calls = Object.entries(row.counts)
+  out.push('## Store round trips per request', '');
+  out.push(
+    'Every call core makes on the store interface, counted by a wrapper around the real store; for Redis, also the commands its client sent (a script is one EVALSHA).',
+    '',
+  );
+  const calls = (counts: Partial<Record<string, number>> | undefined): string =>
+    Object.entries(counts ?? {})
       .map(([op, count]) => `${op} ×${count}`)
-      .join(', ');
-    out.push(`| ${row.scenario}: ${row.description} | ${calls || 'none'} | ${row.total} |`);
+      .join(', ') || 'none';
+  out.push(
+    '| request | memory store calls | total | Redis store calls | Redis commands |',
+    '|---|---|---:|---|---|',
+  );
+  for (const row of results.roundTrips) {
+    const redis = results.roundTripsRedis?.find((r) => r.scenario === row.scenario);
+    out.push(
+      `| ${row.scenario}: ${row.description} | ${calls(row.counts)} | ${row.total} | ${redis ? calls(redis.counts) : 'not run'} | ${redis ? calls(redis.commands) : ''} |`,
+    );
   }
   out.push('', 'Asserted by `pnpm --filter @cloakroom/bench test`.', '');
 

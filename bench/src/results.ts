@@ -114,6 +114,8 @@ export interface Results {
   ratios: RatioRow[];
   readonly contention: ContentionResult[];
   roundTrips: RoundTrips[];
+  /** The same requests on the Redis store, with the commands its client sent; absent without Redis. */
+  roundTripsRedis?: RoundTrips[];
   readonly micro: {
     core?: CoreCost[] | { error: string };
     redis?: OpsComparison[] | { error: string };

@@ -25,7 +25,7 @@ import {
   type Results,
   type Sample,
 } from './results.ts';
-import { measureRoundTrips } from './round-trips.ts';
+import { measureRedisRoundTrips, measureRoundTrips } from './round-trips.ts';
 import {
   type CacheStats,
   cacheStats,
@@ -419,6 +419,8 @@ async function attempt<T>(name: string, run: () => Promise<T>): Promise<T | { er
 
 try {
   results.roundTrips = await measureRoundTrips();
+  if (servers.redis)
+    results.roundTripsRedis = await measureRedisRoundTrips(REDIS_URL, `${PREFIX}round-trips:`);
   progress(`round trips: ${results.roundTrips.map((r) => `${r.scenario} ${r.total}`).join(', ')}`);
   if (!args['no-http']) for (const group of GROUPS) await runGroup(group);
   if (!args['no-micro']) {
