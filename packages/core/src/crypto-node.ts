@@ -1,5 +1,7 @@
 // The only file allowed a `node:` import: the fast path behind the `node` export condition.
 import {
+  createCipheriv,
+  createDecipheriv,
   createHash,
   createHmac,
   createSecretKey,
@@ -8,7 +10,14 @@ import {
   randomBytes,
   timingSafeEqual,
 } from 'node:crypto';
-import type { CryptoProvider, SigningKey } from './crypto.ts';
+import {
+  type CryptoProvider,
+  SEAL_KEY_BYTES,
+  SEAL_NONCE_BYTES,
+  SEAL_SALT_BYTES,
+  SEAL_TAG_BYTES,
+  type SigningKey,
+} from './crypto.ts';
 
 interface NodeKey extends SigningKey {
   readonly provider: 'node';
@@ -45,5 +54,39 @@ export const nodeCryptoProvider: CryptoProvider = {
     // Buffer.from ignores invalid characters: require the canonical spelling too.
     if (given.length !== 32 || given.toString('base64url') !== signature) return false;
     return timingSafeEqual(expected, given);
+  },
+  sealBytes(secret, purpose, plaintext, aad) {
+    const salt = randomBytes(SEAL_SALT_BYTES);
+    const derived = Buffer.from(hkdfSync('sha256', secret, salt, purpose, SEAL_KEY_BYTES + SEAL_NONCE_BYTES));
+    const cipher = createCipheriv(
+      'aes-256-gcm',
+      derived.subarray(0, SEAL_KEY_BYTES),
+      derived.subarray(SEAL_KEY_BYTES),
+      {
+        authTagLength: SEAL_TAG_BYTES,
+      },
+    );
+    cipher.setAAD(aad);
+    return Buffer.concat([salt, cipher.update(plaintext), cipher.final(), cipher.getAuthTag()]);
+  },
+  openBytes(secret, purpose, sealed, aad) {
+    if (sealed.length < SEAL_SALT_BYTES + SEAL_TAG_BYTES) return null;
+    const salt = sealed.subarray(0, SEAL_SALT_BYTES);
+    const derived = Buffer.from(hkdfSync('sha256', secret, salt, purpose, SEAL_KEY_BYTES + SEAL_NONCE_BYTES));
+    const decipher = createDecipheriv(
+      'aes-256-gcm',
+      derived.subarray(0, SEAL_KEY_BYTES),
+      derived.subarray(SEAL_KEY_BYTES),
+      { authTagLength: SEAL_TAG_BYTES },
+    );
+    decipher.setAAD(aad);
+    decipher.setAuthTag(sealed.subarray(sealed.length - SEAL_TAG_BYTES));
+    try {
+      const opened = decipher.update(sealed.subarray(SEAL_SALT_BYTES, sealed.length - SEAL_TAG_BYTES));
+      return Buffer.concat([opened, decipher.final()]);
+    } catch {
+      // The tag did not authenticate: tampered, truncated, or sealed under another secret, purpose or name.
+      return null;
+    }
   },
 };

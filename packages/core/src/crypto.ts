@@ -14,7 +14,38 @@ export interface CryptoProvider {
   sign(key: SigningKey, message: string): string | Promise<string>;
   /** Checks an HMAC in constant time. */
   verify(key: SigningKey, message: string, signature: string): boolean | Promise<boolean>;
+  /**
+   * Seals bytes for a sealed cookie: a fresh random 32-byte salt; a 256-bit AES key and a 96-bit nonce
+   * derived from `secret`, that salt and `purpose` (HKDF-SHA-256, RFC 5869), so no key seals twice; then
+   * AES-256-GCM over `plaintext` with `aad` authenticated beside it.
+   * Optional, so a provider written before sealed cookies still works: core falls back to Web Crypto.
+   * @returns `salt (32 bytes) ‖ ciphertext ‖ tag (16 bytes)`
+   */
+  sealBytes?(
+    secret: Uint8Array,
+    purpose: string,
+    plaintext: Uint8Array,
+    aad: Uint8Array,
+  ): Uint8Array | Promise<Uint8Array>;
+  /**
+   * Opens what {@link CryptoProvider.sealBytes} made with the same secret, purpose and `aad`.
+   * @returns the plaintext, or `null` when it does not authenticate (tampered, truncated, another key)
+   */
+  openBytes?(
+    secret: Uint8Array,
+    purpose: string,
+    sealed: Uint8Array,
+    aad: Uint8Array,
+  ): Uint8Array | null | Promise<Uint8Array | null>;
 }
+
+/** Bytes of the random HKDF salt that starts a sealed value. */
+export const SEAL_SALT_BYTES = 32;
+/** Bytes of the AES-GCM tag that ends a sealed value. */
+export const SEAL_TAG_BYTES = 16;
+/** HKDF output per seal: a 32-byte AES-256 key, then a 12-byte GCM nonce. */
+export const SEAL_KEY_BYTES = 32;
+export const SEAL_NONCE_BYTES = 12;
 
 /** A derived key; its shape belongs to the provider that made it. */
 export interface SigningKey {
@@ -45,6 +76,33 @@ export function fromBase64Url(text: string): Uint8Array | null {
   for (let i = 0; i < binary.length; i++) bytes[i] = binary.charCodeAt(i);
   // Reject non-canonical encodings (stray low bits), so one signature has exactly one spelling.
   return toBase64Url(bytes) === text ? bytes : null;
+}
+
+/** HKDF key material per secret, imported once (the manager keeps the same arrays for its life). */
+const hkdfMaterial = new WeakMap<Uint8Array, Promise<CryptoKey>>();
+
+async function sealingKey(
+  secret: Uint8Array,
+  salt: Uint8Array,
+  purpose: string,
+  usage: 'encrypt' | 'decrypt',
+): Promise<{ key: CryptoKey; nonce: Uint8Array }> {
+  let material = hkdfMaterial.get(secret);
+  if (material === undefined) {
+    material = crypto.subtle.importKey('raw', secret as BufferSource, 'HKDF', false, ['deriveBits']);
+    hkdfMaterial.set(secret, material);
+  }
+  const bits = new Uint8Array(
+    await crypto.subtle.deriveBits(
+      { name: 'HKDF', hash: 'SHA-256', salt: salt as BufferSource, info: encoder.encode(purpose) },
+      await material,
+      (SEAL_KEY_BYTES + SEAL_NONCE_BYTES) * 8,
+    ),
+  );
+  const key = await crypto.subtle.importKey('raw', bits.subarray(0, SEAL_KEY_BYTES), 'AES-GCM', false, [
+    usage,
+  ]);
+  return { key, nonce: bits.subarray(SEAL_KEY_BYTES) };
 }
 
 interface WebKey extends SigningKey {
@@ -83,5 +141,36 @@ export const webCryptoProvider: CryptoProvider = {
     if (bytes === null || bytes.length !== 32) return false;
     // subtle.verify compares in constant time.
     return crypto.subtle.verify('HMAC', (key as WebKey).key, bytes as BufferSource, encoder.encode(message));
+  },
+  async sealBytes(secret, purpose, plaintext, aad) {
+    const salt = crypto.getRandomValues(new Uint8Array(SEAL_SALT_BYTES));
+    const { key, nonce } = await sealingKey(secret, salt, purpose, 'encrypt');
+    const sealed = new Uint8Array(
+      await crypto.subtle.encrypt(
+        { name: 'AES-GCM', iv: nonce as BufferSource, additionalData: aad as BufferSource, tagLength: 128 },
+        key,
+        plaintext as BufferSource,
+      ),
+    );
+    const result = new Uint8Array(SEAL_SALT_BYTES + sealed.length);
+    result.set(salt);
+    result.set(sealed, SEAL_SALT_BYTES);
+    return result;
+  },
+  async openBytes(secret, purpose, sealed, aad) {
+    if (sealed.length < SEAL_SALT_BYTES + SEAL_TAG_BYTES) return null;
+    const { key, nonce } = await sealingKey(secret, sealed.subarray(0, SEAL_SALT_BYTES), purpose, 'decrypt');
+    try {
+      return new Uint8Array(
+        await crypto.subtle.decrypt(
+          { name: 'AES-GCM', iv: nonce as BufferSource, additionalData: aad as BufferSource, tagLength: 128 },
+          key,
+          sealed.subarray(SEAL_SALT_BYTES) as BufferSource,
+        ),
+      );
+    } catch {
+      // The tag did not authenticate: tampered, truncated, or sealed under another secret, purpose or name.
+      return null;
+    }
   },
 };

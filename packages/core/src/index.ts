@@ -39,6 +39,14 @@ export { createSessionManager } from './factory.ts';
 export { SessionManager } from './manager.ts';
 export { ForwardingSession, mapSessionErrors } from './map-errors.ts';
 export { type MemoryStore, type MemoryStoreOptions, memoryStore } from './memory-store.ts';
+export { MAX_SEALED_COOKIE_BYTES } from './sealed.ts';
+export {
+  isSealedCookies,
+  type SealedCookies,
+  type SealedCookiesOptions,
+  type SessionCapabilities,
+  sealedCookies,
+} from './sealed-session.ts';
 export type {
   CommitOptions,
   CommitResult,

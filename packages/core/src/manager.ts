@@ -4,6 +4,15 @@ import type { CryptoProvider, SigningKey } from './crypto.ts';
 import { configError, SessionError, SessionStoreError } from './errors.ts';
 import { logSessionEvent, type SessionEvent } from './events.ts';
 import { type Identity, type Loaded, RequestSession } from './request-session.ts';
+import {
+  type SealedContext,
+  SealedRequestSession,
+  type SessionCapabilities,
+  sealedDestroyUserSessions,
+  sealedListUserSessions,
+  sealedModeOf,
+  sessionCapabilities,
+} from './sealed-session.ts';
 import type {
   SessionData,
   SessionHandle,
@@ -375,27 +384,42 @@ export class SessionManager<Data extends SessionData = SessionData> {
    * `__Host-` prefix carries over. It holds a signed token and no store record.
    */
   readonly csrfCookieName: string;
-  /** The store's optional capabilities, detected once. */
-  readonly capabilities: StoreCapabilities;
+  /**
+   * What sessions can promise here, detected once: the store's optional methods, and (false in sealed
+   * mode, see `sealedCookies()`) atomic updates, read-once flash, listing and revoking a user's sessions.
+   */
+  readonly capabilities: SessionCapabilities;
   /**
    * Reports a problem outside a request's answer (adapters route their late failures here too): to
    * `onError`, and as an event to `onEvent` (or the default log when neither hook is given).
    */
   readonly report: (error: SessionError) => void;
   readonly #core: ManagerCore;
+  /** Sealed-cookie mode (`store: sealedCookies()`), or null for a store. */
+  readonly #sealed: SealedContext | null;
 
   constructor(options: SessionManagerOptions, defaultCrypto: CryptoProvider) {
     this.#core = new ManagerCore(options, defaultCrypto);
+    this.#sealed = sealedModeOf(options, this.#core);
     Object.defineProperty(this, MANAGER_BRAND, { value: true });
     this.cookieName = this.#core.cookieName;
     this.csrfCookieName = this.#core.csrfCookieName;
-    this.capabilities = this.#core.capabilities;
+    this.capabilities = sessionCapabilities(options.store, this.#core.capabilities);
     this.report = this.#core.report;
   }
 
   /** Opens the session of one request. Costs nothing until the session is used. */
   open(request: SessionRequest): SessionHandle<Data> {
     const core = this.#core;
+    if (this.#sealed !== null) {
+      return new SealedRequestSession<Data>(
+        core,
+        this.#sealed,
+        request.cookie ?? '',
+        request.secure === true,
+        request.headersSent,
+      );
+    }
     return new RequestSession<Data>(
       core,
       request.cookie ?? '',
@@ -407,11 +431,16 @@ export class SessionManager<Data extends SessionData = SessionData> {
 
   /** Lists a user's live sessions (`current` is always false here). */
   listUserSessions(userId: string): Promise<SessionInfo[]> {
+    if (this.#sealed !== null) return sealedListUserSessions();
     return this.#core.listFor(userId, null);
   }
 
-  /** Destroys every session of a user; resolves how many. Needs the per-user index. */
+  /**
+   * Destroys every session of a user; resolves how many. Needs the per-user index; in sealed mode, the
+   * revocation store, and resolves -1 (how many cookies that voids cannot be known).
+   */
   destroyUserSessions(userId: string): Promise<number> {
+    if (this.#sealed !== null) return sealedDestroyUserSessions(this.#sealed, userId);
     return this.#core.revokeFor(userId, null);
   }
 
