@@ -308,15 +308,36 @@ export class ManagerCore {
       );
       return null;
     }
-    if (stored.expiresAt <= now || record.createdAt + this.absoluteMs <= now) return 'expired';
+    if (stored.expiresAt <= now || this.absoluteEnd(record) <= now) return 'expired';
     return record;
   }
 
+  /** The session's idle timeout in ms: its own (setLifetime) or the manager's. */
+  idleFor(record: SessionRecord): number {
+    return record.lifetime?.idleMs ?? this.idleMs;
+  }
+
+  /** When the session ends however active it is, epoch ms: its own absolute timeout or the manager's. */
+  absoluteEnd(record: SessionRecord): number {
+    return record.createdAt + (record.lifetime?.absoluteMs ?? this.absoluteMs);
+  }
+
+  /** The session's touch interval in ms: the manager's, scaled with a lifetime of its own. */
+  touchFor(record: SessionRecord): number {
+    const own = record.lifetime;
+    return own === null ? this.touchMs : (this.touchMs * own.idleMs) / this.idleMs;
+  }
+
+  /** The expiry a touch now gives the session: idle from now, never past its absolute end. */
+  slidingExpiry(record: SessionRecord, now: number): number {
+    return Math.min(now + this.idleFor(record), this.absoluteEnd(record));
+  }
+
   writeFor(record: SessionRecord, now: number, keepExpiresAt: number | null): SessionWrite {
-    const absoluteExpiresAt = record.createdAt + this.absoluteMs;
+    const absoluteExpiresAt = this.absoluteEnd(record);
     return {
       data: this.encode(record),
-      expiresAt: Math.min(keepExpiresAt ?? now + this.idleMs, absoluteExpiresAt),
+      expiresAt: Math.min(keepExpiresAt ?? now + this.idleFor(record), absoluteExpiresAt),
       absoluteExpiresAt,
       userId: record.userId,
     };
@@ -327,12 +348,22 @@ export class ManagerCore {
     return this.cookie.maxAge === 'session' ? undefined : Math.floor(this.idleMs / 1000);
   }
 
-  /** Max-Age for a cookie set now, or undefined for a browser-session cookie. */
+  /**
+   * Max-Age for a cookie set now, or undefined for a browser-session cookie. A session with a lifetime
+   * of its own ("remember me") gets its idle timeout, whatever `cookie.maxAge` says: a persistent cookie
+   * is what such a session is for.
+   */
   maxAgeFor(record: SessionRecord, now: number): number | undefined {
     const { maxAge } = this.cookie;
-    if (maxAge === 'session') return undefined;
-    const remaining = Math.floor((record.createdAt + this.absoluteMs - now) / 1000);
-    const wanted = maxAge === 'idle' ? Math.floor(this.idleMs / 1000) : maxAge;
+    const own = record.lifetime;
+    if (maxAge === 'session' && own === null) return undefined;
+    const remaining = Math.floor((this.absoluteEnd(record) - now) / 1000);
+    const wanted =
+      own !== null
+        ? Math.floor(own.idleMs / 1000)
+        : maxAge === 'idle' || maxAge === 'session'
+          ? Math.floor(this.idleMs / 1000)
+          : maxAge;
     return Math.max(1, Math.min(wanted, remaining));
   }
 

@@ -38,6 +38,7 @@ export abstract class CommittingSession extends RequestState {
       this._ops = [];
       this._regenerate = false;
       this._forceTouch = false;
+      this._lifetimeSet = false;
       this._doomed = [];
       this._destroyed = false;
       if (this._loading !== undefined) this._rebuildView();
@@ -51,6 +52,7 @@ export abstract class CommittingSession extends RequestState {
       ops: this._ops,
       regenerate: this._regenerate,
       forceTouch: this._forceTouch,
+      lifetime: this._lifetimeSet,
       doomed: this._doomed,
       expired: this._expired,
       destroyed: this._destroyed,
@@ -58,6 +60,7 @@ export abstract class CommittingSession extends RequestState {
     this._ops = [];
     this._regenerate = false;
     this._forceTouch = false;
+    this._lifetimeSet = false;
     this._doomed = [];
     this._expired = [];
     const hadBase = this._base;
@@ -69,6 +72,7 @@ export abstract class CommittingSession extends RequestState {
       this._ops = [...taken.ops, ...this._ops];
       this._regenerate ||= taken.regenerate;
       this._forceTouch ||= taken.forceTouch;
+      this._lifetimeSet ||= taken.lifetime;
       this._doomed = [...taken.doomed, ...this._doomed];
       if (this._loading !== undefined) this._rebuildView();
       throw error;
@@ -123,6 +127,8 @@ export abstract class CommittingSession extends RequestState {
       if (!cookies) this._readonly('regenerate()');
       await this._regenerateFrom(loaded, taken, now);
     } else {
+      // A new lifetime changes the cookie's Max-Age and the stored expiry together.
+      if (!cookies && taken.lifetime) this._readonly('setLifetime()');
       await this._update(loaded, taken, now, cookies);
     }
   }
@@ -235,7 +241,8 @@ export abstract class CommittingSession extends RequestState {
     // The stored expiry moves only together with the cookie (when a touch is due and the response can
     // carry a cookie), so the browser never drops a cookie whose record is still alive.
     // A load that moved the expiry already (getAndTouch) counts as the due touch: the write carries it on.
-    const extend = cookies && (loaded.touched === true || this._touchDue(loaded, now, taken.forceTouch));
+    const extend =
+      cookies && (taken.lifetime || loaded.touched === true || this._touchDue(loaded, now, taken.forceTouch));
     const outcome = await m.update(key, taken.ops, loaded, extend);
     if (outcome === null) {
       // Lost to a destroy or regenerate elsewhere: never bring the session back. No cookie either: the
@@ -261,11 +268,11 @@ export abstract class CommittingSession extends RequestState {
 
   /** Whether the last activity (derived from the stored expiry) is older than the touch interval. */
   protected _touchDue(loaded: Loaded, now: number, force: boolean): boolean {
-    const absoluteEnd = loaded.record.createdAt + this._m.absoluteMs;
-    const next = Math.min(now + this._m.idleMs, absoluteEnd);
+    const m = this._m;
+    const next = m.slidingExpiry(loaded.record, now);
     if (next <= loaded.expiresAt) return false;
-    const lastActive = loaded.expiresAt - this._m.idleMs;
-    return force || now - lastActive >= this._m.touchMs;
+    const lastActive = loaded.expiresAt - m.idleFor(loaded.record);
+    return force || now - lastActive >= m.touchFor(loaded.record);
   }
 
   protected async _touchIfDue(loaded: Loaded, now: number, cookies: boolean, force: boolean): Promise<void> {
@@ -286,7 +293,7 @@ export abstract class CommittingSession extends RequestState {
       return;
     }
     if (due) {
-      const expiresAt = Math.min(now + m.idleMs, loaded.record.createdAt + m.absoluteMs);
+      const expiresAt = m.slidingExpiry(loaded.record, now);
       alive = (await m.storeCall('touch', () => m.store.touch(loaded.identity.key, expiresAt))) !== false;
       this._base = { ...loaded, expiresAt };
       this._loading = Promise.resolve(this._base);

@@ -3,11 +3,19 @@
  * flash, users, CSRF) on top of request-state.ts (identity, loading) and request-commit.ts (saving).
  * Adapters get it as a `SessionHandle` from `SessionManager.open()`.
  */
-import { newRecord } from './codec.ts';
+import { isLifetime, type Lifetime, MAX_LIFETIME_SECONDS, newRecord } from './codec.ts';
 import { SessionError } from './errors.ts';
 import { CommittingSession } from './request-commit.ts';
 import { copyValue } from './request-state.ts';
-import type { Session, SessionData, SessionHandle, SessionInfo, SessionState } from './session.ts';
+import type {
+  Session,
+  SessionData,
+  SessionHandle,
+  SessionInfo,
+  SessionLifetime,
+  SessionLifetimeControl,
+  SessionState,
+} from './session.ts';
 import type { Op } from './write-queue.ts';
 
 export type { Identity, Loaded } from './request-state.ts';
@@ -15,7 +23,7 @@ export type { Identity, Loaded } from './request-state.ts';
 /** The per-request session; adapters see it as a {@link SessionHandle}, handlers as a {@link Session}. */
 export class RequestSession<Data extends SessionData>
   extends CommittingSession
-  implements Session<Data>, SessionHandle<Data>
+  implements Session<Data>, SessionLifetimeControl, SessionHandle<Data>
 {
   get session(): Session<Data> {
     return this;
@@ -182,6 +190,35 @@ export class RequestSession<Data extends SessionData>
 
   touch(): void {
     this._forceTouch = true;
+  }
+
+  setLifetime(lifetime: SessionLifetime | null): void {
+    let own: Lifetime | null = null;
+    if (lifetime !== null) {
+      const { idleTimeout, absoluteTimeout } = (lifetime ?? {}) as Partial<SessionLifetime>;
+      if (!isLifetime(idleTimeout, absoluteTimeout)) {
+        throw new SessionError(
+          'SESSION_USAGE',
+          'setLifetime() takes { idleTimeout, absoluteTimeout } in seconds: positive, absoluteTimeout at ' +
+            `least idleTimeout and at most ${MAX_LIFETIME_SECONDS} (400 days), or null.`,
+          { status: 500 },
+        );
+      }
+      own = { idleMs: idleTimeout! * 1000, absoluteMs: absoluteTimeout! * 1000 };
+    }
+    this._lifetimeSet = true;
+    this._apply((record) => {
+      record.lifetime = own;
+    });
+  }
+
+  async getLifetime(): Promise<SessionLifetime> {
+    const m = this._m;
+    const own = (await this._current()).lifetime;
+    return {
+      idleTimeout: (own?.idleMs ?? m.idleMs) / 1000,
+      absoluteTimeout: (own?.absoluteMs ?? m.absoluteMs) / 1000,
+    };
   }
 
   async exists(): Promise<boolean> {

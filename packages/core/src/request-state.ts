@@ -42,6 +42,8 @@ export interface Taken {
   readonly ops: readonly Op[];
   readonly regenerate: boolean;
   readonly forceTouch: boolean;
+  /** setLifetime() ran: the expiry and the cookie follow the new lifetime at once. */
+  readonly lifetime: boolean;
   readonly doomed: ReadonlyArray<Promise<string | null>>;
   readonly expired: readonly string[];
   readonly destroyed: boolean;
@@ -97,6 +99,7 @@ export abstract class RequestState {
   protected _ops: Op[] = [];
   protected _regenerate = false;
   protected _forceTouch = false;
+  protected _lifetimeSet = false;
   /** Keys to delete at commit (destroy). */
   protected _doomed: Array<Promise<string | null>> = [];
   /** Keys of expired records found on load, removed best-effort at commit. */
@@ -235,7 +238,7 @@ export abstract class RequestState {
    */
   protected async _settleLoadTouch(loaded: Loaded, now: number): Promise<Loaded> {
     const m = this._m;
-    const wanted = Math.min(now + m.idleMs, loaded.record.createdAt + m.absoluteMs);
+    const wanted = m.slidingExpiry(loaded.record, now);
     if (wanted === loaded.expiresAt) return { ...loaded, touched: true };
     const alive = await m.storeCall('touch', () => m.store.touch(loaded.identity.key, wanted));
     // Gone meanwhile (destroyed or regenerated elsewhere): no refreshed cookie, as at commit.

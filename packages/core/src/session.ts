@@ -136,6 +136,43 @@ export interface SessionInfo {
   readonly data: Readonly<Record<string, unknown>>;
 }
 
+/**
+ * A session's own lifetime ("remember me"), in seconds, like the manager's `idleTimeout` and
+ * `absoluteTimeout`. Each is a positive number, `absoluteTimeout` at least `idleTimeout` and at most
+ * 400 days (34 560 000 s: browsers keep no cookie longer, RFC 6265bis).
+ */
+export interface SessionLifetime {
+  /** Seconds without a request before the session ends (sliding). */
+  readonly idleTimeout: number;
+  /** Seconds after the session's creation when it ends however active it is. */
+  readonly absoluteTimeout: number;
+}
+
+/**
+ * A session's own lifetime. Every session core hands out has these methods; {@link Session} will extend
+ * this interface once `ForwardingSession` (map-errors.ts) forwards them.
+ */
+export interface SessionLifetimeControl {
+  /**
+   * Gives this session a lifetime of its own ("remember me": a longer idle and absolute window; a
+   * shorter one works too), or back the manager's with `null`. Saved with the session at commit: the
+   * stored expiry moves to `idleTimeout` from now and the cookie's Max-Age follows (a session with a
+   * lifetime of its own always gets a persistent cookie, even with `cookie.maxAge: 'session'`). The
+   * absolute timeout counts from the session's creation, as the manager's does; the lifetime survives
+   * `regenerate()` and ends with `destroy()`. The touch interval scales with the idle timeout.
+   * @throws SessionError SESSION_USAGE when a timeout is not a positive number, `absoluteTimeout` is
+   *   below `idleTimeout`, or above 400 days; at commit, SESSION_COOKIE_READONLY when the response can no
+   *   longer carry the cookie.
+   * @example
+   * session.regenerate();
+   * session.setUser(user.id);
+   * if (rememberMe) session.setLifetime({ idleTimeout: 30 * 86_400, absoluteTimeout: 90 * 86_400 });
+   */
+  setLifetime(lifetime: SessionLifetime | null): void;
+  /** The session's lifetime: its own (setLifetime) or the manager's timeouts, in seconds. */
+  getLifetime(): Promise<SessionLifetime>;
+}
+
 /** The state core decided for the session; adapters never guess it. */
 export type SessionState = 'unmodified' | 'modified' | 'destroyed';
 
