@@ -48,7 +48,7 @@ export async function redisStore(): Promise<FactoryStore> {
 /** Serves `app` until the end of the test; a browser-like client for it. */
 export async function serve(app: App): Promise<{ server: Running; user: CookieClient }> {
   const server = await listen(app);
-  afterThis(() => server.close());
+  afterThis(() => server.close().catch(() => undefined));
   return { server, user: new CookieClient(server.baseUrl) };
 }
 
@@ -58,6 +58,7 @@ export type ExpressFactory = typeof express;
 export function errorHandler(seen: unknown[] = []) {
   return (error: { status?: unknown }, _req: Request, res: Response, next: NextFunction): void => {
     seen.push(error);
+    if (process.env.DEBUG_COMPAT) console.error(error);
     if (res.headersSent) {
       next(error);
       return;
