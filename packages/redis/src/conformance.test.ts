@@ -24,7 +24,7 @@ describeStoreConformance({
     await deleteByPrefix(single.client, single.prefix);
     await single.client.quit();
   },
-  capabilities: { compareAndSet: true, userIndex: true, deleteExpired: 'native' },
+  capabilities: { compareAndSet: true, getAndTouch: true, userIndex: true, deleteExpired: 'native' },
   backendExpiry: (_store, key) => pexpiretime(single.client!, `${single.prefix}s:${key}`),
 });
 
@@ -38,6 +38,6 @@ describeStoreConformance({
   cleanup: async () => {
     await cluster.client?.quit();
   },
-  capabilities: { compareAndSet: true, userIndex: true, deleteExpired: 'native' },
+  capabilities: { compareAndSet: true, getAndTouch: true, userIndex: true, deleteExpired: 'native' },
   backendExpiry: (_store, key) => pexpiretime(cluster.client!, `${cluster.prefix}s:${key}`),
 });

@@ -207,12 +207,16 @@ describe('store.touch()', () => {
 });
 
 describe('store.listByUser()', () => {
-  it('lists a user’s live sessions from a sorted set scored by each record’s expiry', async () => {
+  it('lists a user’s live sessions from a sorted set scored by each session’s absolute end', async () => {
     const user = `user-${Math.random()}`;
     const a = sessionKey().key;
     const b = sessionKey().key;
     const wa = writeOf('a', { userId: user });
-    const wb = writeOf('b', { userId: user, expiresAt: wa.expiresAt + 1000 });
+    const wb = writeOf('b', {
+      userId: user,
+      expiresAt: wa.expiresAt + 1000,
+      absoluteExpiresAt: wa.absoluteExpiresAt + 1000,
+    });
     const va = await store.create(a, wa);
     const vb = await store.create(b, wb);
     await store.create(sessionKey().key, writeOf('other', { userId: `${user}-other` }));
@@ -223,17 +227,22 @@ describe('store.listByUser()', () => {
     ]);
     const index = `${prefix}u:${user}`;
     expect(await client.type(index)).toBe('zset');
-    expect(Number(await client.zscore(index, a))).toBe(wa.expiresAt);
-    // The index lives as long as its longest session, and no longer.
-    expect(await client.pexpiretime(index)).toBe(wb.expiresAt);
+    expect(Number(await client.zscore(index, a))).toBe(wa.absoluteExpiresAt);
+    // The index lives as long as its longest session can, and no longer.
+    expect(await client.pexpiretime(index)).toBe(wb.absoluteExpiresAt);
   });
 
-  it('a touch moves the entry’s score and the index’s expiry with the record; a delete removes the entry', async () => {
+  it('a touch within the absolute end leaves the index alone; one past it raises the entry first; a delete removes the entry', async () => {
     const user = `user-${Math.random()}`;
     const { key } = sessionKey();
     const index = `${prefix}u:${user}`;
-    await store.create(key, writeOf('x', { userId: user }));
-    const later = Date.now() + 600_000;
+    const write = writeOf('x', { userId: user });
+    await store.create(key, write);
+    const within = Date.now() + 600_000;
+    expect(await store.touch(key, within)).toBe(true);
+    expect(Number(await client.zscore(index, key))).toBe(write.absoluteExpiresAt);
+    expect(await client.pexpiretime(`${prefix}s:${key}`)).toBe(within);
+    const later = write.absoluteExpiresAt + 600_000;
     expect(await store.touch(key, later)).toBe(true);
     expect(Number(await client.zscore(index, key))).toBe(later);
     expect(await client.pexpiretime(index)).toBe(later);
@@ -270,20 +279,21 @@ describe('store.listByUser()', () => {
     expect(await client.hget(`${prefix}s:${key}`, 'u')).toBeNull();
   });
 
-  it('skips an entry whose record is gone, and prunes entries whose record’s expiry has passed', async () => {
+  it('skips an entry whose record is gone, and prunes entries whose session’s absolute end has passed', async () => {
     const user = `user-${Math.random()}`;
     const gone = sessionKey().key;
     const idle = sessionKey().key;
     const live = sessionKey().key;
-    await store.create(gone, writeOf('gone', { userId: user }));
-    await store.create(idle, writeOf('idle', { userId: user }));
+    const ending = { userId: user, absoluteExpiresAt: Date.now() + 60_000 };
+    await store.create(gone, writeOf('gone', ending));
+    await store.create(idle, writeOf('idle', ending));
     await store.create(live, writeOf('live', { userId: user, expiresAt: Date.now() + 600_000 }));
     // A record that ended early (evicted, or deleted by hand): skipped, and its entry kept until its
     // score passes, since a create of that key could be half-way (entry written, record not yet).
     await client.del(`${prefix}s:${gone}`);
     expect((await store.listByUser(user)).map((s) => s.key).sort()).toEqual([idle, live].sort());
     expect(await client.zcard(`${prefix}u:${user}`)).toBe(3);
-    // Within a minute past the idle expiry of the one-minute sessions (the margin for clock skew between
+    // Within a minute past the absolute end of the one-minute sessions (the margin for clock skew between
     // app servers), their entries stay; after it, they are pruned without reading their records.
     vi.useFakeTimers({ toFake: ['Date'] });
     const start = Date.now();

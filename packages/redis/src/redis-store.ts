@@ -11,6 +11,19 @@ import {
   type UserIndexStore,
 } from '@cloakroom/session-core';
 import type { Cluster, Redis } from 'ioredis';
+
+// TODO(H2): import these from @cloakroom/session-core once its index exports them (store.ts has them).
+interface TouchIfDue {
+  readonly ifExpiresBy: number;
+  readonly expiresAt: number;
+}
+interface TouchedSession extends StoredSession {
+  readonly touched: boolean;
+}
+interface GetAndTouchStore {
+  getAndTouch(key: string, touch: TouchIfDue): Promise<TouchedSession | null>;
+}
+
 import { type EvictionPolicy, mayEvict, policyWatcher } from './eviction.ts';
 import { type Script, scripts } from './scripts.ts';
 
@@ -45,6 +58,7 @@ export interface RedisStoreOptions {
  */
 export type RedisSessionStore = SessionStore &
   CompareAndSetStore &
+  GetAndTouchStore &
   UserIndexStore &
   ExpiredDeletionStore &
   ClosableStore & {
@@ -52,7 +66,8 @@ export type RedisSessionStore = SessionStore &
      * The server's `maxmemory-policy` as the store knows it (asked at first use and after every
      * reconnect; see the README, "Eviction policies"): `noeviction`, `allkeys-lru`, …, or `unknown` when
      * the server answers neither `CONFIG GET` nor `INFO memory`. Under any policy but `noeviction`, a
-     * read of a session bound to a user also checks the user's index, and fails closed.
+     * read of a session bound to a user also checks the user's index, and fails closed (in the same
+     * round trip on a single node, in a second one on a Cluster).
      * @throws SessionStoreError when Redis cannot be reached.
      */
     evictionPolicy(): Promise<EvictionPolicy>;
@@ -63,6 +78,7 @@ const DEFAULT_TIMEOUT = 2000;
 
 /** The subset of ioredis' commands the store uses; `Redis` and `Cluster` both have it. */
 interface Commands {
+  readonly isCluster: boolean;
   hmget(key: string, ...fields: string[]): Promise<(string | null)[]>;
   evalsha(sha: string, numKeys: number, ...args: (string | number)[]): Promise<unknown>;
   eval(lua: string, numKeys: number, ...args: (string | number)[]): Promise<unknown>;
@@ -72,14 +88,15 @@ interface Commands {
 
 /**
  * Creates a Redis session store on a client you constructed. Works on a single node (Sentinel-managed or
- * not) and on Redis Cluster: every command and script touches one key, and writes that span keys in
+ * not), where a read, a read due for a touch and a write are each one script (one round trip, atomic),
+ * and on Redis Cluster, where every command and script touches one key and writes that span keys in
  * different slots (a record and its user's index) are ordered so a crash never leaves a live session out
  * of the index. The server's `maxmemory-policy` is read at first use and after every reconnect; under any
  * policy that may evict a user's index, a session the index lost reads as absent (fail closed), so
  * revoking a user's sessions never leaves one usable.
  *
  * @param options - the client, a key prefix and an operation timeout.
- * @returns a store with compare-and-set, a per-user index, `deleteExpired` (a no-op: Redis expires keys
+ * @returns a store with compare-and-set, get-and-touch, a per-user index, `deleteExpired` (a no-op: Redis expires keys
  *   itself) and `close` (which leaves your client open).
  * @throws SessionError with code `SESSION_CONFIG` when an option is invalid.
  * @example
@@ -103,6 +120,8 @@ class RedisStore implements RedisSessionStore {
   readonly #recordPrefix: string;
   readonly #indexPrefix: string;
   readonly #timeout: number;
+  /** A single node (or Sentinel): scripts may reach a user's index from a record's script. */
+  readonly #single: boolean;
   readonly #policy: ReturnType<typeof policyWatcher>;
 
   constructor(options: RedisStoreOptions) {
@@ -118,11 +137,21 @@ class RedisStore implements RedisSessionStore {
     this.#recordPrefix = `${prefix}s:`;
     this.#indexPrefix = `${prefix}u:`;
     this.#timeout = timeout;
+    this.#single = !client.isCluster;
     this.#policy = policyWatcher(client);
   }
 
   get(key: string): Promise<StoredSession | null> {
     return this.#run('get', async (op) => {
+      // Where Redis may evict the user's index, a session the index lost could not be revoked: fail
+      // closed, the session reads as absent. The check also keeps the index as hot as the session for LRU
+      // and LFU. On a single node it runs in the read's own script.
+      const check = mayEvict(await this.#policy.policy());
+      op.check();
+      if (check && this.#single) {
+        const reply = await this.#access(op, key, 'get', 0, 0, true);
+        return reply === null ? null : toStored(reply[0], reply[1], reply[2], Date.now());
+      }
       const [data, expiresAt, version, user] = await this.#client.hmget(
         this.#recordPrefix + key,
         'd',
@@ -131,13 +160,29 @@ class RedisStore implements RedisSessionStore {
         'u',
       );
       const stored = toStored(data, expiresAt, version, Date.now());
-      if (stored === null || user == null) return stored;
-      // Where Redis may evict the user's index, a session the index lost could not be revoked: fail
-      // closed, the session reads as absent. The read also keeps the index as hot as the session for LRU
-      // and LFU.
-      if (!mayEvict(await this.#policy.policy())) return stored;
+      if (stored === null || user == null || !check) return stored;
       op.check();
       return (await this.#client.zscore(this.#indexPrefix + user, key)) === null ? null : stored;
+    });
+  }
+
+  getAndTouch(key: string, touch: TouchIfDue): Promise<TouchedSession | null> {
+    return this.#run('getAndTouch', async (op) => {
+      const check = mayEvict(await this.#policy.policy());
+      op.check();
+      const now = Date.now();
+      const reply = await this.#access(op, key, 'due', touch.expiresAt, touch.ifExpiresBy, check, now);
+      if (reply === null) return null;
+      const [data, expiresAt, version, user, touched] = reply;
+      const stored = toStored(data, expiresAt, version, now);
+      if (stored === null) return null;
+      // On a Cluster the index lives in another slot: its check is a second round trip, unless raising
+      // the index's score already was.
+      if (check && !this.#single && user != null && touched !== 'raised') {
+        op.check();
+        if ((await this.#client.zscore(this.#indexPrefix + user, key)) === null) return null;
+      }
+      return { ...stored, touched: touched !== 0 };
     });
   }
 
@@ -158,46 +203,20 @@ class RedisStore implements RedisSessionStore {
   }
 
   touch(key: string, expiresAt: number): Promise<boolean> {
-    return this.#run('touch', async (op) => {
-      // A session without a user: one script. With a user, the script names the user instead of
-      // touching, the index entry's score moves first, then the record: a touch cut off half-way leaves
-      // an entry that outlives its record, never a record whose entry is pruned before it ends.
-      let user = '';
-      for (let attempt = 0; attempt < 3; attempt++) {
-        if (user !== '') {
-          await this.#eval(
-            scripts.indexAdd,
-            this.#indexPrefix + user,
-            expiryTime(expiresAt),
-            key,
-            pruneBefore(),
-            '1',
-          );
-          op.check();
-        }
-        const reply = await this.#eval(
-          scripts.touch,
-          this.#recordPrefix + key,
-          expiresAt,
-          expiryTime(expiresAt),
-          user,
-        );
-        // 0 for a missing record: core then re-sends no cookie for it.
-        if (reply === 0 || reply === 1) return reply === 1;
-        user = String(reply);
-        op.check();
-      }
-      throw new Error('the session changed users during the touch');
-    });
+    // 0 for a missing record: core then re-sends no cookie for it.
+    return this.#run(
+      'touch',
+      async (op) => (await this.#access(op, key, 'touch', expiresAt, 0, false)) !== null,
+    );
   }
 
   delete(key: string): Promise<void> {
     return this.#run('delete', async (op) => {
-      // Record first, index second: a crash in between leaves an index entry for a missing record,
-      // which listing skips; never a live record the index has lost.
-      const user = await this.#eval(scripts.delete, this.#recordPrefix + key);
+      // One script on a single node. On a Cluster, record first, index second: a crash in between leaves
+      // an index entry for a missing record, which listing skips; never a live record the index has lost.
+      const user = await this.#eval(scripts.delete, this.#recordPrefix + key, key, this.#single ? '1' : '0');
       op.check();
-      if (typeof user === 'string') await this.#client.zrem(this.#indexPrefix + user, key);
+      if (typeof user === 'string' && !this.#single) await this.#client.zrem(this.#indexPrefix + user, key);
     });
   }
 
@@ -214,9 +233,9 @@ class RedisStore implements RedisSessionStore {
       );
       const sessions: StoredUserSession[] = [];
       rows.forEach(([data, expiresAt, version, user], i) => {
-        // Entries of sessions that ended idle were pruned by their score above. One whose record vanished
-        // otherwise (evicted, deleted by hand, a create half-way) or moved to another user is skipped, not
-        // removed here: see the README, "Per-user index".
+        // Entries of sessions past their absolute end were pruned by their score above. One whose record
+        // ended otherwise (idle, evicted, deleted by hand, a create half-way) or moved to another user is
+        // skipped, not removed here: see the README, "Per-user index".
         if (user !== userId) return;
         const stored = toStored(data, expiresAt, version, now);
         if (stored !== null) sessions.push({ key: (keys as string[])[i]!, ...stored });
@@ -246,43 +265,43 @@ class RedisStore implements RedisSessionStore {
     version: string,
     write: SessionWrite,
   ) {
-    const { data, expiresAt, userId } = write;
+    const { data, expiresAt, absoluteExpiresAt, userId } = write;
+    // The index entry is scored by the session's absolute end, which no touch passes (core caps the idle
+    // expiry there), so touches leave the index alone; never below the record's own expiry.
+    const score = expiryTime(Math.max(expiresAt, Number.isFinite(absoluteExpiresAt) ? absoluteExpiresAt : 0));
     let added = false;
-    if (userId !== null) {
+    if (userId !== null && !this.#single) {
       // Index first: a crash after this step leaves an index entry without a record (skipped when
-      // listed), never a record that revoking the user's sessions would miss. The entry is scored by the
-      // record's expiry, so listing prunes sessions that ended idle without reading them.
-      added =
-        (await this.#eval(
-          scripts.indexAdd,
-          this.#indexPrefix + userId,
-          expiryTime(expiresAt),
-          key,
-          pruneBefore(),
-          '0',
-        )) === 1;
+      // listed), never a record that revoking the user's sessions would miss. The script leaves an entry
+      // that is already high enough unwritten.
+      added = (await this.#indexAdd(userId, score, key, false)) === 1;
       op.check();
     }
     const reply = await this.#eval(
       scripts.write,
       this.#recordPrefix + key,
+      key,
       mode,
       version,
       data,
       expiresAt,
       expiryTime(expiresAt),
       userId ?? '',
-      userId === null ? '0' : '1',
+      userId === null ? '' : score,
+      this.#single ? '1' : '0',
+      pruneBefore(),
     );
     if (!Array.isArray(reply)) return null;
     const [newVersion, previousUser] = reply as [string, string | null];
+    // On a single node the script kept the index itself.
+    if (this.#single) return newVersion;
     if (mode === 'cas' && added && previousUser === userId) {
       // The user's index had lost this live session (evicted, or deleted by hand): "sign out
       // everywhere" may have missed it meanwhile, and get() has been failing it closed. A write from a
       // request that read it before must not bring it back: end it, and report a conflict (core then
       // re-reads, finds nothing and drops the write).
       op.check();
-      await this.#eval(scripts.delete, this.#recordPrefix + key);
+      await this.#eval(scripts.delete, this.#recordPrefix + key, key, '0');
       await this.#client.zrem(this.#indexPrefix + userId, key);
       return null;
     }
@@ -292,6 +311,73 @@ class RedisStore implements RedisSessionStore {
       await this.#client.zrem(this.#indexPrefix + previousUser, key);
     }
     return newVersion;
+  }
+
+  /**
+   * Runs the record's read-and-touch script (see scripts.ts, ACCESS). On a Cluster, when the new expiry
+   * passes the score of the session's index entry, the script answers `index` instead of touching: the
+   * entry's score moves first (in its own slot), then the script runs again, so a touch cut off half-way
+   * leaves an entry that outlives its record, never a record whose entry is pruned before it ends.
+   * @returns the record's fields, `touched` being 0, 1, or `raised` when the index was raised (which then
+   *   also told whether the entry was there: a missing one under `check` reads as null); null when the
+   *   record is missing.
+   */
+  async #access(
+    op: Operation,
+    key: string,
+    mode: 'get' | 'due' | 'touch',
+    expiresAt: number,
+    ifExpiresBy: number,
+    check: boolean,
+    now: number = Date.now(),
+  ): Promise<[string | null, string, string, string | null, 0 | 1 | 'raised'] | null> {
+    let raised = '';
+    for (let attempt = 0; attempt < 3; attempt++) {
+      const reply = await this.#eval(
+        scripts.access,
+        this.#recordPrefix + key,
+        key,
+        mode,
+        expiresAt,
+        expiryTime(expiresAt),
+        ifExpiresBy,
+        now,
+        this.#single ? '1' : '0',
+        check ? '1' : '0',
+        raised,
+        pruneBefore(now),
+      );
+      if (!Array.isArray(reply)) return null;
+      const [data, stored, version, user, touched] = reply as [
+        string | null,
+        string,
+        string,
+        string,
+        number | string,
+      ];
+      if (touched !== 'index') {
+        return [data, stored, version, user, raised !== '' ? 'raised' : touched === 1 ? 1 : 0];
+      }
+      op.check();
+      const absent = (await this.#indexAdd(user, expiryTime(expiresAt), key, true)) === 1;
+      // The index lost this session: under an evicting policy it reads as absent, and is not touched.
+      if (absent && check) return null;
+      raised = user;
+      op.check();
+    }
+    throw new Error('the session changed users during the touch');
+  }
+
+  /** Adds `key` to `userId`'s index or raises its score (Cluster: the index is its own slot). */
+  #indexAdd(userId: string, score: number, key: string, updateOnly: boolean): Promise<unknown> {
+    return this.#eval(
+      scripts.indexAdd,
+      this.#indexPrefix + userId,
+      score,
+      key,
+      pruneBefore(),
+      updateOnly ? '1' : '0',
+    );
   }
 
   /**

@@ -24,7 +24,7 @@ afterAll(async () => {
 describeStoreConformance({
   name: 'redis (Sentinel: primary, replica, three sentinels)',
   createStore: async () => redisStore({ client, prefix }),
-  capabilities: { compareAndSet: true, userIndex: true, deleteExpired: 'native' },
+  capabilities: { compareAndSet: true, getAndTouch: true, userIndex: true, deleteExpired: 'native' },
   backendExpiry: async (_store, key) => {
     const at = await client.pexpiretime(`${prefix}s:${key}`);
     return at < 0 ? null : at;
