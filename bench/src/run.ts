@@ -91,14 +91,14 @@ const config = args.quick
       contentionConnections: 16,
     }
   : {
-      seconds: 1.5,
+      seconds: 1.25,
       warmupSeconds: 0.5,
       sweeps: 5,
       connections: 16,
       // 10× the largest cache, so the cold rotation finds (almost) nothing cached.
       sessions: Number(args.sessions ?? 10 * LARGEST_CACHE),
       hotSweeps: 3,
-      hotSeconds: 1,
+      hotSeconds: 0.75,
       largestCache: LARGEST_CACHE,
       contentionRequests: 2000,
       contentionConnections: 32,
