@@ -28,8 +28,9 @@ export interface SessionWrite {
   /** When the record expires (the earlier of idle and absolute expiry), epoch milliseconds. */
   readonly expiresAt: number;
   /**
-   * When the session expires at the latest (absolute timeout), epoch milliseconds. Never moves for the
-   * life of a session id, so an index scored by it never needs a rewrite on touch.
+   * When the session expires at the latest (absolute timeout), epoch milliseconds. A touch never moves
+   * it, so an index scored by it never needs a rewrite on touch; only a write that changes the session's
+   * own lifetime (setLifetime) does.
    */
   readonly absoluteExpiresAt: number;
   /** The user the session is bound to, for the per-user index; `null` when none. */
@@ -94,11 +95,12 @@ export interface TouchedSession extends StoredSession {
 /**
  * Optional: a read that moves a due expiry in the same operation (one round trip).
  *
- * Core uses it when loading a session whose response can carry a cookie, with
- * `ifExpiresBy = now + idle - touchInterval` and `expiresAt = now + idle` (the session's own idle when it
- * has one). A store does not know the session's absolute expiry, so when the decoded record shows the new
- * expiry passes its absolute end, core follows with a plain `touch` to that end: a second round trip, only
- * in the session's last idle window.
+ * Core uses it when loading a session whose response can carry a cookie (the handle was opened with
+ * `canSetCookie`), with `ifExpiresBy = now + idle - touchInterval` and `expiresAt = now + idle`, the
+ * manager's timeouts. A store does not know the session's absolute expiry nor a lifetime of its own, so
+ * when the decoded record shows the new expiry is not the one core wants (it passes the absolute end, or
+ * the session has its own idle timeout), core follows with a plain `touch` to that one: a second round
+ * trip, only in the session's last idle window or for a session with a shorter lifetime of its own.
  */
 export interface GetAndTouchStore {
   /**

@@ -859,6 +859,70 @@ export function describeStoreConformance<S extends AnySessionStore>(options: Con
 
     // The promises core keeps on top of the contract, run here so every store proves them with its own
     // backend: a regenerate never revives a session destroyed meanwhile (THREATS.md, Lifecycle).
+    describe('core on this store: a session with a lifetime of its own (remember me)', () => {
+      it('stores the expiry of its own idle timeout, beyond 30 days, and keeps it through regenerate()', async () => {
+        // The manager on a store that notes the key and expiry of each session it writes.
+        const writes: Array<{ key: string; expiresAt: number }> = [];
+        const noting = new Proxy(current(), {
+          get(target, property) {
+            const value = Reflect.get(target, property, target) as unknown;
+            if (typeof value !== 'function') return value;
+            if (property !== 'create' && property !== 'set' && property !== 'compareAndSet') {
+              return value.bind(target);
+            }
+            return (key: string, ...rest: unknown[]) => {
+              const write = rest.at(-1) as { expiresAt: number };
+              written.add(key);
+              writes.push({ key, expiresAt: write.expiresAt });
+              return (value as (...args: unknown[]) => unknown).call(target, key, ...rest);
+            };
+          },
+        });
+        const manager = createSessionManager({
+          store: noting,
+          secret: 'cloakroom-store-test/conformance/not-a-real-secret',
+          idleTimeout: 3600,
+          absoluteTimeout: 86_400,
+        });
+        type Remembering = { setLifetime(lifetime: { idleTimeout: number; absoluteTimeout: number }): void };
+        const first = manager.open({ cookie: null, secure: true });
+        first.session.set('device', 'laptop');
+        (first.session as unknown as Remembering).setLifetime({
+          idleTimeout: 45 * 86_400,
+          absoluteTimeout: 90 * 86_400,
+        });
+        const started = Date.now();
+        const set = (await first.commit({ status: 200 })).setCookie!;
+        expect(set).toContain(`Max-Age=${45 * 86_400}`);
+        const created = writes.at(-1)!;
+        expect(Math.abs(created.expiresAt - (started + 45 * DAY))).toBeLessThanOrEqual(EXPIRY_TOLERANCE);
+        // What core wrote is what the store keeps (Memcached reads a TTL over 30 days as a date).
+        const stored = await current().get(created.key);
+        expect(stored, 'the remembered session is stored').not.toBeNull();
+        expect(Math.abs(stored!.expiresAt - created.expiresAt)).toBeLessThanOrEqual(EXPIRY_TOLERANCE);
+        if (readBackend) {
+          expect(Math.abs(((await readBackend(created.key)) ?? 0) - created.expiresAt)).toBeLessThanOrEqual(
+            EXPIRY_TOLERANCE,
+          );
+        }
+        // A read on the store's own path (getAndTouch when it has it) finds it, not due for a touch.
+        const cookie = set.split(';')[0]!;
+        const read = manager.open({ cookie, secure: true, canSetCookie: true });
+        expect(await read.session.get('device')).toBe('laptop');
+        expect((await read.commit({ status: 200 })).setCookie).toBeNull();
+        // Sign-in rotates the id; the new record keeps the lifetime, the old one is gone.
+        const rotate = manager.open({ cookie, secure: true });
+        rotate.session.regenerate();
+        const rotated = (await rotate.commit({ status: 200 })).setCookie!;
+        expect(rotated).toContain(`Max-Age=${45 * 86_400}`);
+        const moved = writes.at(-1)!;
+        expect(moved.key).not.toBe(created.key);
+        expect(Math.abs(moved.expiresAt - (Date.now() + 45 * DAY))).toBeLessThanOrEqual(EXPIRY_TOLERANCE);
+        expect(await current().get(created.key)).toBeNull();
+        expect((await current().get(moved.key))?.expiresAt).toBeGreaterThan(Date.now() + 44 * DAY);
+      });
+    });
+
     describe('core on this store: regenerate() after a destroy elsewhere', () => {
       const secret = 'cloakroom-store-test/conformance/not-a-real-secret';
       const scenarios = capabilities.userIndex
