@@ -64,5 +64,6 @@ export {
   type StartApp,
   type StoreFactory,
   type StoreFactoryInput,
+  sealedTarget,
   type TargetOptions,
 } from './targets.ts';

@@ -50,8 +50,12 @@ export interface ScenarioTarget {
   readonly close?: (() => Promise<void>) | undefined;
 }
 
-/** What the suite can do beyond plain HTTP. */
-export type ScenarioCapability = 'clock' | 'storeCalls' | 'store' | 'storeControl' | 'peer';
+/**
+ * What the suite can do beyond plain HTTP. `serverState` is not a hook but what the app's sessions
+ * keep: sessions held on the server, so a cookie a client reuses after a later write sees that write
+ * (false for sealed cookies, see core's `sealedCookies()`).
+ */
+export type ScenarioCapability = 'clock' | 'storeCalls' | 'store' | 'storeControl' | 'peer' | 'serverState';
 
 /** Scenario groups, in the order they run. */
 export type ScenarioGroup =
@@ -78,9 +82,15 @@ export const scenarioGroups: readonly ScenarioGroup[] = [
   'outage',
 ];
 
-/** Which hooks a target provides. `peer` came later and is optional (absent means false). */
-export type ScenarioCapabilities = Readonly<Record<Exclude<ScenarioCapability, 'peer'>, boolean>> & {
+/**
+ * Which hooks a target provides. `peer` came later and is optional (absent means false); so is
+ * `serverState` (absent means true: every store keeps sessions on the server).
+ */
+export type ScenarioCapabilities = Readonly<
+  Record<Exclude<ScenarioCapability, 'peer' | 'serverState'>, boolean>
+> & {
   readonly peer?: boolean | undefined;
+  readonly serverState?: boolean | undefined;
 };
 
 /** One registration of the suite against one app. */
@@ -134,7 +144,27 @@ const HOOKS_OF: Record<ScenarioCapability, readonly (keyof ScenarioHooks)[]> = {
   store: ['store'],
   storeControl: ['storeDown', 'storeUp'],
   peer: ['peerBaseUrl'],
+  serverState: [],
 };
+
+/** Whether a suite declared `capability` (`serverState` unless declared false). */
+function declares(capabilities: ScenarioCapabilities, capability: ScenarioCapability): boolean {
+  return capability === 'serverState'
+    ? capabilities.serverState !== false
+    : capabilities[capability] === true;
+}
+
+/** Why a scenario is not run, for its title. */
+function notRunNote(missing: readonly ScenarioCapability[]): string {
+  const hooks = missing.filter((need) => need !== 'serverState');
+  const reasons = [
+    ...(missing.includes('serverState')
+      ? ['its sessions live in sealed cookies, with no server-side state to share between cookies']
+      : []),
+    ...(hooks.length > 0 ? [`the target has no ${hooks.join(', ')} hook`] : []),
+  ];
+  return `not run: ${reasons.join('; ')}`;
+}
 
 // ---- helpers -------------------------------------------------------------------------------------
 
@@ -157,8 +187,22 @@ function issuedCookie(response: Observed, name: string): string {
   return cookie!.value;
 }
 
+/** The version prefix of a sealed cookie's value (core's sealed.ts). */
+const SEALED_VALUE = /^c1\./;
+
+/**
+ * The session id a cookie value carries: `<id>.<signature>` for a store's signed cookie. A sealed cookie
+ * shows no id (it is encrypted, and sealed afresh on every write): the whole value stands for it, so two
+ * sealed values are never "the same id", and a check that a session kept its id applies to stores only.
+ */
 function idOf(cookieValue: string): string {
-  return cookieValue.split('.')[0] ?? '';
+  return SEALED_VALUE.test(cookieValue) ? cookieValue : (cookieValue.split('.')[0] ?? '');
+}
+
+/** The cookie a browser would send next: the one `response` set, else the one it had. */
+function follow(response: Observed, name: string, cookie: string): string {
+  const set = response.setCookies.find((item) => item.name === name);
+  return set === undefined || set.value === '' ? cookie : set.value;
 }
 
 function headerTokens(response: Observed, name: string): string[] {
@@ -282,7 +326,7 @@ const scenarios: Scenario[] = [
       const set = sessionCookie(response, cookie.name);
       expect(set, 'a Set-Cookie for the session').toBeDefined();
       const attributes = set!.attributes;
-      expect(set!.value).toMatch(/^[A-Za-z0-9_-]{43}\.[A-Za-z0-9_-]+$/);
+      expect(set!.value).toMatch(/^(?:[A-Za-z0-9_-]{43}|c1)\.[A-Za-z0-9_-]+$/);
       expect(attributes.get('path')).toBe(cookie.path);
       expect(attributes.get('domain')).toBe(cookie.domain);
       expect(attributes.has('httponly')).toBe(cookie.httpOnly);
@@ -299,7 +343,7 @@ const scenarios: Scenario[] = [
   {
     group: 'basics',
     title: 'the next request reads the write back, and a later write keeps the same session',
-    needs: [],
+    needs: ['serverState'],
     async run(context) {
       const data = { text: 'héllo ✓', count: 3, flag: true, nested: { list: [1, 'two', null] } };
       const cookie = await start(context, data);
@@ -501,7 +545,7 @@ const scenarios: Scenario[] = [
   {
     group: 'lifecycle',
     title: 'a flash message is read once',
-    needs: [],
+    needs: ['serverState'],
     async run(context) {
       const first = await context.client.post('/flash', { json: { message: 'saved' } });
       expect(first.status).toBe(200);
@@ -558,14 +602,21 @@ const scenarios: Scenario[] = [
     title: 'idle timeout: activity keeps the session alive; idleTimeout of silence ends it',
     needs: ['clock'],
     async run(context) {
-      const idle = context.options.idleTimeout;
-      const cookie = await start(context, { idle: 'alive' });
+      const { idleTimeout: idle, cookie: options } = context.options;
+      // Like a browser, each request sends the cookie the last response set (a refreshed or re-sealed one).
+      let cookie = await start(context, { idle: 'alive' });
+      const read = async (): Promise<unknown> => {
+        const response = await context.client.get('/get?key=idle', { cookie });
+        expect(response.status, response.body).toBe(200);
+        cookie = follow(response, options.name, cookie);
+        return response.json<{ value: unknown }>().value;
+      };
       await advance(context, idle - 1);
-      expect(await value(context, 'idle', cookie)).toBe('alive');
+      expect(await read()).toBe('alive');
       await advance(context, idle - 1);
-      expect(await value(context, 'idle', cookie), 'sliding: the read before moved the expiry').toBe('alive');
+      expect(await read(), 'sliding: the read before moved the expiry').toBe('alive');
       await advance(context, idle + 1);
-      expect(await value(context, 'idle', cookie)).toBeNull();
+      expect(await read()).toBeNull();
     },
   },
   {
@@ -574,7 +625,7 @@ const scenarios: Scenario[] = [
     needs: ['clock'],
     async run(context) {
       const { idleTimeout: idle, absoluteTimeout: absolute, cookie: options } = context.options;
-      const cookie = await start(context, { absolute: 'alive' });
+      let cookie = await start(context, { absolute: 'alive' });
       const step = Math.max(1, Math.floor(idle * 0.9));
       let elapsed = 0;
       while (elapsed + step < absolute) {
@@ -589,6 +640,7 @@ const scenarios: Scenario[] = [
             'never beyond the absolute timeout',
           ).toBeLessThanOrEqual(absolute - elapsed);
         }
+        cookie = follow(response, options.name, cookie);
       }
       await advance(context, absolute - elapsed + 1);
       expect(await value(context, 'absolute', cookie)).toBeNull();
@@ -633,7 +685,7 @@ const scenarios: Scenario[] = [
   {
     group: 'concurrency',
     title: 'concurrent requests changing different keys all survive',
-    needs: [],
+    needs: ['serverState'],
     async run(context) {
       const cookie = await start(context, { base: 0 });
       const keys = Array.from({ length: 10 }, (_, index) => `key${index}`);
@@ -648,7 +700,7 @@ const scenarios: Scenario[] = [
   {
     group: 'concurrency',
     title: '50 concurrent session.update() increments all count, each answering a distinct stored value',
-    needs: [],
+    needs: ['serverState'],
     async run(context) {
       const cookie = await start(context, { counter: 0 });
       const responses = await Promise.all(
@@ -663,7 +715,7 @@ const scenarios: Scenario[] = [
   {
     group: 'concurrency',
     title: 'two instances over one store: concurrent requests changing different keys all survive',
-    needs: ['peer'],
+    needs: ['peer', 'serverState'],
     async run(context) {
       const cookie = await start(context, { base: 'shared' });
       const keys = Array.from({ length: 10 }, (_, index) => `across${index}`);
@@ -679,7 +731,7 @@ const scenarios: Scenario[] = [
   {
     group: 'concurrency',
     title: 'two instances over one store: concurrent session.update() increments all count, answers distinct',
-    needs: ['peer'],
+    needs: ['peer', 'serverState'],
     async run(context) {
       const cookie = await start(context, { shared: 0 });
       // Five per instance: each compare-and-set loss is another instance's win, so fewer than the retry bound.
@@ -738,7 +790,8 @@ const scenarios: Scenario[] = [
       const response = await context.client.get('/get?key=rotated', { cookie: old });
       expect(response.json<{ value: unknown }>().value).toBe('yes');
       const reissued = issuedCookie(response, context.options.cookie.name);
-      expect(idOf(reissued)).toBe(idOf(old));
+      // The same id under the current secret (a sealed cookie shows none: its value is all new).
+      if (!SEALED_VALUE.test(old)) expect(idOf(reissued)).toBe(idOf(old));
       expect(reissued).not.toBe(old);
       const next = await context.client.get('/get?key=rotated', { cookie: reissued });
       expect(next.json<{ value: unknown }>().value).toBe('yes');
@@ -815,7 +868,10 @@ const scenarios: Scenario[] = [
     title: 'a same-origin form post with the token (field or header) is accepted',
     needs: [],
     async run(context) {
-      const { cookie, token } = await csrfSession(context);
+      const name = context.options.cookie.name;
+      const session = await csrfSession(context);
+      const { token } = session;
+      let { cookie } = session;
       const origin = context.client.origin;
       const field = await context.client.post('/form', {
         cookie,
@@ -823,6 +879,7 @@ const scenarios: Scenario[] = [
         headers: { origin },
       });
       expect(field.status, field.body).toBe(200);
+      cookie = follow(field, name, cookie);
       expect(await value(context, 'form', cookie)).toBe('one');
       const header = await context.client.post('/form', {
         cookie,
@@ -830,7 +887,7 @@ const scenarios: Scenario[] = [
         headers: { 'x-csrf-token': token, 'sec-fetch-site': 'same-origin' },
       });
       expect(header.status, header.body).toBe(200);
-      expect(await value(context, 'form', cookie)).toBe('two');
+      expect(await value(context, 'form', follow(header, name, cookie))).toBe('two');
     },
   },
 
@@ -900,11 +957,11 @@ const scenarios: Scenario[] = [
         headers: { origin },
       });
       expect(stale.status).toBe(403);
-      const fresh = (await context.client.get('/csrf-token', { cookie: signedIn })).json<{ token: string }>()
-        .token;
+      const asked = await context.client.get('/csrf-token', { cookie: signedIn });
+      const fresh = asked.json<{ token: string }>().token;
       expect(fresh).not.toBe(token);
       const accepted = await context.client.post('/form', {
-        cookie: signedIn,
+        cookie: follow(asked, name, signedIn),
         form: { _csrf: fresh, value: 'y' },
         headers: { origin },
       });
@@ -921,13 +978,14 @@ const scenarios: Scenario[] = [
       const name = context.options.cookie.name;
       const first = await context.client.post('/write-redirect?key=landing&value=new', {});
       expect(first.status).toBe(302);
-      const cookie = issuedCookie(first, name);
+      let cookie = issuedCookie(first, name);
       const location = first.headers.get('location');
       expect(location).toBe('/get?key=landing');
       expect((await context.client.get(location!, { cookie })).json()).toEqual({ value: 'new' });
       for (let round = 0; round < 5; round++) {
         const next = await context.client.post(`/write-redirect?key=landing&value=v${round}`, { cookie });
         expect(next.status).toBe(302);
+        cookie = follow(next, name, cookie);
         expect((await context.client.get(location!, { cookie })).json()).toEqual({ value: `v${round}` });
       }
     },
@@ -1015,13 +1073,14 @@ const scenarios: Scenario[] = [
 
 /** A stored session and its CSRF token. */
 async function csrfSession(context: Context): Promise<{ cookie: string; token: string }> {
-  const cookie = await start(context, { visitor: 'known' });
-  const response = await context.client.get('/csrf-token', { cookie });
+  const started = await start(context, { visitor: 'known' });
+  const response = await context.client.get('/csrf-token', { cookie: started });
   expect(response.status).toBe(200);
   const token = response.json<{ token: string }>().token;
   expect(typeof token).toBe('string');
   expect(token.length).toBeGreaterThanOrEqual(32);
-  return { cookie, token };
+  // The cookie a browser holds now: a sealed cookie carries the new token in a re-sealed cookie.
+  return { cookie: follow(response, context.options.cookie.name, started), token };
 }
 
 /** Cookies the app never issued, next to a real one it did (holding `secret`). */
@@ -1077,7 +1136,7 @@ export function describeAdapterScenarios(title: string, suite: ScenarioSuite): v
       const target = await suite.setup();
       close = target.close;
       for (const capability of Object.keys(HOOKS_OF) as ScenarioCapability[]) {
-        if (suite.capabilities[capability] !== true) continue;
+        if (!declares(suite.capabilities, capability)) continue;
         for (const hook of HOOKS_OF[capability]) {
           if (target.hooks[hook] === undefined) {
             throw new Error(
@@ -1109,7 +1168,7 @@ export function describeAdapterScenarios(title: string, suite: ScenarioSuite): v
           if (entry.missing.length === 0) {
             it(entry.title, () => entry.scenario.run(context!), 60_000);
           } else {
-            const note = `not run: the target has no ${entry.missing.join(', ')} hook`;
+            const note = notRunNote(entry.missing);
             it(`${entry.title} [${note}]`, (test) => {
               // Declared, not hidden: the report shows this scenario and why this target cannot run it.
               test.skip(note);
@@ -1142,7 +1201,7 @@ function planOf(
     .map((scenario) => ({
       group: scenario.group,
       title: scenario.title,
-      missing: scenario.needs.filter((need) => suite.capabilities[need] !== true),
+      missing: scenario.needs.filter((need) => !declares(suite.capabilities, need)),
       scenario,
     }));
 }

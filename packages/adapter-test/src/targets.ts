@@ -2,7 +2,12 @@
 // private redis-server that goes down. Store packages stay out of the kit: a Redis target is handed a
 // factory that builds the store (and its client) for a URL.
 import { randomUUID } from 'node:crypto';
-import { type AnySessionStore, memoryStore, type SessionManagerOptions } from '@cloakroom/session-core';
+import {
+  type AnySessionStore,
+  memoryStore,
+  type SessionManagerOptions,
+  sealedCookies,
+} from '@cloakroom/session-core';
 import { type ManualClock, manualClock } from './clock.ts';
 import { type CountingStore, countingStore } from './counting-store.ts';
 import { type ScenarioOptions, scenarioManagerOptions, scenarioOptions } from './options.ts';
@@ -121,6 +126,49 @@ export function memoryTarget(start: StartApp, target: TargetOptions = {}): Scena
   };
 }
 
+/**
+ * The sealed-cookie target: two instances of the app (a peer) with sessions sealed into the cookie
+ * (`store: sealedCookies({ revocation })`), sharing one memory revocation store and one manual clock, so
+ * destroy, regenerate and sign-out hold as with a store. Every group is registered; what cannot run is
+ * declared not run with its reason: scenarios that count store calls or stop the store (there is none),
+ * and those that need server-side state (a stale cookie seeing a later write, read-once flash,
+ * concurrent writes merging, atomic increments: capability `serverState` false).
+ * @example
+ * describeAdapterScenarios('koa 3 · sealed cookies', sealedTarget(start));
+ */
+export function sealedTarget(start: StartApp, target: TargetOptions = {}): ScenarioSuite {
+  const options = target.options ?? scenarioOptions;
+  return {
+    options,
+    capabilities: {
+      clock: true,
+      storeCalls: false,
+      store: true,
+      storeControl: false,
+      peer: true,
+      serverState: false,
+    },
+    groups: scenarioGroups,
+    async setup() {
+      const clock = manualClock();
+      const revocation = memoryStore({ now: clock.now, warn: false, sweepInterval: 0 });
+      // One mode object for both instances: as two processes configured alike, over one revocation store.
+      const store = sealedCookies({ revocation });
+      const [server, peer] = await Promise.all([
+        start(scenarioManagerOptions({ store, now: clock.now }, options)),
+        start(scenarioManagerOptions({ store, now: clock.now }, options)),
+      ]);
+      return {
+        baseUrl: server.baseUrl,
+        hooks: { clock, store, peerBaseUrl: peer.baseUrl },
+        close: async () => {
+          await Promise.all([server.close(), peer.close()]);
+        },
+      };
+    },
+  };
+}
+
 /** The machine's Redis: `REDIS_URL`, else `redis://127.0.0.1:6379`. */
 export function redisUrl(): string {
   return process.env.REDIS_URL ?? 'redis://127.0.0.1:6379';
@@ -212,7 +260,8 @@ export interface AdapterTargets extends TargetOptions {
 }
 
 /**
- * Registers the whole scenario suite on every target: `<name> · memory store`, and with a `redis`
+ * Registers the whole scenario suite on every target: `<name> · memory store`, `<name> · sealed cookies`
+ * (the same app with `store: sealedCookies()`, see {@link sealedTarget}), and with a `redis`
  * factory `<name> · Redis store (REDIS_URL)` and `<name> · Redis store on a private redis-server that goes
  * down`. Call it at the top level of a vitest test file.
  * @example
@@ -229,9 +278,11 @@ export function describeAdapterTargets(name: string, targets: AdapterTargets): v
       ...memoryTarget(start, targets),
       groups: scenarioGroups,
     });
+    describeAdapterScenarios(`${name} · sealed cookies`, sealedTarget(start, targets));
     return;
   }
   describeAdapterScenarios(`${name} · memory store`, memoryTarget(start, targets));
+  describeAdapterScenarios(`${name} · sealed cookies`, sealedTarget(start, targets));
   describeAdapterScenarios(`${name} · Redis store (REDIS_URL)`, redisTarget(start, redis, targets));
   describeAdapterScenarios(
     `${name} · Redis store on a private redis-server that goes down`,
