@@ -78,6 +78,22 @@ describe('controlRoutes() driven by remoteHooks()', () => {
     expect(now).toBe(1_061_000);
   });
 
+  it('has no store routes for an app without a store (sealed cookies); the clock still moves', async () => {
+    let clock = 0;
+    const storeless = controlRoutes({
+      setNow: (ms) => {
+        clock = ms;
+      },
+    });
+    const put = new Request('http://127.0.0.1/clock', { method: 'PUT', body: '{"now":5}' });
+    expect((await storeless('PUT', '/clock', put)).status).toBe(200);
+    expect(clock).toBe(5);
+    const get = new Request('http://127.0.0.1/store-calls');
+    expect((await storeless('GET', '/store-calls', get)).status).toBe(404);
+    const create = new Request('http://127.0.0.1/store/create', { method: 'POST', body: '{"args":[]}' });
+    expect((await storeless('POST', '/store/create', create)).status).toBe(404);
+  });
+
   it('fails loudly when the app serves no control routes', async () => {
     await expect(remoteHooks(`${server.url}/elsewhere`)).rejects.toThrow(/answered no JSON: app/);
   });

@@ -9,8 +9,11 @@ import type { ScenarioClock, ScenarioHooks } from './scenarios.ts';
 
 /** What the control routes reach into: the app's clock and the counting store its manager uses. */
 export interface ControlledApp {
-  /** The store the app's session manager uses, wrapped to count calls. */
-  readonly store: CountingStore;
+  /**
+   * The store the app's session manager uses, wrapped to count calls; none for an app that keeps no
+   * store (sealed cookies): the store routes then answer 404.
+   */
+  readonly store?: CountingStore | undefined;
   /** Sets the clock the app's manager (and memory store) read, epoch milliseconds. */
   readonly setNow: (now: number) => void;
 }
@@ -51,7 +54,8 @@ async function callStore(store: CountingStore, method: RemoteStoreMethod, args: 
  * (e.g. `/__control`) outside the session middleware and hand it the request with that prefix removed.
  *
  * - `PUT /clock` `{"now": ms}`: sets the app's clock;
- * - `GET /store-calls`: the store calls per method since the last reset; `POST /store-calls/reset`;
+ * - `GET /store-calls`: the store calls per method since the last reset; `POST /store-calls/reset`
+ *   (these and the store routes only with a `store`);
  * - `POST /store/<get|create|set|touch|delete>` `{"args": [...]}`: calls the app's store, answers
  *   `{"result": ...}` (or 500 `{"error": message}` when the store rejects);
  * - `GET /runtime`: `navigator.userAgent`, so a test can tell where the app really runs.
@@ -71,19 +75,20 @@ export function controlRoutes(
       app.setNow(now);
       return json({ now });
     }
-    if (method === 'GET' && path === '/store-calls') return json(app.store.calls());
-    if (method === 'POST' && path === '/store-calls/reset') {
-      app.store.resetCalls();
+    const { store } = app;
+    if (method === 'GET' && path === '/store-calls' && store) return json(store.calls());
+    if (method === 'POST' && path === '/store-calls/reset' && store) {
+      store.resetCalls();
       return json({ ok: true });
     }
     if (method === 'GET' && path === '/runtime') {
       return json({ userAgent: globalThis.navigator?.userAgent ?? 'unknown' });
     }
     const name = path.startsWith('/store/') ? path.slice('/store/'.length) : '';
-    if (method === 'POST' && isStoreMethod(name)) {
+    if (method === 'POST' && isStoreMethod(name) && store) {
       const { args } = (await request.json()) as { args: unknown[] };
       try {
-        return json({ result: await callStore(app.store, name, args) });
+        return json({ result: await callStore(store, name, args) });
       } catch (error) {
         return json({ error: (error as Error).message }, 500);
       }
