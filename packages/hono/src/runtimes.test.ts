@@ -12,6 +12,7 @@ import { dirname, join } from 'node:path';
 import {
   describeAdapterScenarios,
   freePort,
+  type RemoteHooks,
   remoteHooks,
   scenarioGroups,
   scenarioOptions,
@@ -198,14 +199,14 @@ async function serve(runtime: Runtime, dir: string, module: string, probe: strin
   return { baseUrl, output, stop };
 }
 
-let bundles: Promise<{ dir: string; smoke: string; scenarios: string }> | undefined;
+let bundles: Promise<{ dir: string; files: string[] }> | undefined;
 
-/** Both apps, bundled once for every test in this file into one temporary directory. */
-function bundled(): Promise<{ dir: string; smoke: string; scenarios: string }> {
+/** Every app, bundled once for every test in this file into one temporary directory. */
+function bundled(): Promise<{ dir: string; files: string[] }> {
   bundles ??= (async () => {
     const dir = await mkdtemp(join(tmpdir(), 'cloakroom-hono-runtimes-'));
-    const [smoke, scenarios] = await Promise.all([bundleSmokeApp(dir), bundleScenarioApp(dir)]);
-    return { dir, smoke, scenarios };
+    const files = await Promise.all([bundleSmokeApp(dir), bundleScenarioApp(dir)]);
+    return { dir, files };
   })();
   return bundles;
 }
@@ -222,8 +223,7 @@ describe('the Hono adapter on web-standard runtimes (one bundled ES module)', ()
   }, 60_000);
 
   it('bundles each app into one module with no imports and no Node API left', async () => {
-    const { smoke, scenarios } = await bundled();
-    for (const bundle of [smoke, scenarios]) {
+    for (const bundle of (await bundled()).files) {
       const code = await readFile(bundle, 'utf8');
       expect(code, bundle).not.toMatch(/^\s*import\s/m);
       expect(code, bundle).not.toMatch(/\bnode:[a-z]/);
@@ -231,62 +231,107 @@ describe('the Hono adapter on web-standard runtimes (one bundled ES module)', ()
     }
   });
 
+  // Store-backed (`/`) and sealed (`/sealed`): the same sign-in, read-back and forgery check.
+  const variants = [
+    {
+      name: 'memory store',
+      prefix: '',
+      cookie: /^session=[\w-]{43}\.[\w-]{43};/,
+      forge: (pair: string) => `${pair.split('.')[0]}.${'A'.repeat(43)}`,
+    },
+    {
+      name: 'sealed cookies',
+      prefix: '/sealed',
+      cookie: /^sealed=c1\.[\w-]{100,};/,
+      // One character of the ciphertext changed: GCM must refuse it.
+      forge: (pair: string) => {
+        const at = pair.length - 30;
+        return `${pair.slice(0, at)}${pair[at] === 'A' ? 'B' : 'A'}${pair.slice(at + 1)}`;
+      },
+    },
+  ] as const;
+
   for (const runtime of runtimes) {
-    it(`${runtime.name}: signs in and reads the session back over HTTP`, async () => {
+    it(`${runtime.name}: signs in and reads the session back over HTTP, with a store and sealed`, async () => {
       const app = await serve(runtime, dir, 'app.mjs', '/me');
-      const { baseUrl: base, output } = app;
+      const { output } = app;
       try {
-        const anonymous = await step(runtime.name, 'GET /me without a cookie', output, async (signal) => {
-          const response = await fetch(`${base}/me`, { signal });
-          return {
-            status: response.status,
-            cookies: response.headers.getSetCookie(),
-            body: await response.json(),
-          };
-        });
-        expect(anonymous.status).toBe(200);
-        expect(anonymous.cookies, `[${runtime.name}] an untouched session sets no cookie`).toEqual([]);
-        expect(anonymous.body).toMatchObject({ user: null, name: null });
-
-        const cookie = await step(runtime.name, 'POST /sign-in', output, async (signal) => {
-          const response = await fetch(`${base}/sign-in`, {
-            method: 'POST',
-            headers: { 'content-type': 'application/json' },
-            body: JSON.stringify({ user: 'ada', name: 'Ada Lovelace' }),
-            signal,
+        for (const variant of variants) {
+          const base = `${app.baseUrl}${variant.prefix}`;
+          const where = `${runtime.name}, ${variant.name}`;
+          const anonymous = await step(where, 'GET /me without a cookie', output, async (signal) => {
+            const response = await fetch(`${base}/me`, { signal });
+            return {
+              status: response.status,
+              cookies: response.headers.getSetCookie(),
+              body: await response.json(),
+            };
           });
-          expect(response.status, `[${runtime.name}] sign-in status`).toBe(200);
-          expect(response.headers.get('cache-control')).toBe('private, no-store');
-          const [setCookie] = response.headers.getSetCookie();
-          expect(setCookie, `[${runtime.name}] sign-in sets the session cookie`).toMatch(
-            /^session=[\w-]{43}\.[\w-]{43};/,
-          );
-          return setCookie!.split(';', 1)[0]!;
-        });
+          expect(anonymous.status).toBe(200);
+          expect(anonymous.cookies, `[${where}] an untouched session sets no cookie`).toEqual([]);
+          expect(anonymous.body).toMatchObject({ user: null, name: null });
 
-        const me = await step(runtime.name, 'GET /me with the cookie', output, async (signal) => {
-          const response = await fetch(`${base}/me`, { headers: { cookie }, signal });
-          return (await response.json()) as { user: string | null; name: string | null; runtime: string };
-        });
-        expect(me.user, `[${runtime.name}] the session is read back`).toBe('ada');
-        expect(me.name).toBe('Ada Lovelace');
-        expect(me.runtime, `[${runtime.name}] the app really ran there`).toContain(runtime.userAgent);
-
-        const forged = await step(runtime.name, 'GET /me with a forged cookie', output, async (signal) => {
-          const [id] = cookie.split('.');
-          const response = await fetch(`${base}/me`, {
-            headers: { cookie: `${id}.${'A'.repeat(43)}` },
-            signal,
+          const cookie = await step(where, 'POST /sign-in', output, async (signal) => {
+            const response = await fetch(`${base}/sign-in`, {
+              method: 'POST',
+              headers: { 'content-type': 'application/json' },
+              body: JSON.stringify({ user: 'ada', name: 'Ada Lovelace' }),
+              signal,
+            });
+            expect(response.status, `[${where}] sign-in status`).toBe(200);
+            expect(response.headers.get('cache-control')).toBe('private, no-store');
+            const [setCookie] = response.headers.getSetCookie();
+            expect(setCookie, `[${where}] sign-in sets the session cookie`).toMatch(variant.cookie);
+            return setCookie!.split(';', 1)[0]!;
           });
-          return (await response.json()) as { user: string | null };
-        });
-        expect(forged.user, `[${runtime.name}] a forged signature means no session`).toBeNull();
+
+          const me = await step(where, 'GET /me with the cookie', output, async (signal) => {
+            const response = await fetch(`${base}/me`, { headers: { cookie }, signal });
+            return (await response.json()) as { user: string | null; name: string | null; runtime: string };
+          });
+          expect(me.user, `[${where}] the session is read back`).toBe('ada');
+          expect(me.name).toBe('Ada Lovelace');
+          expect(me.runtime, `[${where}] the app really ran there`).toContain(runtime.userAgent);
+
+          const forged = await step(where, 'GET /me with a forged cookie', output, async (signal) => {
+            const response = await fetch(`${base}/me`, {
+              headers: { cookie: variant.forge(cookie) },
+              signal,
+            });
+            return (await response.json()) as { user: string | null };
+          });
+          expect(forged.user, `[${where}] a forged cookie means no session`).toBeNull();
+        }
       } finally {
         await app.stop();
       }
     }, 60_000);
   }
 });
+
+/**
+ * Serves a test-only scenario bundle on `runtime`, checks that it really runs there, and hands the
+ * suite its control routes' hooks.
+ */
+async function scenarioTarget(
+  runtime: Runtime,
+  module: string,
+): Promise<{ baseUrl: string; hooks: RemoteHooks; close: () => Promise<void> }> {
+  const { dir } = await bundled();
+  const app = await serve(runtime, dir, module, '/none');
+  try {
+    const control = `${app.baseUrl}/__control`;
+    const where = await step(runtime.name, 'GET /__control/runtime', app.output, async (signal) => {
+      const response = await fetch(`${control}/runtime`, { signal });
+      return (await response.json()) as { userAgent: string };
+    });
+    expect(where.userAgent, `[${runtime.name}] the app really runs there`).toContain(runtime.userAgent);
+    return { baseUrl: app.baseUrl, hooks: await remoteHooks(control), close: () => app.stop() };
+  } catch (error) {
+    await app.stop();
+    throw error;
+  }
+}
 
 // The whole scenario suite, once per runtime, on one process serving the test-only scenario app. Its
 // control routes give the suite the clock, the store-call counts and the store (through which a cookie
@@ -301,22 +346,7 @@ for (const runtime of runtimes) {
       options: scenarioOptions,
       capabilities: { clock: true, storeCalls: true, store: true, storeControl: false, peer: false },
       groups: scenarioGroups,
-      async setup() {
-        const { dir } = await bundled();
-        const app = await serve(runtime, dir, 'scenario-app.mjs', '/none');
-        try {
-          const control = `${app.baseUrl}/__control`;
-          const where = await step(runtime.name, 'GET /__control/runtime', app.output, async (signal) => {
-            const response = await fetch(`${control}/runtime`, { signal });
-            return (await response.json()) as { userAgent: string };
-          });
-          expect(where.userAgent, `[${runtime.name}] the app really runs there`).toContain(runtime.userAgent);
-          return { baseUrl: app.baseUrl, hooks: await remoteHooks(control), close: () => app.stop() };
-        } catch (error) {
-          await app.stop();
-          throw error;
-        }
-      },
+      setup: () => scenarioTarget(runtime, 'scenario-app.mjs'),
     },
   );
 }

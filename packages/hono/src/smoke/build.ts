@@ -1,5 +1,5 @@
-// Bundles an app for the runtimes into one self-contained ES module (no imports left): the smoke app,
-// or the test-only scenario app with its control routes.
+// Bundles an app for the runtimes into one self-contained ES module (no imports left): the smoke app
+// (store-backed and sealed), or the test-only scenario app with its control routes.
 import { createRequire } from 'node:module';
 import { dirname, join } from 'node:path';
 import { build } from 'tsdown';
