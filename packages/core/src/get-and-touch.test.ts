@@ -65,6 +65,16 @@ describe('loading with getAndTouch', () => {
     expect(result.setCookie).toContain('Max-Age=3600');
   });
 
+  it('a touched read followed by update() still refreshes the cookie at commit', async () => {
+    const h = await started();
+    h.clock.now += 601_000;
+    const result = await readA(h.manager, h.cookie, { canSetCookie: true }, async (s) => {
+      await s.update('n', (n) => ((n as number | undefined) ?? 0) + 1);
+    });
+    expect(h.calls).toEqual({ getAndTouch: 1, compareAndSet: 1 });
+    expect(result.setCookie).toContain('Max-Age=3600');
+  });
+
   it('session.touch() after a touched read adds no store call, and a second commit none either', async () => {
     const h = await started();
     h.clock.now += 601_000;

@@ -111,7 +111,8 @@ export class RequestSession<Data extends SessionData>
       if (outcome !== null) {
         // The stored state is the new base; this request's other pending changes stay on top of it.
         if (this._base === base) {
-          this._base = { identity: base.identity, ...outcome };
+          // A load that moved the expiry (getAndTouch) still owes the cookie its refresh at commit.
+          this._base = { identity: base.identity, ...outcome, ...(base.touched ? { touched: true } : {}) };
           this._rebuildAfterCommit();
         }
         // This update's own result: a coalesced batch wrote several updates of the key in one go, each
