@@ -500,6 +500,7 @@ export function describeStoreConformance<S extends AnySessionStore>(options: Con
         if (capabilities.userIndex) {
           const rows = await (current() as S & UserIndexStore).listByUser(user);
           expect(rows.map((row) => [row.key, row.data])).toEqual([[key, 'due']]);
+          expect(Math.abs((rows[0]?.expiresAt ?? 0) - touch.expiresAt)).toBeLessThanOrEqual(EXPIRY_TOLERANCE);
         }
         if (capabilities.compareAndSet) {
           const cas = current() as S & CompareAndSetStore;
