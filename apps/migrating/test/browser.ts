@@ -37,9 +37,9 @@ export class Browser {
     return { status: response.status, body: text === '' ? undefined : JSON.parse(text) };
   }
 
-  /** Another browser holding a copy of this one's cookies (a stolen or replayed cookie). */
-  copy(): Browser {
-    const other = new Browser(this.url);
+  /** Another browser holding a copy of this one's cookies (a stolen or replayed cookie), on `url`. */
+  copy(url: string = this.url): Browser {
+    const other = new Browser(url);
     for (const [name, value] of this.jar) other.jar.set(name, value);
     return other;
   }

@@ -4,6 +4,7 @@ import { RedisStore } from 'connect-redis';
 import express from 'express';
 import session from 'express-session';
 import { createClient } from 'redis';
+import { handlers } from './handlers.ts';
 
 declare module 'express-session' {
   interface SessionData {
@@ -27,28 +28,7 @@ app.use(
     cookie: { maxAge: 24 * 60 * 60 * 1000, httpOnly: true, sameSite: 'lax', secure: 'auto' },
   }),
 );
-
-app.post('/sign-in', (req, res, next) => {
-  // after checking the password
-  req.session.regenerate((error) => {
-    if (error) return next(error);
-    req.session.user = 'ada';
-    res.json({ ok: true });
-  });
-});
-
-app.get('/me', (req, res) => {
-  if (req.session.user) req.session.visits = (req.session.visits ?? 0) + 1;
-  res.json({ user: req.session.user ?? null, visits: req.session.visits ?? 0 });
-});
-
-app.post('/sign-out', (req, res, next) => {
-  req.session.destroy((error) => {
-    if (error) return next(error);
-    res.clearCookie('sid');
-    res.json({ ok: true });
-  });
-});
+app.use(handlers);
 // #endregion
 
 export const close = async (): Promise<void> => {
