@@ -137,6 +137,27 @@ describe('loading with getAndTouch', () => {
     expect(result.setCookie).toContain('Max-Age=3600');
   });
 
+  it('a store that reports whole seconds still costs one call', async () => {
+    const clock = { now: START };
+    const memory = memoryStore({ warn: false, now: () => clock.now });
+    const counter = counted(
+      storeOver(memory, {
+        compareAndSet: (k, v, w) => memory.compareAndSet(k, v, w),
+        getAndTouch: async (k, touch) => {
+          const read = await memory.getAndTouch(k, touch);
+          return read && { ...read, expiresAt: Math.floor(read.expiresAt / 1000) * 1000 };
+        },
+      }),
+    );
+    const h = setup({ store: counter.store, touchInterval: 600, now: () => clock.now }, memory);
+    const { cookie } = await write(h.manager, null, (s) => s.set('a', 1));
+    for (const name of Object.keys(counter.calls)) delete counter.calls[name];
+    clock.now += 601_500;
+    const result = await readA(h.manager, cookie);
+    expect(counter.calls).toEqual({ getAndTouch: 1 });
+    expect(result.setCookie).toContain('Max-Age=3600');
+  });
+
   it('a record gone before the follow-up touch gets no refreshed cookie', async () => {
     const h = await started({ idleTimeout: 3600, absoluteTimeout: 4000, touchInterval: 60 });
     h.clock.now += 3000_000;

@@ -196,12 +196,10 @@ export abstract class RequestState {
     if (identity !== null) {
       const now = m.now();
       const getAndTouch = this._touchesOnLoad() ? m.store.getAndTouch : undefined;
+      const touchTo = now + m.idleMs;
       const stored = getAndTouch
         ? await m.storeCall('getAndTouch', () =>
-            getAndTouch.call(m.store, identity.key, {
-              ifExpiresBy: now + m.idleMs - m.touchMs,
-              expiresAt: now + m.idleMs,
-            }),
+            getAndTouch.call(m.store, identity.key, { ifExpiresBy: touchTo - m.touchMs, expiresAt: touchTo }),
           )
         : await m.storeCall('get', () => m.store.get(identity.key));
       if (stored !== null) {
@@ -212,7 +210,7 @@ export abstract class RequestState {
         } else if (record !== null) {
           loaded = { identity, record, version: stored.version, expiresAt: stored.expiresAt };
           if (getAndTouch && (stored as TouchedSession).touched) {
-            loaded = await this._settleLoadTouch(loaded, now);
+            loaded = await this._settleLoadTouch(loaded, now, touchTo);
           }
         }
       }
@@ -236,10 +234,11 @@ export abstract class RequestState {
    * touch sets that one (a second round trip, only in the session's last idle window, or for a session
    * with a lifetime of its own).
    */
-  protected async _settleLoadTouch(loaded: Loaded, now: number): Promise<Loaded> {
+  protected async _settleLoadTouch(loaded: Loaded, now: number, touchedTo: number): Promise<Loaded> {
     const m = this._m;
     const wanted = m.slidingExpiry(loaded.record, now);
-    if (wanted === loaded.expiresAt) return { ...loaded, touched: true };
+    // Compared with what core asked for, not what the store reports (a store may round to seconds).
+    if (wanted === touchedTo) return { ...loaded, touched: true };
     const alive = await m.storeCall('touch', () => m.store.touch(loaded.identity.key, wanted));
     // Gone meanwhile (destroyed or regenerated elsewhere): no refreshed cookie, as at commit.
     return alive === false
