@@ -63,7 +63,11 @@ export function bundleSmokeApp(outDir: string): Promise<string> {
   return bundle('app', 'app.ts', outDir);
 }
 
-/** The test-only scenario app with its control routes, as `scenario-app.mjs` in `outDir`. */
-export function bundleScenarioApp(outDir: string): Promise<string> {
-  return bundle('scenario-app', 'scenario-app.ts', outDir);
+/**
+ * The test-only scenario app with its control routes, as `scenario-app.mjs` (memory store) or
+ * `sealed-scenario-app.mjs` (sealed cookies) in `outDir`.
+ */
+export function bundleScenarioApp(outDir: string, mode: 'memory' | 'sealed'): Promise<string> {
+  const name = mode === 'memory' ? 'scenario-app' : 'sealed-scenario-app';
+  return bundle(name, `${name}.ts`, outDir);
 }
