@@ -15,6 +15,7 @@ import { describe, expect, it } from 'vitest';
 import {
   type CompatSessionOptions,
   type LegacySource,
+  passportUser,
   pgLegacySource,
   redisLegacySource,
   session,
@@ -40,10 +41,6 @@ const PG_URL = process.env.PG_URL ?? 'postgres://postgres@127.0.0.1:5432/test';
 // express-session accepted short secrets; legacy.secrets verifies with them (Cloakroom's own needs 32 bytes).
 const OLD_SECRETS = ['rotated-in', 'keyboard cat'];
 const login = { form: { username: 'ada', password: 'right' } };
-const passportUser = (data: Readonly<Record<string, unknown>>) => {
-  const user = (data.passport as { user?: unknown } | undefined)?.user;
-  return typeof user === 'string' ? user : null;
-};
 
 async function ioredis(): Promise<Redis> {
   const client = new Redis(REDIS_URL, { maxRetriesPerRequest: 1 });

@@ -3,7 +3,7 @@
 import express from 'express';
 import express4 from 'express4';
 import { describe, expect, it } from 'vitest';
-import { session } from './compat.ts';
+import { passportUser, session } from './compat.ts';
 import { type ExpressFactory, passportApp, redisStore, SECRET, serve } from './testing/compat-apps.ts';
 
 const login = { form: { username: 'ada', password: 'right' } };
@@ -14,10 +14,7 @@ async function start(makeExpress: ExpressFactory) {
     store,
     secret: SECRET,
     cookie: { secure: false },
-    user: (data) => {
-      const user = (data.passport as { user?: unknown } | undefined)?.user;
-      return typeof user === 'string' ? user : null;
-    },
+    user: passportUser,
   });
   return { ...(await serve(passportApp(makeExpress, middleware))), manager: middleware.manager };
 }

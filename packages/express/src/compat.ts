@@ -38,7 +38,7 @@ export interface CompatAdapterOptions {
   /**
    * The user a session belongs to, from its data, checked at every save: binds the session in core's
    * per-user index, so `manager.destroyUserSessions(id)` signs that user out everywhere. For passport:
-   * `(data) => (data.passport as { user?: unknown } | undefined)?.user` as a string. @default none
+   * `passportUser`. @default none
    */
   user?: (data: Readonly<Record<string, unknown>>) => string | null | undefined;
   /** Carries express-session's live sessions over (see the README). @default none */

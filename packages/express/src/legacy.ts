@@ -35,8 +35,8 @@ export interface LegacyOptions {
   /** The old cookie's `Domain`, to clear it with. @default none */
   domain?: string;
   /**
-   * The user the carried session belongs to (for the per-user index), from its data; e.g.
-   * `(data) => (data.passport as { user?: string } | undefined)?.user`. @default none
+   * The user the carried session belongs to (for the per-user index), from its data; for passport,
+   * {@link passportUser}. @default none
    */
   user?: (data: Readonly<Record<string, unknown>>) => string | null | undefined;
 }
@@ -62,6 +62,20 @@ export function verifyLegacyCookie(value: string, secrets: readonly string[]): s
     if (expected.length === given.length && timingSafeEqual(expected, given)) found = true;
   }
   return found ? sid : null;
+}
+
+/**
+ * The user passport stored in a session (`data.passport.user`) as a string, or null: the usual `user`
+ * mapping of the compat and legacy options (a numeric id becomes its decimal string).
+ * @example
+ * session({ store, secret, user: passportUser, legacy: { source, secrets, user: passportUser } })
+ */
+export function passportUser(data: Readonly<Record<string, unknown>>): string | null {
+  const passport = data.passport;
+  const user =
+    passport !== null && typeof passport === 'object' ? (passport as { user?: unknown }).user : undefined;
+  if (typeof user === 'number' && Number.isFinite(user)) return String(user);
+  return typeof user === 'string' && user.length > 0 ? user : null;
 }
 
 /** The part of an ioredis (`getdel`) or node-redis (`getDel`) client a {@link redisLegacySource} uses. */

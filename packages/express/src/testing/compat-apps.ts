@@ -58,7 +58,6 @@ export type ExpressFactory = typeof express;
 export function errorHandler(seen: unknown[] = []) {
   return (error: { status?: unknown }, _req: Request, res: Response, next: NextFunction): void => {
     seen.push(error);
-    if (process.env.DEBUG_COMPAT) console.error(error);
     if (res.headersSent) {
       next(error);
       return;
