@@ -60,7 +60,11 @@ const PEERS: readonly Peer[] = [
     name: 'iron-session',
     kind: 'express',
     oldSecret: longSecret(),
-    apps: [{ file: 'before', cookie: 'myapp_session', replayWorks: true }, cloakroom('after', true)],
+    apps: [
+      { file: 'before', cookie: 'myapp_session', replayWorks: true },
+      cloakroom('after', true),
+      cloakroom('after-revocation'),
+    ],
   },
   {
     name: 'fastify-session',
