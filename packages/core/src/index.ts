@@ -63,12 +63,15 @@ export {
   type ClosableStore,
   type CompareAndSetStore,
   type ExpiredDeletionStore,
+  type GetAndTouchStore,
   type SessionStore,
   type SessionWrite,
   type StoreCapabilities,
   type StoredSession,
   type StoredUserSession,
   storeCapabilities,
+  type TouchedSession,
+  type TouchIfDue,
   type UserIndexStore,
 } from './store.ts';
 export { type TieredSessionStore, type TieredStoreOptions, tieredStore } from './tiered-store.ts';
