@@ -258,6 +258,12 @@ describe('configuration', () => {
     expect(() => sealed({ codec: { encode: () => '', decode: () => ({}) } })).toThrow(/codec/);
   });
 
+  it('the mode keeps no records: its store methods reject with SESSION_USAGE if anything calls them', async () => {
+    const mode = sealedCookies();
+    await expect(mode.get('key')).rejects.toMatchObject({ code: 'SESSION_USAGE' });
+    await expect(mode.touch('key', 0)).rejects.toMatchObject({ code: 'SESSION_USAGE' });
+  });
+
   it('sealedCookies({ revocation }) takes a store', () => {
     expect(() => sealedCookies({ revocation: {} as never })).toThrow(/Cloakroom store/);
   });

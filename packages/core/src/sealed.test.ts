@@ -122,6 +122,14 @@ describe.each([
   });
 });
 
+describe('a crypto provider without sealBytes and openBytes', () => {
+  it('falls back to Web Crypto, so a provider written before sealed cookies still works', async () => {
+    const { sealBytes: _seal, openBytes: _open, ...older } = nodeCryptoProvider;
+    const value = await sealer(older).seal('still sealed');
+    expect((await sealer(nodeCryptoProvider).open(value))?.plaintext).toBe('still sealed');
+  });
+});
+
 describe('published secrets', () => {
   it('sha256Hex agrees with node:crypto', () => {
     for (const text of ['', 'abc', 'x'.repeat(55), 'x'.repeat(56), 'x'.repeat(64), 'é'.repeat(300)]) {
