@@ -16,15 +16,19 @@ declare module '@cloakroom/session-core' {
   }
 }
 
+// Whose session it is, for the per-user index (with passport: passportUser from the same import).
+const user = (data: Readonly<Record<string, unknown>>) => (typeof data.user === 'string' ? data.user : null);
+
 export const app = express();
 app.use(
   session({
     ...options,
-    user: (data) => (typeof data.user === 'string' ? data.user : null), // the per-user index
+    user,
     legacy: {
       source: redisLegacySource({ client: redis, prefix: 'myapp:' }), // connect-redis's prefix
       secrets: process.env.SESSION_SECRET!, // the old secret: verifies old cookies, never signs
       name: 'sid', // the old cookie's name
+      user, // the carried sessions' user
     },
   }),
 );
