@@ -28,7 +28,7 @@ for (const target of ALL_TARGETS) {
         await database.close();
       }
     },
-    capabilities: { compareAndSet: true, userIndex: true, deleteExpired: true },
+    capabilities: { compareAndSet: true, getAndTouch: true, userIndex: true, deleteExpired: true },
     backendExpiry: (_store, key) => rowExpiry(db(), table, key),
   });
 }

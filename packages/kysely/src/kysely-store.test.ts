@@ -22,12 +22,15 @@ function write(data: string, expiresAt: number, userId: string | null = null): S
   return { data, expiresAt, absoluteExpiresAt: expiresAt + HOUR, userId };
 }
 
-/** Counts the DELETE statements a Kysely instance runs. */
-function deleteCounter(): KyselyPlugin & { deletes: number } {
+/** Records the kind of every statement a Kysely instance runs (`DeleteQueryNode`, `RawNode`, …). */
+function statementCounter(): KyselyPlugin & { kinds: string[]; readonly deletes: number } {
   return {
-    deletes: 0,
+    kinds: [],
+    get deletes() {
+      return this.kinds.filter((kind) => kind === 'DeleteQueryNode').length;
+    },
     transformQuery(args): RootOperationNode {
-      if (args.node.kind === 'DeleteQueryNode') this.deletes++;
+      this.kinds.push(args.node.kind);
       return args.node;
     },
     async transformResult(args) {
@@ -182,6 +185,52 @@ describe.each(ALL_TARGETS)('kyselyStore() on $name', (target) => {
     });
   });
 
+  describe('getAndTouch()', () => {
+    /** Due within 50 minutes, moved an hour out. */
+    const touch = () => ({ ifExpiresBy: clock + 50 * 60_000, expiresAt: clock + HOUR });
+
+    it(`costs ${target.name === 'postgres' ? 'one statement, due or not' : 'one statement, and a second (the UPDATE) only when due'}`, async () => {
+      const counter = statementCounter();
+      const counted = kyselyStore({ db: db.withPlugin(counter), table, now, cleanup: false });
+      const key = randomKey();
+      await store.create(key, write('a', clock + 10 * 60_000, 'u'));
+      counter.kinds.length = 0;
+      expect(await counted.getAndTouch(key, touch())).toEqual({
+        data: 'a',
+        expiresAt: clock + HOUR,
+        version: '1',
+        touched: true,
+      });
+      const due = [...counter.kinds];
+      counter.kinds.length = 0;
+      expect(await counted.getAndTouch(key, touch())).toMatchObject({
+        expiresAt: clock + HOUR,
+        touched: false,
+      });
+      const notDue = [...counter.kinds];
+      counter.kinds.length = 0;
+      expect(await counted.getAndTouch(randomKey(), touch())).toBeNull();
+      expect(counter.kinds).toHaveLength(1);
+      if (target.name === 'postgres') {
+        expect(due).toEqual(['RawNode']);
+        expect(notDue).toEqual(['RawNode']);
+      } else {
+        expect(due).toEqual(['SelectQueryNode', 'UpdateQueryNode']);
+        expect(notDue).toEqual(['SelectQueryNode']);
+      }
+      await counted.close();
+    });
+
+    it('never revives an expired row, by the store’s clock', async () => {
+      const key = randomKey();
+      await store.create(key, write('a', clock + 1000));
+      clock += 1000;
+      expect(await store.getAndTouch(key, touch())).toBeNull();
+      clock -= 1000;
+      expect(await store.get(key)).toMatchObject({ expiresAt: clock + 1000 });
+    });
+  });
+
   describe('delete()', () => {
     it('removes the row; a missing key is not an error', async () => {
       const key = randomKey();
@@ -223,7 +272,7 @@ describe.each(ALL_TARGETS)('kyselyStore() on $name', (target) => {
 
   describe('deleteExpired()', () => {
     it('deletes exactly the expired rows, in batches of batchSize', async () => {
-      const counter = deleteCounter();
+      const counter = statementCounter();
       const batched = kyselyStore({
         db: db.withPlugin(counter),
         table,
@@ -234,7 +283,7 @@ describe.each(ALL_TARGETS)('kyselyStore() on $name', (target) => {
       for (const key of live) await batched.create(key, write('live', clock + HOUR));
       for (let i = 0; i < 10; i++) await batched.create(randomKey(), write('old', clock + 1000));
       clock += 1000;
-      counter.deletes = 0;
+      counter.kinds.length = 0;
       expect(await batched.deleteExpired()).toBe(10);
       expect(counter.deletes).toBe(4); // 3 + 3 + 3 + 1
       expect(await countRows(db, table)).toBe(2);

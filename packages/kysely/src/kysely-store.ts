@@ -1,5 +1,6 @@
 import { setImmediate as yieldToEventLoop } from 'node:timers/promises';
 import {
+  type AnySessionStore,
   type ClosableStore,
   type CompareAndSetStore,
   type ExpiredDeletionStore,
@@ -11,6 +12,12 @@ import {
   type UserIndexStore,
 } from '@cloakroom/session-core';
 import { type Kysely, sql } from 'kysely';
+
+// Core's index does not export these yet (its store.ts has them): derived from what it exports.
+type GetAndTouchStore = Required<Pick<AnySessionStore, 'getAndTouch'>>;
+type TouchIfDue = Parameters<GetAndTouchStore['getAndTouch']>[1];
+type TouchedSession = NonNullable<Awaited<ReturnType<GetAndTouchStore['getAndTouch']>>>;
+
 import {
   type AnyKysely,
   configError,
@@ -85,6 +92,7 @@ export interface KyselyStoreOptions extends SessionTableOptions {
 export interface KyselySessionStore
   extends SessionStore,
     CompareAndSetStore,
+    GetAndTouchStore,
     UserIndexStore,
     ExpiredDeletionStore,
     ClosableStore {
@@ -104,6 +112,9 @@ interface SessionRow {
 }
 
 type SessionDb = Record<string, SessionRow>;
+
+/** The columns a read returns. */
+type ReadRow = Pick<SessionRow, 'data' | 'version' | 'expires_at'>;
 
 const DEFAULTS = { intervalMs: 300_000, jitter: 0.2, batchSize: 1000, timeoutMs: 5000 } as const;
 // Versions are decimal counters below 2^53; anything else cannot match a stored version.
@@ -128,6 +139,8 @@ function isDuplicateKey(error: unknown): boolean {
  *   the key is replaced.
  * - `compareAndSet` is one `UPDATE … WHERE id = ? AND version = ?`, checked by its affected rows.
  * - `touch` moves only `expires_at`; `listByUser` reads the indexed `user_id` column.
+ * - `getAndTouch` is one statement on PostgreSQL (a data-modifying CTE); on MySQL/MariaDB and SQLite it is
+ *   a `SELECT`, followed by an `UPDATE` of exactly the row read only when its expiry is due.
  * - Expired rows are deleted in bounded batches by a scheduler the store starts (see `cleanup`).
  *
  * Create the table first with {@link createSessionTable} or {@link sessionTableMigration}.
@@ -176,14 +189,53 @@ class KyselyStore implements KyselySessionStore {
 
   async get(key: string): Promise<StoredSession | null> {
     return this.#run('get', async (signal) => {
-      const row = await this.#db
-        .selectFrom(this.table)
-        .select(['data', 'version', 'expires_at'])
-        .where('id', '=', key)
-        .where('expires_at', '>', this.#time(this.#now()))
-        .executeTakeFirst({ signal });
+      const row = await this.#read(key, this.#now(), signal);
+      return row ? this.#stored(row) : null;
+    });
+  }
+
+  async getAndTouch(key: string, touch: TouchIfDue): Promise<TouchedSession | null> {
+    return this.#run('getAndTouch', async (signal) => {
+      const now = this.#now();
+      const to = this.#time(touch.expiresAt);
+      if (this.dialect === 'postgres') {
+        // One statement: the UPDATE moves a due expiry and returns the row; the SELECT reads a live row the
+        // UPDATE left alone. Both see the statement's snapshot, so NOT EXISTS keeps them from both answering.
+        const table = sql.table(this.table);
+        const live = sql`id = ${key} and expires_at > ${this.#time(now)}`;
+        const { rows } = await sql<ReadRow & { touched: boolean }>`
+          with moved as (
+            update ${table} set expires_at = ${to}
+            where ${live} and expires_at <= ${this.#time(touch.ifExpiresBy)} and expires_at < ${to}
+            returning data, version, expires_at
+          )
+          select data, version, expires_at, true as touched from moved
+          union all
+          select data, version, expires_at, false as touched from ${table}
+          where ${live} and not exists (select 1 from moved)`.execute(this.#db, { signal });
+        const row = rows[0];
+        return row ? { ...this.#stored(row), touched: row.touched } : null;
+      }
+      // MySQL/MariaDB have no UPDATE … RETURNING, and an UPDATE on every read would take SQLite's write
+      // lock: read, and only when the expiry is due, move it on exactly the row read (same version, same
+      // expiry), so a write or touch by another request in between is never undone.
+      const row = await this.#read(key, now, signal);
       if (!row) return null;
-      return { data: row.data, version: String(row.version), expiresAt: this.#fromTime(row.expires_at) };
+      const stored = this.#stored(row);
+      if (!(stored.expiresAt <= touch.ifExpiresBy && touch.expiresAt > stored.expiresAt)) {
+        return { ...stored, touched: false };
+      }
+      const result = await this.#db
+        .updateTable(this.table)
+        .set({ expires_at: to })
+        .where('id', '=', key)
+        .where('version', '=', row.version)
+        .where('expires_at', '=', row.expires_at)
+        .executeTakeFirst({ signal });
+      if (result.numUpdatedRows > 0n) return { ...stored, expiresAt: touch.expiresAt, touched: true };
+      // Changed meanwhile: answer what is there now.
+      const current = await this.#read(key, this.#now(), signal);
+      return current ? { ...this.#stored(current), touched: false } : null;
     });
   }
 
@@ -374,6 +426,20 @@ class KyselyStore implements KyselySessionStore {
       .where('id', 'in', batch)
       .executeTakeFirst({ signal });
     return Number(result.numDeletedRows);
+  }
+
+  /** The live row with this key, or undefined. */
+  #read(key: string, now: number, signal: AbortSignal | undefined): Promise<ReadRow | undefined> {
+    return this.#db
+      .selectFrom(this.table)
+      .select(['data', 'version', 'expires_at'])
+      .where('id', '=', key)
+      .where('expires_at', '>', this.#time(now))
+      .executeTakeFirst({ signal });
+  }
+
+  #stored(row: ReadRow): StoredSession {
+    return { data: row.data, version: String(row.version), expiresAt: this.#fromTime(row.expires_at) };
   }
 
   #row(key: string, write: SessionWrite, version: number, now: number): SessionRow {

@@ -107,7 +107,7 @@ for (const target of [betterSqliteMemory, nodeSqliteFile] as TestTarget[]) {
         await database.close();
       }
     },
-    capabilities: { compareAndSet: true, userIndex: true, deleteExpired: true },
+    capabilities: { compareAndSet: true, getAndTouch: true, userIndex: true, deleteExpired: true },
     backendExpiry: (_store, key) => (database ? rowExpiry(database.db, table, key) : null),
   });
 }
@@ -139,7 +139,7 @@ for (const target of [betterSqliteMemory, nodeSqliteFile] as TestTarget[]) {
         await database.close();
       }
     },
-    capabilities: { compareAndSet: true, userIndex: true, deleteExpired: true },
+    capabilities: { compareAndSet: true, getAndTouch: true, userIndex: true, deleteExpired: true },
     backendExpiry: (_store, key) => (database ? rowExpiry(database.db, table, key) : null),
   });
 }

@@ -1,4 +1,5 @@
 import {
+  type AnySessionStore,
   type ClosableStore,
   type CompareAndSetStore,
   type ExpiredDeletionStore,
@@ -12,17 +13,10 @@ import {
 } from '@cloakroom/session-core';
 import type { Cluster, Redis } from 'ioredis';
 
-// TODO(H2): import these from @cloakroom/session-core once its index exports them (store.ts has them).
-interface TouchIfDue {
-  readonly ifExpiresBy: number;
-  readonly expiresAt: number;
-}
-interface TouchedSession extends StoredSession {
-  readonly touched: boolean;
-}
-interface GetAndTouchStore {
-  getAndTouch(key: string, touch: TouchIfDue): Promise<TouchedSession | null>;
-}
+// Core's index does not export these yet (its store.ts has them): derived from what it exports.
+type GetAndTouchStore = Required<Pick<AnySessionStore, 'getAndTouch'>>;
+type TouchIfDue = Parameters<GetAndTouchStore['getAndTouch']>[1];
+type TouchedSession = NonNullable<Awaited<ReturnType<GetAndTouchStore['getAndTouch']>>>;
 
 import { type EvictionPolicy, mayEvict, policyWatcher } from './eviction.ts';
 import { type Script, scripts } from './scripts.ts';
