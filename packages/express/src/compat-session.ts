@@ -63,7 +63,19 @@ export interface CompatCookieSettings {
   readonly domain: string | undefined;
   /** Milliseconds, or null for a browser-session cookie. */
   readonly maxAge: number | null;
+  /** The manager's idle and absolute timeouts, in seconds. */
+  readonly idleTimeout: number;
+  readonly absoluteTimeout: number;
 }
+
+/** Core's per-session lifetime ("remember me"), in seconds, on the sessions core hands out. */
+interface LifetimeControl {
+  setLifetime(lifetime: { idleTimeout: number; absoluteTimeout: number } | null): void;
+  getLifetime(): Promise<{ idleTimeout: number; absoluteTimeout: number }>;
+}
+
+/** Browsers keep no cookie longer than 400 days (RFC 6265bis); core refuses longer lifetimes. */
+const MAX_LIFETIME_MS = 400 * 86_400_000;
 
 function usage(message: string): SessionError {
   return new SessionError('SESSION_USAGE', `@cloakroom/session-express/compat: ${message}`, { status: 500 });
@@ -76,10 +88,10 @@ class Cookie implements CompatCookie {
   /** Whether the app gave this session its own lifetime. */
   changed = false;
 
-  constructor(settings: CompatCookieSettings) {
+  constructor(settings: CompatCookieSettings, maxAge: number | null = settings.maxAge) {
     this.#settings = settings;
-    this.#original = settings.maxAge;
-    this.#expires = settings.maxAge === null ? null : Date.now() + settings.maxAge;
+    this.#original = maxAge;
+    this.#expires = maxAge === null ? null : Date.now() + maxAge;
   }
 
   get maxAge(): number | null {
@@ -87,8 +99,8 @@ class Cookie implements CompatCookie {
   }
 
   set maxAge(value: number | null) {
-    if (value !== null && (typeof value !== 'number' || !Number.isFinite(value) || value <= 0)) {
-      throw usage('cookie.maxAge takes a positive number of milliseconds, or null.');
+    if (value !== null && (typeof value !== 'number' || !(value >= 1000) || value > MAX_LIFETIME_MS)) {
+      throw usage('cookie.maxAge takes milliseconds (at least 1000, at most 400 days), or null.');
     }
     this.#original = value;
     this.#expires = value === null ? null : Date.now() + value;
@@ -279,10 +291,18 @@ export class CompatRequest {
     const values = await this.#core.all();
     this.#user = await this.#core.getUser();
     this.id = (await this.#core.logId()) ?? '';
-    this.#expose(this.#newFace(values));
+    this.#expose(this.#newFace(values, await this.#ownMaxAge()));
   }
 
-  #newFace(values: Record<string, unknown>): CompatSession {
+  /** The cookie lifetime in ms of a session with a lifetime of its own (core's), else the settings'. */
+  async #ownMaxAge(): Promise<number | null> {
+    const control = this.#core as Session & Partial<LifetimeControl>;
+    if (typeof control.getLifetime !== 'function') return this.#settings.maxAge;
+    const { idleTimeout } = await control.getLifetime();
+    return idleTimeout === this.#settings.idleTimeout ? this.#settings.maxAge : idleTimeout * 1000;
+  }
+
+  #newFace(values: Record<string, unknown>, maxAge: number | null = this.#settings.maxAge): CompatSession {
     const data: Record<string, unknown> = {};
     this.#loaded = new Map();
     for (const [key, value] of Object.entries(values)) {
@@ -294,7 +314,7 @@ export class CompatRequest {
       this.#loaded.set(key, json);
     }
     const proxy = new Proxy(data, HANDLER);
-    this.#face = { data, owner: this, cookie: new Cookie(this.#settings) };
+    this.#face = { data, owner: this, cookie: new Cookie(this.#settings, maxAge) };
     faces.set(proxy, this.#face);
     return proxy as unknown as CompatSession;
   }
@@ -318,6 +338,7 @@ export class CompatRequest {
       core.delete(key);
       this.#loaded.delete(key);
     }
+    if (this.#face.cookie.changed) this.#applyLifetime();
     if (this.#userOf !== undefined) {
       const mapped = this.#userOf(data);
       const user = typeof mapped === 'string' && mapped.length > 0 ? mapped : null;
@@ -326,6 +347,31 @@ export class CompatRequest {
         this.#user = user;
       }
     }
+  }
+
+  /**
+   * `cookie.maxAge` was assigned: the session gets core's lifetime of its own (idle window = maxAge,
+   * absolute window = the longer of it and the manager's), so the store's expiry and the cookie's
+   * Max-Age follow. `null` goes back to the manager's lifetime.
+   */
+  #applyLifetime(): void {
+    const cookie = this.#face.cookie;
+    cookie.changed = false;
+    const control = this.#core as Session & Partial<LifetimeControl>;
+    if (typeof control.setLifetime !== 'function') return;
+    const ms = cookie.originalMaxAge;
+    if (ms === null) {
+      control.setLifetime(null);
+      return;
+    }
+    const idleTimeout = Math.ceil(ms / 1000);
+    control.setLifetime({
+      idleTimeout,
+      absoluteTimeout: Math.min(
+        Math.max(idleTimeout, this.#settings.absoluteTimeout),
+        MAX_LIFETIME_MS / 1000,
+      ),
+    });
   }
 
   async save(): Promise<void> {
@@ -354,7 +400,7 @@ export class CompatRequest {
     // view; core has no fresh re-read).
     const values = await this.#core.all();
     this.#user = await this.#core.getUser();
-    this.#expose(this.#newFace(values));
+    this.#expose(this.#newFace(values, await this.#ownMaxAge()));
   }
 
   touch(): void {

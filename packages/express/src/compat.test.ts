@@ -247,6 +247,47 @@ describe.each([
     });
   });
 
+  describe('req.session.cookie.maxAge (remember me)', () => {
+    it('gives this session a lifetime of its own: the store expiry and the cookie Max-Age follow', async () => {
+      const { user } = await app(
+        makeExpress,
+        (a) => {
+          a.post('/login', (req, res) => {
+            req.session.account = 'ada';
+            if (req.body.remember) req.session.cookie.maxAge = 30 * 86_400_000;
+            res.json({ ok: true });
+          });
+          a.get('/cookie', (req, res) => res.json({ originalMaxAge: req.session.cookie.originalMaxAge }));
+        },
+        { idleTimeout: 3600 },
+      );
+      const remembered = await user.post('/login', { json: { remember: true } });
+      const cookie = remembered.setCookies.find((c) => c.name === 'session');
+      expect(cookie?.attributes.get('max-age')).toBe(String(30 * 86_400));
+      expect((await user.get('/cookie')).body).toEqual({ originalMaxAge: 30 * 86_400_000 });
+
+      const other = user.at(user.baseUrl);
+      other.cookie = '';
+      const plain = await other.post('/login', { json: {} });
+      expect(plain.setCookies.find((c) => c.name === 'session')?.attributes.get('max-age')).toBe('3600');
+      expect((await other.get('/cookie')).body).toEqual({ originalMaxAge: 3_600_000 });
+    });
+
+    it('refuses a lifetime beyond 400 days', async () => {
+      const { user } = await app(makeExpress, (a) => {
+        a.post('/', (req, res) => {
+          try {
+            req.session.cookie.maxAge = 401 * 86_400_000;
+            res.json({ thrown: false });
+          } catch (error) {
+            res.json({ thrown: (error as { code?: string }).code });
+          }
+        });
+      });
+      expect((await user.post('/')).body).toEqual({ thrown: 'SESSION_USAGE' });
+    });
+  });
+
   describe('concurrency and failures', () => {
     it("parallel requests that change different keys keep each other's writes", async () => {
       let arrived = 0;

@@ -72,6 +72,8 @@ function cookieSettings(options: SessionManagerOptions | null): CompatCookieSett
     path: cookie.path ?? '/',
     domain: cookie.domain,
     maxAge,
+    idleTimeout: idle,
+    absoluteTimeout: options?.absoluteTimeout ?? 604_800,
   };
 }
 
