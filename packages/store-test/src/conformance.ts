@@ -3,6 +3,7 @@ import {
   type CompareAndSetStore,
   createSessionManager,
   type ExpiredDeletionStore,
+  type GetAndTouchStore,
   type SessionManager,
   type StoredSession,
   storeCapabilities,
@@ -10,9 +11,6 @@ import {
 } from '@cloakroom/session-core';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { largePayload, randomStoreKey, randomUserId, sessionWrite, UNICODE_PAYLOADS } from './fixtures.ts';
-
-/** The optional getAndTouch capability (core's GetAndTouchStore). */
-type GetAndTouchStore = Required<Pick<AnySessionStore, 'getAndTouch'>>;
 
 /**
  * The optional capabilities a store declares. Every field but `getAndTouch` is required (it defaults to

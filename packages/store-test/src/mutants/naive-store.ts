@@ -1,19 +1,16 @@
 // A deliberately simple store with one switchable bug at a time, so conformance.test.ts can prove that
 // the suite notices each broken promise (a suite that passes a broken store is a defect).
 import type {
-  AnySessionStore,
   ClosableStore,
   CompareAndSetStore,
   ExpiredDeletionStore,
+  GetAndTouchStore,
   SessionStore,
   SessionWrite,
   StoredSession,
   StoredUserSession,
   UserIndexStore,
 } from '@cloakroom/session-core';
-
-/** The optional getAndTouch capability (named after core's GetAndTouchStore). */
-type GetAndTouchStore = Required<Pick<AnySessionStore, 'getAndTouch'>>;
 
 export type Bug =
   | 'none'
