@@ -5,7 +5,7 @@ import { SessionError } from './errors.ts';
 import { createSessionManager } from './factory.ts';
 import { type MemoryStore, memoryStore } from './memory-store.ts';
 import { sealedCookies } from './sealed-session.ts';
-import type { SessionManagerOptions } from './session.ts';
+import type { Session, SessionLifetimeControl, SessionManagerOptions } from './session.ts';
 import { cookiePair, counted, read, START, write } from './test-harness.ts';
 
 const SECRET = 'a-sealed-session-secret-that-is-long-enough-1';
@@ -209,6 +209,27 @@ describe('expiry from the sealed times', () => {
     expect((await read(s.manager, cookie, 'v')).value).toBe(23);
     s.clock.now = START + 86_400_000;
     expect((await read(s.manager, cookie, 'v')).value).toBeUndefined();
+  });
+});
+
+describe('session.setLifetime() in sealed mode', () => {
+  it('a remember-me lifetime drives the sealed expiry and the cookie Max-Age, and survives regenerate', async () => {
+    const s = sealed();
+    const remembered = await write(s.manager, null, (session) => {
+      session.set('v', 'kept');
+      (session as Session & SessionLifetimeControl).setLifetime({
+        idleTimeout: 30 * 86_400,
+        absoluteTimeout: 45 * 86_400,
+      });
+      session.regenerate();
+    });
+    expect(remembered.setCookie).toMatch(/Max-Age=2592000;/);
+    // Past the manager's idle (1 h) and absolute (1 day) timeouts, within its own.
+    s.clock.now += 20 * 86_400_000;
+    const read20 = await read(s.manager, remembered.cookie, 'v');
+    expect(read20.value).toBe('kept');
+    s.clock.now += 29 * 86_400_000;
+    expect((await read(s.manager, cookiePair(read20.setCookie), 'v')).value).toBeUndefined();
   });
 });
 

@@ -11,6 +11,7 @@ import {
   type EncodedSession,
   fromRecord,
   jsonCodec,
+  MAX_LIFETIME_SECONDS,
   newRecord,
   type SessionRecord,
   toRecord,
@@ -288,8 +289,9 @@ export class SealedContext {
     const m = this.#m;
     const now = m.now();
     const key = await this.#keyOf(REVOKED_USER, userId);
-    // Every session issued before now has expired by now + absoluteTimeout: the entry can go then.
-    const expiresAt = now + m.absoluteMs;
+    // Every session issued before now has ended by now + its absolute timeout (the manager's, or at most
+    // the longest lifetime a session may be given): the entry can go then.
+    const expiresAt = now + Math.max(m.absoluteMs, MAX_LIFETIME_SECONDS * 1000);
     const data = JSON.stringify({ nb: now, keep: keepKey } satisfies NotBefore);
     await this.#revocationCall('set', (s) =>
       s.set(key, { data, expiresAt, absoluteExpiresAt: expiresAt, userId: null }),
@@ -376,7 +378,7 @@ export class SealedRequestSession<Data extends SessionData> extends RequestSessi
       if (
         record !== null &&
         opened.envelope.e > now &&
-        record.createdAt + m.absoluteMs > now &&
+        m.absoluteEnd(record) > now &&
         !(await this.#sealed.revoked(opened.identity, record.userId))
       ) {
         loaded = { identity: opened.identity, record, version: '', expiresAt: opened.envelope.e };
@@ -431,7 +433,8 @@ export class SealedRequestSession<Data extends SessionData> extends RequestSessi
       // With a revocation store the destroyed id is void until the cookie could live no longer; without,
       // a copy of the cookie lives on until it expires (capability `destroyHolds`).
       if (opened !== null && sealed.revocation !== null) {
-        await sealed.revokeSession(opened.identity.id, opened.envelope.r.c + m.absoluteMs);
+        const record = toRecord(opened.envelope.r);
+        await sealed.revokeSession(opened.identity.id, record ? m.absoluteEnd(record) : now + m.absoluteMs);
       }
       if (taken.destroyed && taken.ops.length === 0 && this._hadCookie) {
         this._setCookie = serializeCookie(m.cookie, '', 0, this._secure);
@@ -483,8 +486,7 @@ export class SealedRequestSession<Data extends SessionData> extends RequestSessi
     }
     if (taken.regenerate) {
       // The old id is voided first (with a revocation store): if that fails, nothing changes.
-      if (sealed.revocation !== null)
-        await sealed.revokeSession(identity.id, record.createdAt + m.absoluteMs);
+      if (sealed.revocation !== null) await sealed.revokeSession(identity.id, m.absoluteEnd(record));
       await this.#adopt(await this.#newIdentity(record, now), record, this.#idleExpiry(record, now), now);
       return;
     }
@@ -493,7 +495,7 @@ export class SealedRequestSession<Data extends SessionData> extends RequestSessi
   }
 
   #idleExpiry(record: SessionRecord, now: number): number {
-    return Math.min(now + this._m.idleMs, record.createdAt + this._m.absoluteMs);
+    return this._m.slidingExpiry(record, now);
   }
 
   async #newIdentity(record: SessionRecord, now: number): Promise<SealedIdentity> {
