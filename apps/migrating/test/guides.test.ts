@@ -1,5 +1,5 @@
-import { readdirSync, readFileSync } from 'node:fs';
-import { join, relative } from 'node:path';
+import { existsSync, readdirSync, readFileSync } from 'node:fs';
+import { dirname, join, relative } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { codeBlocks, root } from '../../../docs/test/readme-blocks.ts';
 
@@ -68,6 +68,32 @@ describe.each(guides)('%s', (guide) => {
       expect(block.code).toBe(region(file, name));
     },
   );
+});
+
+/** GitHub's anchor for a heading: lower case, punctuation but `-` and `_` dropped, spaces to `-`. */
+const slug = (heading: string): string =>
+  heading
+    .toLowerCase()
+    .replace(/[^\p{L}\p{N}\s_-]/gu, '')
+    .replace(/\s/g, '-');
+
+/** The anchors a Markdown file's headings get. */
+const anchorsOf = (file: string): string[] =>
+  [...readFileSync(file, 'utf8').matchAll(/^#+ (.+)$/gm)].map((match) => slug(match[1]!));
+
+// Links a reader follows: to files of the repository (which must exist) and to their headings.
+it.each(['docs/migrating/README.md', ...guides])('the relative links of %s resolve', (doc) => {
+  const text = readFileSync(join(root, doc), 'utf8').replace(/^```[\s\S]*?^```$/gm, '');
+  const broken: string[] = [];
+  for (const [, target = ''] of text.matchAll(/\]\(([^)\s]+)\)/g)) {
+    if (/^[a-z]+:/.test(target)) continue;
+    const [path = '', anchor] = target.split('#');
+    const file = path === '' ? join(root, doc) : join(root, dirname(doc), path);
+    if (!existsSync(file)) broken.push(target);
+    else if (anchor !== undefined && file.endsWith('.md') && !anchorsOf(file).includes(anchor))
+      broken.push(target);
+  }
+  expect(broken).toEqual([]);
 });
 
 it('every region of the example files is quoted by a guide', () => {
