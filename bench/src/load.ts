@@ -42,6 +42,12 @@ export async function throughput(options: {
   cookies: readonly string[];
   /** @default 'cold' */
   rotation?: Rotation;
+  /**
+   * Where in `cookies` the cold rotation starts (connection c starts at start + c). A run that goes on
+   * from where the last one stopped never meets the sessions the last one just put in a cache.
+   * @default 0
+   */
+  start?: number;
 }): Promise<LoadResult> {
   const { cookies, connections } = options;
   let clientIndex = 0;
@@ -54,7 +60,7 @@ export async function throughput(options: {
     duration: options.seconds,
     setupClient: (client) => {
       if (cookies.length === 0) return;
-      let index = clientIndex++ % cookies.length;
+      let index = ((options.start ?? 0) + clientIndex++) % cookies.length;
       client.setHeaders({ cookie: cookies[index]! });
       if (options.rotation === 'hot') return;
       client.on('response', () => {

@@ -308,6 +308,9 @@ async function runGroup(group: (typeof GROUPS)[number]): Promise<void> {
     const anyCookies = [...cookies.values()][0] ?? [];
     const cookiesOf = (v: Variant): string[] => cookies.get(v.id) ?? anyCookies;
     const samples = new Map<string, Sample[]>();
+    // Each variant's cold rotation goes on from where its last measurement stopped, so a slow variant
+    // (a few hundred requests per measurement) never comes back to sessions still in its cache.
+    const cursor = new Map<string, number>();
     /** One measurement; for a Cloakroom variant, with its cache counters over it. */
     const measure = async (
       v: Variant,
@@ -325,7 +328,12 @@ async function runGroup(group: (typeof GROUPS)[number]): Promise<void> {
         connections: config.connections,
         cookies: cookiesOf(v),
         rotation,
+        start: rotation === 'cold' ? (cursor.get(v.id) ?? 0) : 0,
       });
+      if (rotation === 'cold') {
+        const total = Math.max(1, cookiesOf(v).length);
+        cursor.set(v.id, ((cursor.get(v.id) ?? 0) + result.ok + result.non2xx) % total);
+      }
       const after = before ? await cacheStats(server) : null;
       return before && after
         ? { ...result, cacheHits: after.hits - before.hits, cacheMisses: after.misses - before.misses }
