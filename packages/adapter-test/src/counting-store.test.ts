@@ -24,6 +24,12 @@ describe('countingStore()', () => {
     await store.touch('k1', expiresAt + 1_000);
     expect((await inner.get('k1'))?.expiresAt).toBe(expiresAt + 1_000);
     expect((await store.listByUser!('u1')).map((row) => row.key)).toEqual(['k1']);
+    const read = await store.getAndTouch!('k1', {
+      ifExpiresBy: expiresAt + 1_000,
+      expiresAt: expiresAt + 2_000,
+    });
+    expect(read?.touched).toBe(true);
+    expect((await inner.get('k1'))?.expiresAt).toBe(expiresAt + 2_000);
     await store.set('k2', write('four', expiresAt));
     await store.delete('k1');
     expect(await inner.get('k1')).toBeNull();
@@ -34,11 +40,12 @@ describe('countingStore()', () => {
       touch: 1,
       delete: 1,
       compareAndSet: 1,
+      getAndTouch: 1,
       listByUser: 1,
       deleteExpired: 0,
       close: 0,
     });
-    expect(store.totalCalls()).toBe(8);
+    expect(store.totalCalls()).toBe(9);
     store.resetCalls();
     expect(store.totalCalls()).toBe(0);
     await store.close!();
@@ -53,6 +60,7 @@ describe('countingStore()', () => {
       touch,
       delete: remove,
       compareAndSet,
+      getAndTouch,
       listByUser,
       deleteExpired,
       close,
@@ -61,11 +69,13 @@ describe('countingStore()', () => {
     expect(storeCapabilities(countingStore(inner))).toEqual(storeCapabilities(inner));
     expect(storeCapabilities(countingStore(bare))).toEqual({
       compareAndSet: false,
+      getAndTouch: false,
       userIndex: false,
       deleteExpired: false,
       close: false,
     });
     expect(inner.compareAndSet).toBe(compareAndSet);
+    expect(inner.getAndTouch).toBe(getAndTouch);
     expect(inner.listByUser).toBe(listByUser);
     expect(inner.deleteExpired).toBe(deleteExpired);
     expect(inner.close).toBe(close);

@@ -3,6 +3,8 @@ import type {
   SessionWrite,
   StoredSession,
   StoredUserSession,
+  TouchedSession,
+  TouchIfDue,
 } from '@cloakroom/session-core';
 
 /** Every store method the counting wrapper counts. */
@@ -13,6 +15,7 @@ export type StoreMethod =
   | 'touch'
   | 'delete'
   | 'compareAndSet'
+  | 'getAndTouch'
   | 'listByUser'
   | 'deleteExpired'
   | 'close';
@@ -37,6 +40,7 @@ const METHODS: readonly StoreMethod[] = [
   'touch',
   'delete',
   'compareAndSet',
+  'getAndTouch',
   'listByUser',
   'deleteExpired',
   'close',
@@ -50,6 +54,7 @@ function zero(): Record<StoreMethod, number> {
     touch: 0,
     delete: 0,
     compareAndSet: 0,
+    getAndTouch: 0,
     listByUser: 0,
     deleteExpired: 0,
     close: 0,
@@ -99,11 +104,17 @@ export function countingStore(store: AnySessionStore): CountingStore {
     totalCalls: () => METHODS.reduce((sum, method) => sum + counts[method], 0),
   };
   // Only the capabilities the real store has: core detects them once, by presence.
-  const { compareAndSet, listByUser, deleteExpired, close } = store;
+  const { compareAndSet, getAndTouch, listByUser, deleteExpired, close } = store;
   if (compareAndSet) {
     wrapper.compareAndSet = (key: string, version: string, write: SessionWrite): Promise<string | null> => {
       count('compareAndSet');
       return compareAndSet.call(store, key, version, write);
+    };
+  }
+  if (getAndTouch) {
+    wrapper.getAndTouch = (key: string, touch: TouchIfDue): Promise<TouchedSession | null> => {
+      count('getAndTouch');
+      return getAndTouch.call(store, key, touch);
     };
   }
   if (listByUser) {
