@@ -4,7 +4,12 @@ import { inject } from 'vitest';
 import { type MemcachedStore, memcachedStore } from './memcached-store.ts';
 import { type PrivateMemcached, serverTtl, startMemcached } from './test/memcached-server.ts';
 
-const capabilities = { compareAndSet: true, userIndex: false, deleteExpired: false } as const;
+const capabilities = {
+  compareAndSet: true,
+  getAndTouch: true,
+  userIndex: false,
+  deleteExpired: false,
+} as const;
 
 /**
  * The expiry the server itself holds, from the meta protocol's remaining TTL (`mg <key> t`). That

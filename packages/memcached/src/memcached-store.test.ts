@@ -44,9 +44,10 @@ afterEach(() => {
 });
 
 describe('memcachedStore()', () => {
-  it('has compare-and-set and close, no per-user index and no deleteExpired', () => {
+  it('has compare-and-set, get-and-touch and close, no per-user index and no deleteExpired', () => {
     expect(storeCapabilities(store)).toEqual({
       compareAndSet: true,
+      getAndTouch: true,
       userIndex: false,
       deleteExpired: false,
       close: true,
@@ -212,6 +213,99 @@ describe('store.touch()', () => {
     await store.touch(key, Date.now() + 60_000);
     vi.useRealTimers();
     expect(await serverTtl(url, prefix + key)).toBeNull();
+  });
+});
+
+/**
+ * A store on its own client whose commands are recorded: `trips` counts round trips, a command sent
+ * while none is in flight starting a new one (commands sent together share it).
+ */
+function countingStore(): {
+  store: MemcachedStore;
+  client: MemcacheClient;
+  trips: () => number;
+  commands: string[];
+} {
+  const client = new MemcacheClient({ server: url, cmdTimeout: 1000 });
+  const commands: string[] = [];
+  let inFlight = 0;
+  let trips = 0;
+  const xsend = client.xsend.bind(client);
+  client.xsend = (data: unknown, options: unknown) => {
+    commands.push(typeof data === 'string' ? data.split(' ')[0]! : 'command');
+    if (inFlight++ === 0) trips++;
+    return (xsend as (data: unknown, options: unknown) => Promise<unknown>)(data, options).finally(() => {
+      inFlight--;
+    });
+  };
+  return {
+    store: memcachedStore({ clients: [client], prefix }),
+    client,
+    trips: () => trips,
+    commands,
+  };
+}
+
+describe('store.getAndTouch()', () => {
+  const due = () => ({ ifExpiresBy: Date.now() + 50 * 60_000, expiresAt: Date.now() + 3_600_000 });
+
+  it('reads in one round trip; a due touch adds one (touch and the companion sent together), not two', async () => {
+    const { store: counted, client, trips, commands } = countingStore();
+    try {
+      const key = newKey();
+      const version = await store.create(key, write('payload', 60_000));
+      const touch = due();
+      let before = trips();
+      const sent = commands.length;
+      expect(await counted.getAndTouch(key, touch)).toEqual({
+        data: 'payload',
+        expiresAt: touch.expiresAt,
+        version,
+        touched: true,
+      });
+      expect(trips() - before).toBe(2);
+      // gets, then touch and set (storage and touch commands are sent as functions of the socket).
+      expect(commands.length - sent).toBe(3);
+      // What get() answers agrees, and the server's TTL moved with it.
+      expect(await store.get(key)).toEqual({ data: 'payload', expiresAt: touch.expiresAt, version });
+      expect(await serverTtl(url, prefix + key)).toBeGreaterThanOrEqual(3598);
+      before = trips();
+      expect(await counted.getAndTouch(key, due())).toMatchObject({
+        expiresAt: touch.expiresAt,
+        touched: false,
+      });
+      expect(trips() - before).toBe(1);
+      // get then touch, as core does without getAndTouch: three.
+      before = trips();
+      await counted.get(key);
+      await counted.touch(key, Date.now() + 3_700_000);
+      expect(trips() - before).toBe(3);
+    } finally {
+      client.shutdown();
+    }
+  });
+
+  it('a later write wins over a due touch read before it', async () => {
+    const key = newKey();
+    const version = await store.create(key, write('a', 60_000));
+    const touched = await store.getAndTouch(key, due());
+    const shorter = write('b', 120_000);
+    const next = await store.compareAndSet(key, touched!.version, shorter);
+    expect(touched!.version).toBe(version);
+    expect(await store.get(key)).toEqual({ data: 'b', expiresAt: shorter.expiresAt, version: next });
+  });
+
+  it('does not bring back a record whose expiry has passed, nor create one', async () => {
+    const key = newKey();
+    await store.create(key, write('old', 30_000));
+    vi.useFakeTimers({ toFake: ['Date'] });
+    vi.setSystemTime(Date.now() + 31_000);
+    expect(await store.getAndTouch(key, due())).toBeNull();
+    vi.useRealTimers();
+    expect(await serverTtl(url, `${prefix}${key}~t`)).toBeNull();
+    const missing = newKey();
+    expect(await store.getAndTouch(missing, due())).toBeNull();
+    expect(await serverTtl(url, prefix + missing)).toBeNull();
   });
 });
 

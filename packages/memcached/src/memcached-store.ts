@@ -1,4 +1,5 @@
 import {
+  type AnySessionStore,
   type ClosableStore,
   type CompareAndSetStore,
   SessionError,
@@ -10,6 +11,11 @@ import {
 import { MemcacheClient, type MemcacheClientOptions } from 'memcache-client';
 import { exptime } from './expiry.ts';
 import { HashRing } from './ring.ts';
+
+// Core's index does not export these yet (its store.ts has them): derived from what it exports.
+type GetAndTouchStore = Required<Pick<AnySessionStore, 'getAndTouch'>>;
+type TouchIfDue = Parameters<GetAndTouchStore['getAndTouch']>[1];
+type TouchedSession = NonNullable<Awaited<ReturnType<GetAndTouchStore['getAndTouch']>>>;
 
 /** Options of {@link memcachedStore}. Give exactly one of `servers` and `clients`. */
 export interface MemcachedStoreOptions {
@@ -149,13 +155,15 @@ function parseServers(servers: string | readonly string[]): string[] {
  * - `create` uses `add` (insert-only); `compareAndSet` uses `cas` with the token from `gets`; the version
  *   token is that CAS token, as a decimal string.
  * - `touch` moves the expiry with `gat` and records it in a small companion item, never rewriting data.
+ * - `getAndTouch` is a `get`, and only when the expiry is due, a `touch` and a companion `set` sent
+ *   together: one round trip more, instead of the two a separate `touch` costs.
  * - No per-user index and no `deleteExpired`: see the README for why.
  *
  * @example
  * const store = memcachedStore({ servers: ['10.0.0.1:11211', '10.0.0.2:11211'], prefix: 'app:sess:' });
  * store.serverFor(key); // '10.0.0.2:11211'
  */
-export class MemcachedStore implements SessionStore, CompareAndSetStore, ClosableStore {
+export class MemcachedStore implements SessionStore, CompareAndSetStore, GetAndTouchStore, ClosableStore {
   readonly #shards: readonly Shard[];
   readonly #ring: HashRing<Shard>;
   readonly #owned: boolean;
@@ -248,6 +256,46 @@ export class MemcachedStore implements SessionStore, CompareAndSetStore, Closabl
     const current = await this.#read('get', shard, key);
     if (current === null || current.envelope === null || current.expiresAt <= Date.now()) return null;
     return { data: current.envelope.data, expiresAt: current.expiresAt, version: current.cas };
+  }
+
+  /**
+   * Reads a record like {@link get}; when it is live, its expiry at or before `touch.ifExpiresBy` and
+   * earlier than `touch.expiresAt`, moves the expiry there. Memcached's `gat` could move the TTL while
+   * reading, but not the expiry the record carries (its companion item), and whether a touch is due is
+   * known only once the record is read. So: one `gets` (a read that is not due ends there), then, when
+   * due, `touch <key>` and `set <key>~t` sent together on the server's connection: two round trips,
+   * where `get` then `touch` costs three.
+   * @returns the record with `touched`, or `null` when it is missing or expired (nothing is revived).
+   * @throws SessionStoreError when the server fails or does not answer within `timeout`.
+   */
+  async getAndTouch(key: string, touch: TouchIfDue): Promise<TouchedSession | null> {
+    const shard = this.#shard('getAndTouch', key);
+    const current = await this.#read('getAndTouch', shard, key);
+    const now = Date.now();
+    if (current === null || current.envelope === null || current.expiresAt <= now) return null;
+    const stored = { data: current.envelope.data, expiresAt: current.expiresAt, version: current.cas };
+    if (!(current.expiresAt <= touch.ifExpiresBy && touch.expiresAt > current.expiresAt)) {
+      return { ...stored, touched: false };
+    }
+    const ttl = exptime(touch.expiresAt, now);
+    const dataKey = this.#prefix + key;
+    // The companion is tied to the token read: if another request wrote meanwhile, it is ignored and the
+    // new record keeps its own expiry (its TTL moved here is only ever longer than that).
+    const [found] = await Promise.all([
+      this.#call('getAndTouch', shard, async () => {
+        try {
+          await shard.client.touch(dataKey, ttl);
+          return true;
+        } catch (error) {
+          if (reply(error) === 'NOT_FOUND') return false;
+          throw error;
+        }
+      }),
+      this.#store('getAndTouch', shard, 'set', key + TOUCH_SUFFIX, `${current.cas} ${touch.expiresAt}`, ttl),
+    ]);
+    // Deleted between the two round trips: nothing to answer (the orphan companion expires unread).
+    if (!found) return null;
+    return { ...stored, expiresAt: touch.expiresAt, touched: true };
   }
 
   /**
