@@ -1,6 +1,6 @@
-import { createHash } from 'node:crypto';
+import { createHash, randomBytes } from 'node:crypto';
 import { describe, expect, it } from 'vitest';
-import { type CryptoProvider, webCryptoProvider } from './crypto.ts';
+import { type CryptoProvider, fromBase64Url, toBase64Url, webCryptoProvider } from './crypto.ts';
 import { nodeCryptoProvider } from './crypto-node.ts';
 import { SessionError } from './errors.ts';
 import {
@@ -119,6 +119,28 @@ describe.each([
     const big = await measure.seal('y'.repeat(3100));
     expect(await measure.open(big)).not.toBeNull();
     expect(await sealer(crypto).open(big)).toBeNull();
+  });
+});
+
+describe('fromBase64Url()', () => {
+  it('decodes exactly the canonical base64url spellings, as Buffer does, and refuses every other one', () => {
+    const canonical = (text: string): boolean =>
+      /^[A-Za-z0-9_-]*$/.test(text) && Buffer.from(text, 'base64url').toString('base64url') === text;
+    for (let length = 0; length < 40; length++) {
+      const bytes = randomBytes(length);
+      const text = toBase64Url(bytes);
+      expect(Buffer.from(fromBase64Url(text)!)).toEqual(bytes);
+      for (let at = 0; at < text.length; at++) {
+        for (const char of ['A', 'B', 'Q', 'g', '-', '_', '=', '+', '/', '.', ' ', 'é', '\u0141']) {
+          const variant = text.slice(0, at) + char + text.slice(at + 1);
+          const decoded = fromBase64Url(variant);
+          expect(decoded !== null, JSON.stringify(variant)).toBe(canonical(variant));
+          if (decoded !== null) expect(Buffer.from(decoded)).toEqual(Buffer.from(variant, 'base64url'));
+        }
+      }
+      expect(fromBase64Url(`${text}A`) !== null).toBe(canonical(`${text}A`));
+    }
+    expect(fromBase64Url('A')).toBeNull();
   });
 });
 
