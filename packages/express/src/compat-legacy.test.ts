@@ -126,7 +126,9 @@ describe.each([
     const cleared = first.setCookies.find((c) => c.name === 'connect.sid');
     expect(cleared?.value).toBe('');
     expect(cleared?.attributes.get('path')).toBe('/');
-    expect(first.setCookies.some((c) => c.name === 'session' && c.value !== '')).toBe(true);
+    // The new cookie keeps the old one's lifetime (an hour, where Cloakroom's default is a day).
+    const carried = first.setCookies.find((c) => c.name === 'session' && c.value !== '');
+    expect(carried?.attributes.get('max-age')).toBe('3600');
     // The old record is gone, and the user index knows the carried session.
     expect(await raw.exists(key)).toBe(0);
     expect(await manager.listUserSessions('ada')).toHaveLength(1);

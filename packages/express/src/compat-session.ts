@@ -6,6 +6,7 @@
  */
 import { type Session, SessionError } from '@cloakroom/session-core';
 import { RESERVED_KEYS } from './legacy-carry.ts';
+import { MAX_LIFETIME_MS, ownIdleMs, setCookieLifetime, type Timeouts } from './lifetime.ts';
 
 /** A session callback: called with the error, or with nothing once the operation is done. */
 export type SessionCallback = (error?: unknown) => void;
@@ -63,19 +64,9 @@ export interface CompatCookieSettings {
   readonly domain: string | undefined;
   /** Milliseconds, or null for a browser-session cookie. */
   readonly maxAge: number | null;
-  /** The manager's idle and absolute timeouts, in seconds. */
-  readonly idleTimeout: number;
-  readonly absoluteTimeout: number;
+  /** The manager's timeouts, in seconds. */
+  readonly timeouts: Timeouts;
 }
-
-/** Core's per-session lifetime ("remember me"), in seconds, on the sessions core hands out. */
-interface LifetimeControl {
-  setLifetime(lifetime: { idleTimeout: number; absoluteTimeout: number } | null): void;
-  getLifetime(): Promise<{ idleTimeout: number; absoluteTimeout: number }>;
-}
-
-/** Browsers keep no cookie longer than 400 days (RFC 6265bis); core refuses longer lifetimes. */
-const MAX_LIFETIME_MS = 400 * 86_400_000;
 
 function usage(message: string): SessionError {
   return new SessionError('SESSION_USAGE', `@cloakroom/session-express/compat: ${message}`, { status: 500 });
@@ -296,10 +287,7 @@ export class CompatRequest {
 
   /** The cookie lifetime in ms of a session with a lifetime of its own (core's), else the settings'. */
   async #ownMaxAge(): Promise<number | null> {
-    const control = this.#core as Session & Partial<LifetimeControl>;
-    if (typeof control.getLifetime !== 'function') return this.#settings.maxAge;
-    const { idleTimeout } = await control.getLifetime();
-    return idleTimeout === this.#settings.idleTimeout ? this.#settings.maxAge : idleTimeout * 1000;
+    return (await ownIdleMs(this.#core, this.#settings.timeouts)) ?? this.#settings.maxAge;
   }
 
   #newFace(values: Record<string, unknown>, maxAge: number | null = this.#settings.maxAge): CompatSession {
@@ -357,21 +345,7 @@ export class CompatRequest {
   #applyLifetime(): void {
     const cookie = this.#face.cookie;
     cookie.changed = false;
-    const control = this.#core as Session & Partial<LifetimeControl>;
-    if (typeof control.setLifetime !== 'function') return;
-    const ms = cookie.originalMaxAge;
-    if (ms === null) {
-      control.setLifetime(null);
-      return;
-    }
-    const idleTimeout = Math.ceil(ms / 1000);
-    control.setLifetime({
-      idleTimeout,
-      absoluteTimeout: Math.min(
-        Math.max(idleTimeout, this.#settings.absoluteTimeout),
-        MAX_LIFETIME_MS / 1000,
-      ),
-    });
+    setCookieLifetime(this.#core, cookie.originalMaxAge, this.#settings.timeouts);
   }
 
   async save(): Promise<void> {

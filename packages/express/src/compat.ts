@@ -14,6 +14,7 @@ import type { HoldSource } from '@cloakroom/session-core/node';
 import { type CompatCookieSettings, CompatRequest, type CompatSession } from './compat-session.ts';
 import type { LegacyOptions } from './legacy.ts';
 import { carryLegacy, hasLegacyCookie, resolveLegacy } from './legacy-carry.ts';
+import { timeoutsOf } from './lifetime.ts';
 import { asSessionError, hold, mountOnce } from './mount.ts';
 
 export type { CompatCookie, CompatSession, CompatSessionMethods, SessionCallback } from './compat-session.ts';
@@ -63,8 +64,8 @@ interface CompatExpressRequest extends IncomingMessage {
 
 function cookieSettings(options: SessionManagerOptions | null): CompatCookieSettings {
   const cookie = options?.cookie ?? {};
-  const idle = options?.idleTimeout ?? 86_400;
-  const maxAge = cookie.maxAge === 'session' ? null : (cookie.maxAge ?? idle) * 1000;
+  const maxAge =
+    cookie.maxAge === 'session' ? null : (cookie.maxAge ?? timeoutsOf(options).idleTimeout) * 1000;
   return {
     httpOnly: cookie.httpOnly ?? true,
     secure: cookie.secure ?? true,
@@ -72,8 +73,7 @@ function cookieSettings(options: SessionManagerOptions | null): CompatCookieSett
     path: cookie.path ?? '/',
     domain: cookie.domain,
     maxAge,
-    idleTimeout: idle,
-    absoluteTimeout: options?.absoluteTimeout ?? 604_800,
+    timeouts: timeoutsOf(options),
   };
 }
 
@@ -109,7 +109,8 @@ export function session(
     managerOptions = rest;
     manager = createSessionManager(rest);
   }
-  const legacy = legacyOptions === undefined ? undefined : resolveLegacy(legacyOptions);
+  const legacy =
+    legacyOptions === undefined ? undefined : resolveLegacy(legacyOptions, timeoutsOf(managerOptions));
   const settings = cookieSettings(managerOptions);
   const report = manager.report;
   const cookiePrefix = `${manager.cookieName}=`;

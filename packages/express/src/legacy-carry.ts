@@ -5,6 +5,7 @@
 import type { ServerResponse } from 'node:http';
 import { type Session, SessionError } from '@cloakroom/session-core';
 import { type LegacyOptions, type LegacyRecord, type LegacySource, verifyLegacyCookie } from './legacy.ts';
+import { MAX_LIFETIME_MS, setCookieLifetime, type Timeouts } from './lifetime.ts';
 
 /** Session keys that would shadow a compat session's API or a prototype: dropped from old data. */
 export const RESERVED_KEYS: ReadonlySet<string> = new Set([
@@ -30,10 +31,12 @@ export interface ResolvedLegacy {
   readonly name: string;
   readonly clear: string;
   readonly user: LegacyOptions['user'];
+  /** The manager's timeouts: an old cookie with another lifetime keeps it. */
+  readonly timeouts: Timeouts;
 }
 
 /** @internal Checks `options` (throws SESSION_CONFIG) and prepares the clearing cookie. */
-export function resolveLegacy(options: LegacyOptions): ResolvedLegacy {
+export function resolveLegacy(options: LegacyOptions, timeouts: Timeouts): ResolvedLegacy {
   const fail = (message: string): never => {
     throw new SessionError('SESSION_CONFIG', `@cloakroom/session-express: legacy.${message}`);
   };
@@ -51,7 +54,7 @@ export function resolveLegacy(options: LegacyOptions): ResolvedLegacy {
   // Cleared with the Path and Domain it was set with, or the browser keeps it.
   let clear = `${name}=; Path=${path}; Expires=Thu, 01 Jan 1970 00:00:00 GMT`;
   if (options.domain !== undefined) clear += `; Domain=${options.domain}`;
-  return { source: options.source, secrets, name, clear: `${clear}; HttpOnly`, user: options.user };
+  return { source: options.source, secrets, name, clear: `${clear}; HttpOnly`, user: options.user, timeouts };
 }
 
 /** The first value of cookie `name` in `header`, URL-decoded as express-session's parser did. */
@@ -110,6 +113,16 @@ export async function carryLegacy(
   }
   const user = legacy.user?.(data);
   if (typeof user === 'string' && user.length > 0) session.setUser(user);
+  // A "remember me" cookie keeps its lifetime (one of the options' length needs nothing of its own).
+  const maxAge = (record.cookie as { originalMaxAge?: unknown } | null | undefined)?.originalMaxAge;
+  if (
+    typeof maxAge === 'number' &&
+    maxAge >= 1000 &&
+    maxAge <= MAX_LIFETIME_MS &&
+    Math.ceil(maxAge / 1000) !== legacy.timeouts.idleTimeout
+  ) {
+    setCookieLifetime(session, maxAge, legacy.timeouts);
+  }
   // Saved now, not with the response: the old record is gone, so the new one must exist whatever the
   // handler answers (a 5xx saves nothing).
   await session.save();

@@ -10,6 +10,7 @@ import {
 import type { HeldResponse } from '@cloakroom/session-core/node';
 import type { LegacyOptions } from './legacy.ts';
 import { carryLegacy, hasLegacyCookie, resolveLegacy } from './legacy-carry.ts';
+import { timeoutsOf } from './lifetime.ts';
 import { hold, mountOnce } from './mount.ts';
 
 /**
@@ -91,13 +92,15 @@ export function session(
   // A ready manager is shared as is (one manager for several apps or adapters), like every adapter's session().
   let manager: SessionManager<AppSessionData>;
   let legacyOptions = adapterOptions.legacy;
+  let timeouts = timeoutsOf(null);
   if (options instanceof SessionManager) manager = options;
   else {
     const { legacy, ...managerOptions } = options;
     legacyOptions ??= legacy;
+    timeouts = timeoutsOf(managerOptions);
     manager = createSessionManager<AppSessionData>(managerOptions);
   }
-  const legacy = legacyOptions === undefined ? undefined : resolveLegacy(legacyOptions);
+  const legacy = legacyOptions === undefined ? undefined : resolveLegacy(legacyOptions, timeouts);
   // Late failures go where core's own reports go: onError / onEvent, or core's one default log.
   const report = manager.report;
   const middleware = (req: IncomingMessage, res: ServerResponse, next: (error?: unknown) => void): void => {
