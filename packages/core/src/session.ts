@@ -15,7 +15,11 @@ export type SessionData = Record<string, unknown>;
 
 /** Options of {@link createSessionManager}. Times are in seconds. */
 export interface SessionManagerOptions {
-  /** Where sessions live. Use a shared store (Redis, Memcached, SQL) when more than one process serves requests. */
+  /**
+   * Where sessions live. Use a shared store (Redis, Memcached, SQL) when more than one process serves
+   * requests, or `sealedCookies()` to keep each session sealed in its cookie, with no store (see
+   * `SessionCapabilities` for what that mode cannot keep).
+   */
   store: AnySessionStore;
   /**
    * Signing secrets, each at least 32 bytes. The first signs; all verify, so a secret can be rotated out:
