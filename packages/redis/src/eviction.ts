@@ -26,17 +26,25 @@ export function mayEvict(policy: EvictionPolicy): boolean {
 class PolicyWatcher {
   readonly #client: Redis | Cluster;
   #known: Promise<EvictionPolicy> | undefined;
+  /** What #known resolved to, while it stands: lets a read skip even the await. */
+  #value: EvictionPolicy | undefined;
 
   constructor(client: Redis | Cluster) {
     this.#client = client;
     const forget = () => {
       this.#known = undefined;
+      this.#value = undefined;
     };
     client.on('ready', forget);
     if (client.isCluster) {
       client.on('+node', forget);
       client.on('-node', forget);
     }
+  }
+
+  /** The policy when it is known already, without waiting; else undefined (call {@link policy}). */
+  current(): EvictionPolicy | undefined {
+    return this.#value;
   }
 
   /** The policy, asked of the server on first use and after each reconnect. */
@@ -49,7 +57,9 @@ class PolicyWatcher {
     // again, and meanwhile the store assumes the worst.
     asking.then(
       (policy) => {
-        if (policy === null && this.#known === known) this.#known = undefined;
+        if (this.#known !== known) return;
+        if (policy === null) this.#known = undefined;
+        else this.#value = policy;
       },
       () => {
         if (this.#known === known) this.#known = undefined;

@@ -140,7 +140,8 @@ class RedisStore implements RedisSessionStore {
       // Where Redis may evict the user's index, a session the index lost could not be revoked: fail
       // closed, the session reads as absent. The check also keeps the index as hot as the session for LRU
       // and LFU. On a single node it runs in the read's own script.
-      const check = mayEvict(await this.#policy.policy());
+      // Known after the first operation on a connection: no await then.
+      const check = mayEvict(this.#policy.current() ?? (await this.#policy.policy()));
       op.check();
       if (check && this.#single) {
         const reply = await this.#access(op, key, 'get', 0, 0, true);
@@ -162,21 +163,21 @@ class RedisStore implements RedisSessionStore {
 
   getAndTouch(key: string, touch: TouchIfDue): Promise<TouchedSession | null> {
     return this.#run('getAndTouch', async (op) => {
-      const check = mayEvict(await this.#policy.policy());
+      const check = mayEvict(this.#policy.current() ?? (await this.#policy.policy()));
       op.check();
       const now = Date.now();
       const reply = await this.#access(op, key, 'due', touch.expiresAt, touch.ifExpiresBy, check, now);
       if (reply === null) return null;
-      const [data, expiresAt, version, user, touched] = reply;
+      const [data, expiresAt, version, user, touched, indexSeen] = reply;
       const stored = toStored(data, expiresAt, version, now);
       if (stored === null) return null;
       // On a Cluster the index lives in another slot: its check is a second round trip, unless raising
       // the index's score already was.
-      if (check && !this.#single && user != null && touched !== 'raised') {
+      if (check && !this.#single && user != null && !indexSeen) {
         op.check();
         if ((await this.#client.zscore(this.#indexPrefix + user, key)) === null) return null;
       }
-      return { ...stored, touched: touched !== 0 };
+      return { ...stored, touched };
     });
   }
 
@@ -312,9 +313,9 @@ class RedisStore implements RedisSessionStore {
    * passes the score of the session's index entry, the script answers `index` instead of touching: the
    * entry's score moves first (in its own slot), then the script runs again, so a touch cut off half-way
    * leaves an entry that outlives its record, never a record whose entry is pruned before it ends.
-   * @returns the record's fields, `touched` being 0, 1, or `raised` when the index was raised (which then
-   *   also told whether the entry was there: a missing one under `check` reads as null); null when the
-   *   record is missing.
+   * @returns the record's fields, whether it was touched, and whether the user's index entry was seen
+   *   on the way (raising it tells whether it was there: a missing one under `check` reads as null); null
+   *   when the record is missing.
    */
   async #access(
     op: Operation,
@@ -324,7 +325,7 @@ class RedisStore implements RedisSessionStore {
     ifExpiresBy: number,
     check: boolean,
     now: number = Date.now(),
-  ): Promise<[string | null, string, string, string | null, 0 | 1 | 'raised'] | null> {
+  ): Promise<[string | null, string, string, string | null, boolean, boolean] | null> {
     let raised = '';
     for (let attempt = 0; attempt < 3; attempt++) {
       const reply = await this.#eval(
@@ -350,7 +351,7 @@ class RedisStore implements RedisSessionStore {
         number | string,
       ];
       if (touched !== 'index') {
-        return [data, stored, version, user, raised !== '' ? 'raised' : touched === 1 ? 1 : 0];
+        return [data, stored, version, user, touched === 1, raised !== ''];
       }
       op.check();
       const absent = (await this.#indexAdd(user, expiryTime(expiresAt), key, true)) === 1;
