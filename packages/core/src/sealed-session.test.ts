@@ -72,6 +72,19 @@ describe('sealedCookies(): the session rides in the cookie', () => {
     expect((await idle.commit({ status: 200 })).setCookie).toBeNull();
   });
 
+  it('a response that cannot carry a cookie: a change is refused (SESSION_COOKIE_READONLY), an empty one is not', async () => {
+    const s = sealed();
+    const { cookie } = await write(s.manager, null, (session) => session.set('v', 1));
+    const readOnly = s.manager.open({ cookie, secure: true });
+    readOnly.session.set('v', 2);
+    await expect(readOnly.commit({ status: 200, cookies: false })).rejects.toMatchObject({
+      code: 'SESSION_COOKIE_READONLY',
+    });
+    const nothing = s.manager.open({ cookie: null, secure: true });
+    nothing.session.delete('v');
+    expect((await nothing.commit({ status: 200, cookies: false })).setCookie).toBeNull();
+  });
+
   it('an untouched new session sets no cookie, and neither does a 5xx', async () => {
     const s = sealed();
     expect((await write(s.manager, null, () => undefined)).setCookie).toBeNull();

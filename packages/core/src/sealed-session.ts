@@ -457,12 +457,14 @@ export class SealedRequestSession<Data extends SessionData> extends RequestSessi
       return;
     }
 
-    // Every change rides in the cookie: a response that cannot carry one cannot save it.
-    if (!cookies) this._readonly('a change to a sealed-cookie session');
     const loaded = await this._load();
+    const empty = loaded === null && isEmpty(replay(newRecord(now), taken.ops));
+    // A new session left empty saves nothing; every other change rides in the cookie, so a response
+    // that cannot carry one cannot save it.
+    if (empty) return;
+    if (!cookies) this._readonly('a change to a sealed-cookie session');
     if (loaded === null) {
       const record = replay(newRecord(now), taken.ops);
-      if (isEmpty(record)) return;
       if (record.csrf === null && !taken.regenerate) {
         record.csrf = this._anonymousIssued ?? (await this._anonymousToken());
       }
