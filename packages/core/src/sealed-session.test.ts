@@ -6,7 +6,7 @@ import { createSessionManager } from './factory.ts';
 import { type MemoryStore, memoryStore } from './memory-store.ts';
 import { sealedCookies } from './sealed-session.ts';
 import type { Session, SessionLifetimeControl, SessionManagerOptions } from './session.ts';
-import { cookiePair, counted, read, START, write } from './test-harness.ts';
+import { cookiePair, counted, read, START, storeOver, write } from './test-harness.ts';
 
 const SECRET = 'a-sealed-session-secret-that-is-long-enough-1';
 const OLD_SECRET = 'an-older-sealed-session-secret-long-enough-2';
@@ -464,6 +464,40 @@ describe('the revocation store', () => {
     s.clock.now += 1;
     await s.revocation!.deleteExpired();
     expect(s.revocation!.size).toBe(0);
+  });
+
+  it('a failing revocation store fails the request with 503, and a regenerate then changes nothing', async () => {
+    const clock = { now: START };
+    const memory = memoryStore({ warn: false, now: () => clock.now });
+    const down = { get: false, set: false };
+    const fail = (): Promise<never> => Promise.reject(new Error('revocation store unreachable'));
+    const revocation = storeOver(memory, {});
+    const flaky = {
+      ...revocation,
+      get: (key: string) => (down.get ? fail() : revocation.get(key)),
+      set: (key: string, write: Parameters<typeof revocation.set>[1]) =>
+        down.set ? fail() : revocation.set(key, write),
+    };
+    const manager = createSessionManager({
+      store: sealedCookies({ revocation: flaky }),
+      secret: SECRET,
+      now: () => clock.now,
+      onError: () => undefined,
+    });
+    const { cookie } = await write(manager, null, (session) => session.set('v', 'kept'));
+    down.get = true;
+    const reading = manager.open({ cookie, secure: true });
+    await expect(reading.session.get('v')).rejects.toMatchObject({ code: 'SESSION_STORE', status: 503 });
+    down.get = false;
+    const regenerate = manager.open({ cookie, secure: true });
+    expect(await regenerate.session.get('v')).toBe('kept');
+    regenerate.session.regenerate();
+    // Voiding the old id fails: no new cookie, and the old id was not voided.
+    down.set = true;
+    await expect(regenerate.commit({ status: 200 })).rejects.toMatchObject({ code: 'SESSION_STORE' });
+    down.set = false;
+    // Nothing changed: the old cookie still opens (its id was never voided).
+    expect((await read(manager, cookie, 'v')).value).toBe('kept');
   });
 
   it('manager.close() closes the revocation store it was given', async () => {
