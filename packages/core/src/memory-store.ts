@@ -204,7 +204,10 @@ class InMemoryStore implements MemoryStore {
   async getAndTouch(key: string, touch: TouchIfDue): Promise<TouchedSession | null> {
     const entry = this.#live(key);
     if (entry === undefined) return null;
-    const touched = entry.expiresAt <= touch.ifExpiresBy && touch.expiresAt > entry.expiresAt;
+    const touched =
+      entry.expiresAt > touch.now &&
+      entry.expiresAt <= touch.ifExpiresBy &&
+      touch.expiresAt > entry.expiresAt;
     if (touched) entry.expiresAt = touch.expiresAt;
     this.#bump(key, entry);
     return { data: entry.data, expiresAt: entry.expiresAt, version: entry.version, touched };

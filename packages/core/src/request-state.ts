@@ -199,7 +199,11 @@ export abstract class RequestState {
       const touchTo = now + m.idleMs;
       const stored = getAndTouch
         ? await m.storeCall('getAndTouch', () =>
-            getAndTouch.call(m.store, identity.key, { ifExpiresBy: touchTo - m.touchMs, expiresAt: touchTo }),
+            getAndTouch.call(m.store, identity.key, {
+              now,
+              ifExpiresBy: touchTo - m.touchMs,
+              expiresAt: touchTo,
+            }),
           )
         : await m.storeCall('get', () => m.store.get(identity.key));
       if (stored !== null) {

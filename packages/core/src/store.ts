@@ -80,6 +80,12 @@ export interface CompareAndSetStore {
 
 /** When a read should also move the record's expiry (see GetAndTouchStore). */
 export interface TouchIfDue {
+  /**
+   * The caller's clock, epoch ms. A record whose stored expiry is at or before it is answered as `get`
+   * answers it and never touched: the caller's clock decides that a session has expired, so a read never
+   * revives a record the caller sees expired while the backend still holds it (clock skew, a test clock).
+   */
+  readonly now: number;
   /** Move the expiry only when the stored one is at or before this instant (epoch ms): the touch is due. */
   readonly ifExpiresBy: number;
   /** The new expiry, epoch ms; applied only when later than the stored one. */

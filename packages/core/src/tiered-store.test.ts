@@ -246,7 +246,11 @@ describe('tieredStore()', () => {
   });
 
   describe('getAndTouch()', () => {
-    const due = (expiresAt: number) => ({ ifExpiresBy: Date.now() + HOUR - 600_000, expiresAt });
+    const due = (expiresAt: number) => ({
+      now: Date.now(),
+      ifExpiresBy: Date.now() + HOUR - 600_000,
+      expiresAt,
+    });
 
     it('answers a copy that is not due from the cache alone: one cache call', async () => {
       const store = build();

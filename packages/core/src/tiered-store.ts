@@ -103,7 +103,7 @@ function decode(value: string): CachedRecord | null {
 
 /** Whether a record with this expiry is due for `touch` (see TouchIfDue). */
 function isDue(expiresAt: number, touch: TouchIfDue): boolean {
-  return expiresAt <= touch.ifExpiresBy && touch.expiresAt > expiresAt;
+  return expiresAt > touch.now && expiresAt <= touch.ifExpiresBy && touch.expiresAt > expiresAt;
 }
 
 function positive(name: string, value: number | undefined, fallback: number): number {

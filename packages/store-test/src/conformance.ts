@@ -477,7 +477,11 @@ export function describeStoreConformance<S extends AnySessionStore>(options: Con
       }
       const gat = (): S & GetAndTouchStore => current() as S & GetAndTouchStore;
       /** Due when the stored expiry is at most 50 minutes away; the touch moves it an hour out. */
-      const touchIfDue = () => ({ ifExpiresBy: Date.now() + 50 * MINUTE, expiresAt: Date.now() + HOUR });
+      const touchIfDue = () => ({
+        now: Date.now(),
+        ifExpiresBy: Date.now() + 50 * MINUTE,
+        expiresAt: Date.now() + HOUR,
+      });
 
       it('is present, as declared', () => {
         expect(typeof current().getAndTouch).toBe('function');
@@ -523,11 +527,26 @@ export function describeStoreConformance<S extends AnySessionStore>(options: Con
         const expiresAt = Date.now() + 40 * MINUTE;
         await current().set(key, sessionWrite('later only', expiresAt));
         const read = await gat().getAndTouch(key, {
+          now: Date.now(),
           ifExpiresBy: Date.now() + 50 * MINUTE,
           expiresAt: Date.now() + 20 * MINUTE,
         });
         expect(read).toMatchObject({ data: 'later only', touched: false });
         await expectRecord(key, 'later only', expiresAt);
+      });
+
+      it("never touches a record the caller's clock says has expired, and answers it as get does", async () => {
+        // The backend still holds it (its own clock is behind the caller's, as with skew or a test clock).
+        const key = newKey();
+        const expiresAt = Date.now() + 10 * MINUTE;
+        await current().set(key, sessionWrite('expired for the caller', expiresAt));
+        const read = await gat().getAndTouch(key, {
+          now: expiresAt,
+          ifExpiresBy: expiresAt + 50 * MINUTE,
+          expiresAt: expiresAt + HOUR,
+        });
+        if (read !== null) expect(read).toMatchObject({ data: 'expired for the caller', touched: false });
+        await expectRecord(key, 'expired for the caller', expiresAt);
       });
 
       it('answers null for a missing key and creates nothing', async () => {

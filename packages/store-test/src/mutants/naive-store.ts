@@ -41,6 +41,7 @@ export type Bug =
   | 'gat-revives'
   | 'gat-creates'
   | 'gat-old-version'
+  | 'gat-ignores-now'
   | 'has-undeclared-gat';
 
 export type NaiveStore = SessionStore &
@@ -126,7 +127,9 @@ export function naiveStore(bug: Bug): NaiveStore {
         });
         return { data: '', expiresAt: touch.expiresAt, version, touched: true };
       }
-      const due = bug === 'gat-ignores-due' || row.expiresAt <= touch.ifExpiresBy;
+      const due =
+        bug === 'gat-ignores-due' ||
+        ((bug === 'gat-ignores-now' || row.expiresAt > touch.now) && row.expiresAt <= touch.ifExpiresBy);
       const later = bug === 'gat-moves-earlier' || touch.expiresAt > row.expiresAt;
       const touched = bug !== 'gat-never-touches' && due && later;
       const before = row.version;
