@@ -654,29 +654,38 @@ const scenarios: Scenario[] = [
       const { touchInterval: interval, idleTimeout: idle, cookie: options } = context.options;
       const cookie = await start(context, { slide: 1 });
       await resetCalls(context);
+      let reads = 0;
       const read = async (): Promise<ParsedSetCookie | undefined> => {
         const response = await context.client.get('/get?key=slide', { cookie });
+        reads++;
         expect(response.json<{ value: unknown }>().value).toBe(1);
         return sessionCookie(response, options.name);
+      };
+      // Each read is one store call (get, or getAndTouch on a store that has it, which also moves a due
+      // expiry); a store without getAndTouch pays one touch call more, only when a touch is due.
+      const touches = async (expected: number): Promise<StoreCallCounts> => {
+        const counts = await calls(context);
+        expect(counts.get + counts.getAndTouch, 'one store read per request').toBe(reads);
+        expect(counts.touch, 'touches').toBe(counts.getAndTouch > 0 ? 0 : expected);
+        return counts;
       };
       expect(await read(), 'no refresh right after the write').toBeUndefined();
       await advance(context, interval / 2);
       expect(await read()).toBeUndefined();
-      expect((await calls(context)).touch).toBe(0);
+      await touches(0);
       await advance(context, interval / 2 + 1);
       const refreshed = await read();
       expect(refreshed, 'the cookie is refreshed once the interval has passed').toBeDefined();
       expect(idOf(refreshed!.value)).toBe(idOf(cookie));
       expect(Number(refreshed!.attributes.get('max-age'))).toBe(idle);
-      expect((await calls(context)).touch).toBe(1);
+      await touches(1);
       for (let i = 0; i < 5; i++) expect(await read()).toBeUndefined();
       await advance(context, interval - 2);
       expect(await read()).toBeUndefined();
-      expect((await calls(context)).touch).toBe(1);
+      await touches(1);
       await advance(context, 3);
       expect(await read()).toBeDefined();
-      const counts = await calls(context);
-      expect(counts.touch).toBe(2);
+      const counts = await touches(2);
       expect(counts.set + counts.compareAndSet + counts.create, 'touches are not full writes').toBe(0);
     },
   },

@@ -109,6 +109,7 @@ async function plugin(fastify: FastifyInstance, options: SessionOptions): Promis
     const handle = manager.open({
       cookie: request.headers.cookie,
       secure: request.protocol === 'https',
+      canSetCookie: true,
       // After the head, save() must not start a session whose cookie the client never gets.
       headersSent: () => raw.headersSent,
     });

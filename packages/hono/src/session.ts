@@ -112,7 +112,7 @@ export function session<Data extends SessionData = AppSessionData>(
   const middleware: MiddlewareHandler<SessionEnv<Data>> = async (c, next) => {
     const secure = isSecure(c, trustProxy);
     requests.set(c, { secure, trustProxy });
-    const handle = manager.open({ cookie: c.req.header('Cookie'), secure });
+    const handle = manager.open({ cookie: c.req.header('Cookie'), secure, canSetCookie: true });
     c.set('session', mapSessionErrors(handle.session, toHttpException));
     await next();
     // Untouched: nothing to commit and nothing to add, so `c.res` is never read (on @hono/node-server,

@@ -83,7 +83,7 @@ export function session<Data extends CoreSessionData = AppSessionData>(
   const manager = options instanceof SessionManager ? options : createSessionManager<Data>(options);
 
   const middleware: Middleware = async (ctx, next) => {
-    const handle = manager.open({ cookie: ctx.get('Cookie'), secure: ctx.secure });
+    const handle = manager.open({ cookie: ctx.get('Cookie'), secure: ctx.secure, canSetCookie: true });
     ctx.session = handle.session as unknown as Session<AppSessionData>;
     try {
       await next();

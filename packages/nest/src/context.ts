@@ -38,7 +38,11 @@ export class RequestSlot {
 
   get session(): Session<SessionData> {
     if (this.#session === undefined) {
-      this.#handle = this.#manager.open({ cookie: this.#cookie, secure: this.secure });
+      this.#handle = this.#manager.open({
+        cookie: this.#cookie,
+        secure: this.secure,
+        canSetCookie: true,
+      });
       this.#session = nestSession(this.#handle.session);
     }
     return this.#session;

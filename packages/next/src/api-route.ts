@@ -55,6 +55,7 @@ export function withSessionApiRouteFor<Data extends SessionData>(
       const handle = adapter.manager.open({
         cookie: header('cookie'),
         secure: isSecure(header, adapter.trustProxy, encrypted),
+        canSetCookie: true,
       });
       const state = newState(handle, 'api', async () => {
         applyToResponse(res, await handle.commit());

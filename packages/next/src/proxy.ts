@@ -28,7 +28,11 @@ export function proxyFor<Data extends SessionData>(
     ) {
       return target;
     }
-    const handle = adapter.manager.open({ cookie, secure: isSecure(header, adapter.trustProxy) });
+    const handle = adapter.manager.open({
+      cookie,
+      secure: isSecure(header, adapter.trustProxy),
+      canSetCookie: true,
+    });
     try {
       if (!(await handle.session.exists())) return target;
       const result = await handle.commit({ status: 200 });

@@ -79,6 +79,7 @@ export function withSessionFor<Data extends SessionData>(
       const handle = adapter.manager.open({
         cookie: header('cookie'),
         secure: isSecure(header, adapter.trustProxy),
+        canSetCookie: true,
       });
       // save() only commits: the cookie goes onto the Response the handler returns.
       const state = newState(handle, 'route', async () => {
