@@ -43,7 +43,7 @@ export interface CompatSessionMethods {
   destroy(callback?: SessionCallback): this;
   /** Saves the changes now (they are saved with the response anyway). */
   save(callback?: SessionCallback): this;
-  /** Drops unsaved changes: the session is again as last loaded or saved in this request. */
+  /** Drops unsaved changes and reads the session from the store again. */
   reload(callback?: SessionCallback): this;
   /** Moves the session's expiry now. */
   touch(): this;
@@ -248,6 +248,10 @@ export class CompatRequest {
   #loaded = new Map<string, string>();
   #user: string | null = null;
   #face!: Face;
+  /** A fresh, uncommitted session for the request's own cookie (reload reads the store through it). */
+  readonly #reopen: () => Session;
+  /** Whether the session is still the one the request's cookie names (not regenerated or new). */
+  #fromCookie = false;
   id = '';
 
   constructor(
@@ -256,7 +260,9 @@ export class CompatRequest {
     userOf: CompatRequest['userOf'],
     expose: (session: CompatSession) => void,
     report: (error: unknown) => void,
+    reopen: () => Session,
   ) {
+    this.#reopen = reopen;
     this.#core = core;
     this.#settings = settings;
     this.#userOf = userOf;
@@ -282,6 +288,7 @@ export class CompatRequest {
     const values = await this.#core.all();
     this.#user = await this.#core.getUser();
     this.id = (await this.#core.logId()) ?? '';
+    this.#fromCookie = this.id !== '';
     this.#expose(this.#newFace(values, await this.#ownMaxAge()));
   }
 
@@ -360,6 +367,7 @@ export class CompatRequest {
     // keepSessionInfo copies from it).
     this.#core.destroy();
     await this.#core.save();
+    this.#fromCookie = false;
     this.#user = null;
     this.id = '';
     this.#expose(this.#newFace({}));
@@ -370,10 +378,13 @@ export class CompatRequest {
   }
 
   async reload(): Promise<void> {
-    // Unsaved changes are dropped: back to the session as last loaded or saved in this request (core's
-    // view; core has no fresh re-read).
-    const values = await this.#core.all();
-    this.#user = await this.#core.getUser();
+    // Unsaved changes are dropped, and the session is read from the store again (what parallel requests
+    // saved since is seen; the next save's compare-and-set still sees the record's newest version). A
+    // session this request regenerated or created has no other writer: it is as last saved here.
+    const source = this.#fromCookie ? this.#reopen() : this.#core;
+    const values = await source.all();
+    if (this.#fromCookie && !(await source.exists())) throw usage('reload(): the session no longer exists.');
+    this.#user = await source.getUser();
     this.#expose(this.#newFace(values, await this.#ownMaxAge()));
   }
 

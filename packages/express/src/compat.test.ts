@@ -198,6 +198,37 @@ describe.each([
       expect(await handle.session.get('saved')).toBe('yes');
     });
 
+    it('reload(cb) reads what a parallel request saved meanwhile', async () => {
+      let release!: () => void;
+      const written = new Promise<void>((resolve) => {
+        release = resolve;
+      });
+      let loaded!: () => void;
+      const isLoaded = new Promise<void>((resolve) => {
+        loaded = resolve;
+      });
+      const { user } = await app(makeExpress, (a) => {
+        a.post('/set/:value', (req, res) => {
+          req.session.value = req.params.value;
+          res.json({ ok: true });
+        });
+        a.get('/slow', async (req, res, next) => {
+          const before = req.session.value;
+          loaded();
+          await written;
+          req.session.reload((error) =>
+            error ? next(error) : res.json({ before, after: req.session.value }),
+          );
+        });
+      });
+      await user.post('/set/one');
+      const slow = user.get('/slow');
+      await isLoaded;
+      await user.post('/set/two');
+      release();
+      expect((await slow).body).toEqual({ before: 'one', after: 'two' });
+    });
+
     it('sessionID and session.id are the log-safe id, never the cookie value', async () => {
       const { user } = await app(makeExpress, (a) => {
         a.post('/set', (req, res, next) => {

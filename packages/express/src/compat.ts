@@ -131,6 +131,7 @@ export function session(
         request.session = current;
       },
       (error) => report(asSessionError(error)),
+      () => manager.open({ cookie: req.headers.cookie, secure: request.secure === true }).session,
     );
     Object.defineProperty(request, 'sessionID', {
       configurable: true,
