@@ -187,7 +187,7 @@ describe.each(ALL_TARGETS)('kyselyStore() on $name', (target) => {
 
   describe('getAndTouch()', () => {
     /** Due within 50 minutes, moved an hour out. */
-    const touch = () => ({ ifExpiresBy: clock + 50 * 60_000, expiresAt: clock + HOUR });
+    const touch = () => ({ now: clock, ifExpiresBy: clock + 50 * 60_000, expiresAt: clock + HOUR });
 
     it(`costs ${target.name === 'postgres' ? 'one statement, due or not' : 'one statement, and a second (the UPDATE) only when due'}`, async () => {
       const counter = statementCounter();

@@ -1,22 +1,19 @@
 import { setImmediate as yieldToEventLoop } from 'node:timers/promises';
 import {
-  type AnySessionStore,
   type ClosableStore,
   type CompareAndSetStore,
   type ExpiredDeletionStore,
+  type GetAndTouchStore,
   type SessionStore,
   SessionStoreError,
   type SessionWrite,
   type StoredSession,
   type StoredUserSession,
+  type TouchedSession,
+  type TouchIfDue,
   type UserIndexStore,
 } from '@cloakroom/session-core';
 import { type Kysely, sql } from 'kysely';
-
-// Core's index does not export these yet (its store.ts has them): derived from what it exports.
-type GetAndTouchStore = Required<Pick<AnySessionStore, 'getAndTouch'>>;
-type TouchIfDue = Parameters<GetAndTouchStore['getAndTouch']>[1];
-type TouchedSession = NonNullable<Awaited<ReturnType<GetAndTouchStore['getAndTouch']>>>;
 
 import {
   type AnyKysely,
@@ -206,7 +203,8 @@ class KyselyStore implements KyselySessionStore {
         const { rows } = await sql<ReadRow & { touched: boolean }>`
           with moved as (
             update ${table} set expires_at = ${to}
-            where ${live} and expires_at <= ${this.#time(touch.ifExpiresBy)} and expires_at < ${to}
+            where ${live} and expires_at > ${this.#time(touch.now)}
+              and expires_at <= ${this.#time(touch.ifExpiresBy)} and expires_at < ${to}
             returning data, version, expires_at
           )
           select data, version, expires_at, true as touched from moved
@@ -222,7 +220,10 @@ class KyselyStore implements KyselySessionStore {
       const row = await this.#read(key, now, signal);
       if (!row) return null;
       const stored = this.#stored(row);
-      if (!(stored.expiresAt <= touch.ifExpiresBy && touch.expiresAt > stored.expiresAt)) {
+      // A record the caller's clock sees expired is answered as get() answers it (by the store's clock),
+      // never touched.
+      const due = stored.expiresAt > touch.now && stored.expiresAt <= touch.ifExpiresBy;
+      if (!(due && touch.expiresAt > stored.expiresAt)) {
         return { ...stored, touched: false };
       }
       const result = await this.#db

@@ -247,7 +247,11 @@ function countingStore(): {
 }
 
 describe('store.getAndTouch()', () => {
-  const due = () => ({ ifExpiresBy: Date.now() + 50 * 60_000, expiresAt: Date.now() + 3_600_000 });
+  const due = () => ({
+    now: Date.now(),
+    ifExpiresBy: Date.now() + 50 * 60_000,
+    expiresAt: Date.now() + 3_600_000,
+  });
 
   it('reads in one round trip; a due touch adds one (touch and the companion sent together), not two', async () => {
     const { store: counted, client, trips, commands } = countingStore();

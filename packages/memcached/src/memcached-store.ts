@@ -1,21 +1,18 @@
 import {
-  type AnySessionStore,
   type ClosableStore,
   type CompareAndSetStore,
+  type GetAndTouchStore,
   SessionError,
   type SessionStore,
   SessionStoreError,
   type SessionWrite,
   type StoredSession,
+  type TouchedSession,
+  type TouchIfDue,
 } from '@cloakroom/session-core';
 import { MemcacheClient, type MemcacheClientOptions } from 'memcache-client';
 import { exptime } from './expiry.ts';
 import { HashRing } from './ring.ts';
-
-// Core's index does not export these yet (its store.ts has them): derived from what it exports.
-type GetAndTouchStore = Required<Pick<AnySessionStore, 'getAndTouch'>>;
-type TouchIfDue = Parameters<GetAndTouchStore['getAndTouch']>[1];
-type TouchedSession = NonNullable<Awaited<ReturnType<GetAndTouchStore['getAndTouch']>>>;
 
 /** Options of {@link memcachedStore}. Give exactly one of `servers` and `clients`. */
 export interface MemcachedStoreOptions {
@@ -274,7 +271,9 @@ export class MemcachedStore implements SessionStore, CompareAndSetStore, GetAndT
     const now = Date.now();
     if (current === null || current.envelope === null || current.expiresAt <= now) return null;
     const stored = { data: current.envelope.data, expiresAt: current.expiresAt, version: current.cas };
-    if (!(current.expiresAt <= touch.ifExpiresBy && touch.expiresAt > current.expiresAt)) {
+    // A record the caller's clock sees expired is answered as get() answers it, never touched.
+    const due = current.expiresAt > touch.now && current.expiresAt <= touch.ifExpiresBy;
+    if (!(due && touch.expiresAt > current.expiresAt)) {
       return { ...stored, touched: false };
     }
     const ttl = exptime(touch.expiresAt, now);

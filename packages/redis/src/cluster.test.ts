@@ -127,13 +127,17 @@ describe('redisStore() on Redis Cluster', () => {
       const { key } = sessionKey();
       await scoped.create(key, writeOf('x', { userId: user }));
       expect(await scoped.get(key)).toMatchObject({ data: 'x' });
-      const due = { ifExpiresBy: Date.now() + 120_000, expiresAt: Date.now() + 180_000 };
+      const due = { now: Date.now(), ifExpiresBy: Date.now() + 120_000, expiresAt: Date.now() + 180_000 };
       expect(await scoped.getAndTouch(key, due)).toMatchObject({ data: 'x', touched: true });
       await fresh.del(`${prefix}u:${user}`);
       expect(await scoped.get(key), 'its index lost it: read as absent').toBeNull();
       expect(await scoped.getAndTouch(key, due), 'a due read too').toBeNull();
       // Past the absolute end, where the index is raised first: raising finds the entry gone.
-      const past = { ifExpiresBy: Date.now() + 7_200_000, expiresAt: Date.now() + 7_200_000 };
+      const past = {
+        now: Date.now(),
+        ifExpiresBy: Date.now() + 7_200_000,
+        expiresAt: Date.now() + 7_200_000,
+      };
       expect(await scoped.getAndTouch(key, past), 'and one that raises the index').toBeNull();
       await scoped.delete(key);
     } finally {

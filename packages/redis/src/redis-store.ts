@@ -1,22 +1,19 @@
 import {
-  type AnySessionStore,
   type ClosableStore,
   type CompareAndSetStore,
   type ExpiredDeletionStore,
+  type GetAndTouchStore,
   SessionError,
   type SessionStore,
   SessionStoreError,
   type SessionWrite,
   type StoredSession,
   type StoredUserSession,
+  type TouchedSession,
+  type TouchIfDue,
   type UserIndexStore,
 } from '@cloakroom/session-core';
 import type { Cluster, Redis } from 'ioredis';
-
-// Core's index does not export these yet (its store.ts has them): derived from what it exports.
-type GetAndTouchStore = Required<Pick<AnySessionStore, 'getAndTouch'>>;
-type TouchIfDue = Parameters<GetAndTouchStore['getAndTouch']>[1];
-type TouchedSession = NonNullable<Awaited<ReturnType<GetAndTouchStore['getAndTouch']>>>;
 
 import { type EvictionPolicy, mayEvict, policyWatcher } from './eviction.ts';
 import { type Script, scripts } from './scripts.ts';
@@ -165,11 +162,12 @@ class RedisStore implements RedisSessionStore {
     return this.#run('getAndTouch', async (op) => {
       const check = mayEvict(this.#policy.current() ?? (await this.#policy.policy()));
       op.check();
-      const now = Date.now();
-      const reply = await this.#access(op, key, 'due', touch.expiresAt, touch.ifExpiresBy, check, now);
+      // The caller's clock decides whether the record is live enough to touch; this store's, as in get(),
+      // whether it is answered.
+      const reply = await this.#access(op, key, 'due', touch.expiresAt, touch.ifExpiresBy, check, touch.now);
       if (reply === null) return null;
       const [data, expiresAt, version, user, touched, indexSeen] = reply;
-      const stored = toStored(data, expiresAt, version, now);
+      const stored = toStored(data, expiresAt, version, Date.now());
       if (stored === null) return null;
       // On a Cluster the index lives in another slot: its check is a second round trip, unless raising
       // the index's score already was.
@@ -324,7 +322,7 @@ class RedisStore implements RedisSessionStore {
     expiresAt: number,
     ifExpiresBy: number,
     check: boolean,
-    now: number = Date.now(),
+    touchNow: number = Date.now(),
   ): Promise<[string | null, string, string, string | null, boolean, boolean] | null> {
     let raised = '';
     for (let attempt = 0; attempt < 3; attempt++) {
@@ -336,11 +334,11 @@ class RedisStore implements RedisSessionStore {
         expiresAt,
         expiryTime(expiresAt),
         ifExpiresBy,
-        now,
+        touchNow,
         this.#single ? '1' : '0',
         check ? '1' : '0',
         raised,
-        pruneBefore(now),
+        pruneBefore(),
       );
       if (!Array.isArray(reply)) return null;
       const [data, stored, version, user, touched] = reply as [

@@ -50,13 +50,17 @@ async function warm({ store }: Counted, userId: string): Promise<void> {
   const version = (await store.create(key, writeOf('warm', { userId })))!;
   await store.compareAndSet(key, version, writeOf('warm', { userId }));
   await store.get(key);
-  await store.getAndTouch(key, { ifExpiresBy: Date.now() + 3_600_000, expiresAt: Date.now() + 120_000 });
+  await store.getAndTouch(key, {
+    now: Date.now(),
+    ifExpiresBy: Date.now() + 3_600_000,
+    expiresAt: Date.now() + 120_000,
+  });
   await store.touch(key, Date.now() + 180_000);
   await store.delete(key);
 }
 
 /** A due touch: the stored expiry (one minute away) is before ifExpiresBy. */
-const due = () => ({ ifExpiresBy: Date.now() + 90_000, expiresAt: Date.now() + 120_000 });
+const due = () => ({ now: Date.now(), ifExpiresBy: Date.now() + 90_000, expiresAt: Date.now() + 120_000 });
 
 /** Every single-node operation: one round trip each, for a session with a user or without. */
 function singleNodeCases(count: () => Counted) {
@@ -213,7 +217,7 @@ describe('round trips on Redis Cluster', () => {
     const write = writeOf('x', { userId: 'frank' });
     await store.create(key, write);
     const past = write.absoluteExpiresAt + 60_000;
-    const touch = { ifExpiresBy: write.absoluteExpiresAt, expiresAt: past };
+    const touch = { now: Date.now(), ifExpiresBy: write.absoluteExpiresAt, expiresAt: past };
     expect(
       await sends(async () =>
         expect(await store.getAndTouch(key, touch)).toMatchObject({ expiresAt: past, touched: true }),

@@ -88,7 +88,8 @@ return {version, previous}
 /**
  * Reads a record, and moves its expiry when asked to, never creating or reviving one. ARGV: the key,
  * mode (`get`; `due`: move the expiry when it is live, at or before ARGV[5] and earlier than the new one;
- * `touch`: move it), new expiresAt, its PEXPIREAT time, the due instant, the caller's clock, `1` on a
+ * `touch`: move it), new expiresAt, its PEXPIREAT time, the due instant, the caller's clock (a record
+ * whose expiry is at or before it is never touched, only answered), `1` on a
  * single node, `1` to fail closed when the user's index lost the session (single node), the user whose
  * index the caller already raised to the new expiry (Cluster, `''` for none), prune cutoff.
  *
