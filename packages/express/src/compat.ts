@@ -122,6 +122,7 @@ export function session(
       cookie: req.headers.cookie,
       secure: request.secure === true,
       headersSent: () => headSent(),
+      canSetCookie: true,
     });
     const compat = new CompatRequest(
       handle.session,

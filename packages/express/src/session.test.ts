@@ -406,7 +406,8 @@ describe('session() with a store that goes down', () => {
       const response = await fetch(`${url}/read`, { headers: { cookie } });
       expect(response.status).toBe(503);
       expect(seen[0]).toBeInstanceOf(SessionStoreError);
-      expect(seen[0]).toMatchObject({ status: 503, operation: 'get' });
+      // The read is the store's getAndTouch (a due touch rides along), or get on a store without it.
+      expect(seen[0]).toMatchObject({ status: 503, operation: expect.stringMatching(/^get(AndTouch)?$/) });
       await up();
       expect((await fetch(`${url}/read`, { headers: { cookie } })).status).toBe(200);
     });

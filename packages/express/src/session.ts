@@ -112,6 +112,7 @@ export function session(
       cookie: req.headers.cookie,
       secure: request.secure === true,
       headersSent: () => held?.headSent() ?? res.headersSent,
+      canSetCookie: true,
     });
     request.session = handle.session;
     held = hold(res, handle, next, report);
