@@ -86,6 +86,16 @@ describe('redisStore() on Redis Cluster', () => {
     expect(await cluster.exists(`${prefix}u:${user}`)).toBe(0);
   });
 
+  it('keeps the entry of a record listing finds missing: it may be a create half-way', async () => {
+    const user = `user-${Math.random()}`;
+    const { key } = sessionKey();
+    await store.create(key, writeOf('x', { userId: user }));
+    await cluster.del(`${prefix}s:${key}`);
+    expect(await store.listByUser(user)).toEqual([]);
+    expect(await cluster.zscore(`${prefix}u:${user}`, key)).not.toBeNull();
+    await cluster.del(`${prefix}u:${user}`);
+  });
+
   it('deletes the record before its index entry: a delete cut off half-way leaves no live session', async () => {
     const user = `user-${Math.random()}`;
     const indexPort = await portOf(`${prefix}u:${user}`);

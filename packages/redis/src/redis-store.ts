@@ -225,14 +225,23 @@ class RedisStore implements RedisSessionStore {
         (keys as string[]).map((key) => this.#client.hmget(this.#recordPrefix + key, 'd', 'e', 'v', 'u')),
       );
       const sessions: StoredUserSession[] = [];
+      const gone: string[] = [];
       rows.forEach(([data, expiresAt, version, user], i) => {
         // Entries of sessions past their absolute end were pruned by their score above. One whose record
-        // ended otherwise (idle, evicted, deleted by hand, a create half-way) or moved to another user is
-        // skipped, not removed here: see the README, "Per-user index".
+        // ended otherwise (idle, evicted, deleted by hand) or moved to another user is skipped; on a
+        // Cluster its entry stays until its score passes (see the README, "Per-user index").
+        const key = (keys as string[])[i]!;
+        if (expiresAt == null) gone.push(key);
         if (user !== userId) return;
         const stored = toStored(data, expiresAt, version, now);
-        if (stored !== null) sessions.push({ key: (keys as string[])[i]!, ...stored });
+        if (stored !== null) sessions.push({ key, ...stored });
       });
+      if (this.#single && gone.length > 0) {
+        // On a single node a write is one script, never half-way: a missing record means no session,
+        // so its entry goes now (checked again inside the script), and the next listing skips the read.
+        op.check();
+        await this.#eval(scripts.indexForget, this.#indexPrefix + userId, userId, ...gone);
+      }
       return sessions;
     });
   }

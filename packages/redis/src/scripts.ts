@@ -168,6 +168,22 @@ tidy(KEYS[1], ARGV[1])
 return redis.call('ZRANGE', KEYS[1], 0, -1)
 `;
 
+/**
+ * Single node only: removes from a user's index (KEYS[1]) the entries whose record no longer exists
+ * (ended idle, evicted, deleted by hand). ARGV: the user id (to derive the records' keys from the index's,
+ * `keyPrefix` included), then the session keys. Returns how many went.
+ */
+const INDEX_FORGET = `
+local base = string.sub(KEYS[1], 1, -(#ARGV[1] + 3))
+local removed = 0
+for i = 2, #ARGV do
+  if redis.call('EXISTS', base .. 's:' .. ARGV[i]) == 0 then
+    removed = removed + redis.call('ZREM', KEYS[1], ARGV[i])
+  end
+end
+return removed
+`;
+
 /** A Lua script with its SHA-1, the name Redis caches it under. */
 export interface Script {
   readonly lua: string;
@@ -185,10 +201,12 @@ export const scripts: {
   readonly delete: Script;
   readonly indexAdd: Script;
   readonly indexList: Script;
+  readonly indexForget: Script;
 } = {
   write: script(WRITE),
   access: script(ACCESS),
   delete: script(DELETE),
   indexAdd: script(INDEX_ADD),
   indexList: script(INDEX_LIST),
+  indexForget: script(INDEX_FORGET),
 };
