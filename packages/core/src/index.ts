@@ -54,6 +54,8 @@ export type {
   SessionData,
   SessionHandle,
   SessionInfo,
+  SessionLifetime,
+  SessionLifetimeControl,
   SessionManagerOptions,
   SessionRequest,
   SessionState,

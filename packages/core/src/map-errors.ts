@@ -1,4 +1,4 @@
-import type { Session, SessionData, SessionInfo, SessionState } from './session.ts';
+import type { Session, SessionData, SessionInfo, SessionLifetime, SessionState } from './session.ts';
 
 /**
  * A session whose failing reads reject with what `map` makes of the error, so store failures reach a
@@ -109,6 +109,12 @@ export class ForwardingSession<Data extends SessionData = SessionData> implement
   }
   save(): Promise<void> {
     return this.guard(this.inner.save());
+  }
+  setLifetime(lifetime: SessionLifetime | null): void {
+    this.inner.setLifetime(lifetime);
+  }
+  getLifetime(): Promise<SessionLifetime> {
+    return this.guard(this.inner.getLifetime());
   }
 }
 

@@ -152,10 +152,7 @@ export interface SessionLifetime {
   readonly absoluteTimeout: number;
 }
 
-/**
- * A session's own lifetime. Every session core hands out has these methods; {@link Session} will extend
- * this interface once `ForwardingSession` (map-errors.ts) forwards them.
- */
+/** A session's own lifetime: the methods {@link Session} has for "remember me". */
 export interface SessionLifetimeControl {
   /**
    * Gives this session a lifetime of its own ("remember me": a longer idle and absolute window; a
@@ -185,7 +182,7 @@ export type SessionState = 'unmodified' | 'modified' | 'destroyed';
  * `set`, so a stored key such as `save` or `__proto__` can never shadow a method or a prototype.
  * Reads are lazy and share one store load; writes are recorded and saved when the response is committed.
  */
-export interface Session<Data extends SessionData = SessionData> {
+export interface Session<Data extends SessionData = SessionData> extends SessionLifetimeControl {
   /** Reads a value; loads the session on first use. */
   get<K extends keyof Data & string>(key: K): Promise<Data[K] | undefined>;
   /** Whether a value is set. */

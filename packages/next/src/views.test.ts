@@ -64,13 +64,24 @@ describe('ReadOnlySession (Server Components)', () => {
     expect(view.state).toBe('unmodified');
   });
 
-  it('regenerate() and destroy() always throw, and say where they belong', async () => {
+  it('regenerate(), destroy() and setLifetime() always throw, and say where they belong', async () => {
     const { manager, stored } = setup();
-    const { view } = await readOnly(manager, await stored({ a: 1 }));
+    const cookie = await stored({ a: 1 });
+    const { view, handle } = await readOnly(manager, cookie);
     const error = readonlyError(() => view.regenerate());
     expect(error.message).toMatch(/Server Action.*Route Handler/s);
     readonlyError(() => view.destroy());
+    const remember = { idleTimeout: 30 * 86_400, absoluteTimeout: 90 * 86_400 };
+    expect(readonlyError(() => view.setLifetime(remember)).message).toContain('session.setLifetime()');
+    readonlyError(() => view.setLifetime(null));
     expect(view.state).toBe('unmodified');
+    // Nothing reached core: the session keeps the manager's lifetime, and commit writes nothing.
+    expect(await view.getLifetime()).toEqual({ idleTimeout: 600, absoluteTimeout: 604_800 });
+    expect((await handle.commit({ cookies: false })).setCookie).toBeNull();
+    expect(await manager.open({ cookie, secure: true }).session.getLifetime()).toEqual({
+      idleTimeout: 600,
+      absoluteTimeout: 604_800,
+    });
   });
 
   it('on a stored session: writes that need no cookie are saved by save(), without one', async () => {
@@ -100,10 +111,13 @@ describe('WritableSession', () => {
     });
     view.set('a', 1);
     view.regenerate();
+    view.setLifetime({ idleTimeout: 3_600, absoluteTimeout: 86_400 });
     expect(view.state).toBe('modified');
     await view.save();
     expect(saved).toHaveLength(1);
     expect(saved[0]).toMatch(/^__Host-session=/);
+    expect(saved[0]).toContain('Max-Age=3600');
     expect(await view.get('a')).toBe(1);
+    expect(await view.getLifetime()).toEqual({ idleTimeout: 3_600, absoluteTimeout: 86_400 });
   });
 });

@@ -1,8 +1,14 @@
-import { ForwardingSession, type Session, type SessionData, SessionError } from '@cloakroom/session-core';
+import {
+  ForwardingSession,
+  type Session,
+  type SessionData,
+  SessionError,
+  type SessionLifetime,
+} from '@cloakroom/session-core';
 
 /**
  * The error a Server Component gets for a write that would need a new `Set-Cookie`: a new session,
- * `regenerate()` or `destroy()`. Next.js lets only Server Actions and Route Handlers set cookies.
+ * `regenerate()`, `destroy()` or `setLifetime()`. Next.js lets only Server Actions and Route Handlers set cookies.
  */
 export function cookieReadonlyError(what: string): SessionError {
   return new SessionError(
@@ -35,9 +41,10 @@ export class WritableSession<Data extends SessionData> extends ForwardingSession
 /**
  * The session of a Server Component. It is loaded before it is handed out, so a write that would need a
  * cookie throws at the call, synchronously, with {@link cookieReadonlyError}: any write when no session
- * exists, `regenerate()` and `destroy()` always. Other writes (flash consumed, a value changed on an
- * existing session) are saved without a cookie, after the response or by `save()`; a touch waits for a
- * response that can refresh the cookie (the proxy).
+ * exists; `regenerate()`, `destroy()` and `setLifetime()` (the cookie's Max-Age follows the lifetime)
+ * always. Other writes (flash consumed, a value changed on an existing session) are saved without a
+ * cookie, after the response or by `save()`; a touch waits for a response that can refresh the cookie
+ * (the proxy).
  */
 export class ReadOnlySession<Data extends SessionData> extends ForwardingSession<Data> {
   readonly #commit: () => Promise<void>;
@@ -90,6 +97,9 @@ export class ReadOnlySession<Data extends SessionData> extends ForwardingSession
   }
   override destroy(): void {
     throw cookieReadonlyError('session.destroy()');
+  }
+  override setLifetime(_lifetime: SessionLifetime | null): void {
+    throw cookieReadonlyError('session.setLifetime()');
   }
   override async csrfToken(): Promise<string> {
     this.#needsStored('session.csrfToken()');
