@@ -5,7 +5,7 @@ import { shared } from './shared';
 const state = shared();
 
 export const sessions = createNextSession({
-  store: state.store,
+  store: state.sessions,
   secret: ['scenario-current-secret-0123456789abcdefghij', 'scenario-retired-secret-0123456789abcdefghij'],
   cookie: { name: 'sid', domain: 'localhost', path: '/', secure: true, httpOnly: true, sameSite: 'lax' },
   idleTimeout: 600,

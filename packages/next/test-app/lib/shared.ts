@@ -1,5 +1,5 @@
 import { type CountingStore, countingStore } from '@cloakroom/session-adapter-test/kit';
-import { type AnySessionStore, memoryStore } from '@cloakroom/session-core';
+import { type AnySessionStore, memoryStore, sealedCookies } from '@cloakroom/session-core';
 import { redisStoreNow } from '@cloakroom/test-stores';
 
 /**
@@ -10,10 +10,21 @@ export interface Shared {
   /** The app's clock: frozen, moved only by the test hook (see app/__test). */
   current: number;
   readonly now: () => number;
-  /** The store the sessions use: the real store, its calls counted. */
+  /**
+   * The store the sessions use, its calls counted; in sealed mode (TEST_APP_STORE=sealed), the
+   * revocation store.
+   */
   readonly store: CountingStore;
-  /** The real store, for the test hook that writes through it (minting a cookie signed elsewhere). */
+  /**
+   * The real store, for the test hook that writes through it (minting a cookie signed elsewhere); in
+   * sealed mode, the revocation store the suite's own `sealedCookies()` mints over.
+   */
   readonly base: AnySessionStore;
+  /**
+   * What the manager gets as `store`: {@link Shared.store}, or in sealed mode `sealedCookies()` over the
+   * revocation store, unwrapped (a counting wrapper around the mode object would hide its brand).
+   */
+  readonly sessions: AnySessionStore;
   /** Session errors reported to onError (corrupt records, failed after() commits). */
   readonly reported: string[];
 }
@@ -31,10 +42,12 @@ function createShared(): Shared {
   } else {
     base = memoryStore({ now, warn: false, sweepInterval: 0 });
   }
+  const store = countingStore(base);
   return Object.assign(shared, {
     now,
     base,
-    store: countingStore(base),
+    store,
+    sessions: process.env.TEST_APP_STORE === 'sealed' ? sealedCookies({ revocation: base }) : store,
     reported: [] as string[],
   });
 }
