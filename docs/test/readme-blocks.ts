@@ -88,6 +88,10 @@ export const CONTEXT: Record<string, Record<string, string>> = {
   'packages/core/README.md': {
     "session.set('cart', ['apple']);": `import type { Session } from '@cloakroom/session-core';
 declare const session: Session<{ cart: string[]; count: number; notice: string }>;`,
+    'if (rememberMe) session.setLifetime(': `import type { Session } from '@cloakroom/session-core';
+declare const session: Session;
+declare const user: { id: string };
+declare const rememberMe: boolean;`,
     'formField: async () => readFormField(req)': `declare function readFormField(req: Request): Promise<string | undefined>;`,
     'tieredStore({ cache: redisStore({ client }), durable: kyselyStore({ db }) })': `import { type AnyKysely, kyselyStore } from '@cloakroom/session-kysely';
 import { redisStore } from '@cloakroom/session-redis';
