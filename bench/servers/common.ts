@@ -1,5 +1,7 @@
 // Shared by every variant server: where to listen, the secret, and the Cloakroom stores.
 // Each server is its own process, started (and pinned to a core) by the harness in ../src/run.ts.
+
+import { randomBytes } from 'node:crypto';
 import type { Server } from 'node:net';
 import {
   type AnySessionStore,
@@ -8,10 +10,16 @@ import {
   memoryStore,
   type SessionData,
   type SessionManager,
+  sealedCookies,
 } from '@cloakroom/session-core';
 
 /** At least 32 bytes, as every library here asks; never a real secret. */
 export const SECRET: string = process.env.BENCH_SECRET ?? 'bench-secret-not-for-production-0123456789abcdef';
+/**
+ * The secret of Cloakroom's sealed-cookie variants: sealed mode refuses every secret published in this
+ * repository, {@link SECRET}'s fallback included, so a server started by hand gets a random one.
+ */
+export const SEALED_SECRET: string = process.env.BENCH_SECRET || randomBytes(32).toString('base64url');
 export const PORT: number = Number(process.env.PORT ?? 0);
 export const REDIS_URL: string = process.env.REDIS_URL ?? 'redis://127.0.0.1:6379';
 export const PG_URL: string = process.env.PG_URL ?? 'postgres://postgres@127.0.0.1:5432/test';
@@ -70,18 +78,21 @@ process.on('SIGUSR2', () => {
   process.stdout.write(`stats ${JSON.stringify({ hits, misses, managers: managers.length })}\n`);
 });
 
+/** Where a Cloakroom variant keeps its sessions: a store, or sealed into the cookie (issue 18). */
+export type CloakroomKind = 'memory' | 'redis' | 'postgres' | 'sealed';
+
 /**
  * A Cloakroom session manager on the store a variant asks for, with the options every variant shares,
  * registered for the harness's cache counters.
  */
 export async function cloakroomManager<Data extends SessionData = AppSessionData>(
-  kind: 'memory' | 'redis' | 'postgres',
+  kind: CloakroomKind,
 ): Promise<SessionManager<Data>> {
-  const manager = createSessionManager<Data>({
-    store: await cloakroomStore(kind),
-    secret: SECRET,
-    idleTimeout: IDLE_SECONDS,
-  });
+  const manager = createSessionManager<Data>(
+    kind === 'sealed'
+      ? { store: sealedCookies(), secret: SEALED_SECRET, idleTimeout: IDLE_SECONDS }
+      : { store: await cloakroomStore(kind), secret: SECRET, idleTimeout: IDLE_SECONDS },
+  );
   reportCacheStats(manager);
   return manager;
 }

@@ -1,13 +1,4 @@
 // Cloakroom on Koa, redis store.
-import { session } from '@cloakroom/session-koa';
-import Koa from 'koa';
-import { announce, cloakroomManager, PORT, text } from './common.ts';
+import { serveCloakroom } from './apps/koa.ts';
 
-const app = new Koa();
-app.use(session(await cloakroomManager('redis')));
-app.use(async (ctx) => {
-  if (ctx.path === '/none') ctx.body = 'ok';
-  else if (ctx.path === '/read') ctx.body = text(await ctx.session.get('n'));
-  else if (ctx.path === '/write') ctx.body = text(await ctx.session.update('n', (n) => Number(n ?? 0) + 1));
-});
-const server = app.listen(PORT, '127.0.0.1', () => announce(server));
+await serveCloakroom('redis');

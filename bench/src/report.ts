@@ -84,6 +84,11 @@ export function markdown(results: Results): string {
   }
 
   out.push('## Throughput', '');
+  out.push(
+    "Cache hits: the share of cookie verifications the server's verified-cookie cache answered (`SessionManager.verifiedCookieCacheStats`); " +
+      '– where the server verified none it reports: an untouched route, a peer library, or a sealed-cookie variant (core does not count its cache of opened cookies there yet).',
+    '',
+  );
   for (const group of GROUPS) {
     const variants = VARIANTS.filter((v) => v.group === group);
     out.push(`### ${group[0]!.toUpperCase()}${group.slice(1)}`, '');

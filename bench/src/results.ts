@@ -301,7 +301,7 @@ export function computeTargets(results: Results): Target[] {
   }
   for (const row of results.contention) {
     const variant = VARIANTS.find((v) => v.id === row.variant);
-    if (variant?.kind !== 'cloakroom' || variant.mode === 'sealed') continue;
+    if (variant?.kind !== 'cloakroom' || (variant.mode ?? 'store') !== 'store') continue;
     targets.push({
       issue: 15,
       name: `${row.variant} contention: lost updates`,
