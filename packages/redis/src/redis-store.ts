@@ -196,7 +196,7 @@ class RedisStore implements RedisSessionStore {
   }
 
   touch(key: string, expiresAt: number): Promise<boolean> {
-    // 0 for a missing record: core then re-sends no cookie for it.
+    // false for a missing record: core then re-sends no cookie for it.
     return this.#run(
       'touch',
       async (op) => (await this.#access(op, key, 'touch', expiresAt, 0, false)) !== null,
