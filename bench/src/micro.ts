@@ -88,7 +88,30 @@ export async function redisMicro(options: {
       options.seconds,
       options.repeats,
     );
-    return [...get, ...set];
+    // Issue 15 compares the store's set with raw ioredis running the same script: catch the command
+    // the store sends for one set (its EVALSHA, keys and arguments) and replay it with client.call.
+    const sent: Array<{ name: string; args: unknown[] }> = [];
+    const send = client.sendCommand.bind(client);
+    client.sendCommand = ((command: { name: string; args: unknown[] }, ...rest: unknown[]) => {
+      sent.push({ name: command.name, args: [...command.args] });
+      return (send as (...a: unknown[]) => unknown)(command, ...rest);
+    }) as typeof client.sendCommand;
+    try {
+      await store.set(storeKey, write(Date.now()));
+    } finally {
+      client.sendCommand = send;
+    }
+    const script = sent.length === 1 ? sent[0]! : null;
+    const sameScript = script
+      ? await compare(
+          'set (same script)',
+          () => store.set(storeKey, write(Date.now())),
+          () => client.call(script.name, ...(script.args as Array<string | Buffer | number>)),
+          options.seconds,
+          options.repeats,
+        )
+      : [];
+    return [...get, ...sameScript, ...set];
   } finally {
     await deleteByPrefix(client, options.prefix);
     await client.quit();

@@ -192,7 +192,12 @@ export function markdown(results: Results): string {
       out.push('');
     }
   };
-  comparison('Redis store vs raw ioredis (300-byte payload)', redis, 'store', 'raw GET/SET');
+  comparison(
+    'Redis store vs raw ioredis (300-byte payload): get vs GET, set vs the same script (EVALSHA replayed with client.call), set vs a plain SET PX',
+    redis,
+    'store',
+    'raw',
+  );
   comparison('Kysely store on PostgreSQL vs a raw `pg` query of the same row', kysely, 'store', 'raw pg');
   out.push('### Memory store', '');
   if (!memory) out.push('Not run.', '');
