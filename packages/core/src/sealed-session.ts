@@ -43,8 +43,8 @@ const SEALED_BRAND: unique symbol = Symbol.for('@cloakroom/session-core:sealedCo
 export interface SealedCookiesOptions {
   /**
    * Any Cloakroom store, kept small: a per-user "not before" time and an entry per destroyed or
-   * regenerated session id until its absolute expiry, both checked on every read (one round trip, two
-   * keys). With it, `revokeOtherSessions()`, `manager.destroyUserSessions()`, a destroy and a regenerate
+   * regenerated session id until the latest absolute end any cookie of that id was sealed with, both
+   * checked on every read (one round trip, two keys). With it, `revokeOtherSessions()`, `manager.destroyUserSessions()`, a destroy and a regenerate
    * hold against a replayed cookie. Without it they cannot, and the capabilities say so.
    * @default none
    */
@@ -159,6 +159,13 @@ interface Envelope {
   readonly s: number;
   /** Idle expiry, epoch ms (the absolute one counts from the record's creation). */
   readonly e: number;
+  /**
+   * The latest absolute end any cookie of this id was sealed with, epoch ms, carried forward on every
+   * re-seal: a destroy or regenerate keeps the id's revocation entry until then, so an older cookie sealed
+   * under a longer `setLifetime()` never outlives it. Absent in cookies sealed before it existed (their
+   * record's own end is used).
+   */
+  readonly a?: number;
   readonly r: EncodedSession;
 }
 
@@ -170,13 +177,16 @@ function parseEnvelope(text: string): Envelope | null {
     return null;
   }
   if (value === null || typeof value !== 'object') return null;
-  const { v, i, s, e } = value as Record<string, unknown>;
+  const { v, i, s, e, a } = value as Record<string, unknown>;
   if (v !== 1 || typeof i !== 'string' || typeof s !== 'number' || typeof e !== 'number') return null;
+  if (a !== undefined && typeof a !== 'number') return null;
   return value as Envelope;
 }
 
 interface SealedIdentity extends Identity {
   readonly issuedAt: number;
+  /** The envelope's `a`: the latest absolute end this id was sealed with, or null (new id, older cookie). */
+  readonly longestEnd: number | null;
 }
 
 interface Opened {
@@ -213,29 +223,48 @@ export class SealedContext {
     const known = this.#opened.get(value);
     if (known !== undefined) return known;
     const unsealed = await this.sealer.open(value);
-    const envelope = unsealed === null ? null : parseEnvelope(unsealed.plaintext);
-    if (unsealed === null || envelope === null) return null;
+    if (unsealed === null) return null;
+    const envelope = parseEnvelope(unsealed.plaintext);
     const m = this.#m;
+    // It authenticated, so we sealed it: one that does not decode is a corrupt record, reported as with a store.
+    if (envelope === null) {
+      m.report(corruptRecord());
+      return null;
+    }
     const identity: SealedIdentity = {
       id: envelope.i,
       key: await m.keyOf(envelope.i),
       reissue: unsealed.reissue,
       issuedAt: envelope.s,
+      longestEnd: envelope.a ?? null,
     };
     const opened = { identity, envelope };
     this.#opened.remember(value, opened);
     return opened;
   }
 
-  async seal(identity: SealedIdentity, record: SessionRecord, expiresAt: number): Promise<string> {
+  /** Seals `record` for `identity`; the identity returned carries the longest end forward. */
+  async seal(
+    identity: SealedIdentity,
+    record: SessionRecord,
+    expiresAt: number,
+  ): Promise<{ value: string; identity: SealedIdentity }> {
+    const longestEnd = this.voidUntil(identity, record);
     const envelope: Envelope = {
       v: 1,
       i: identity.id,
       s: identity.issuedAt,
       e: expiresAt,
+      a: longestEnd,
       r: fromRecord(record),
     };
-    return this.sealer.seal(JSON.stringify(envelope));
+    const value = await this.sealer.seal(JSON.stringify(envelope));
+    return { value, identity: { ...identity, reissue: false, longestEnd } };
+  }
+
+  /** Until when a revocation entry for `identity` must live: no cookie of that id opens after it. */
+  voidUntil(identity: SealedIdentity, record: SessionRecord): number {
+    return Math.max(identity.longestEnd ?? 0, this.#m.absoluteEnd(record));
   }
 
   async #keyOf(prefix: string, value: string): Promise<string> {
@@ -277,7 +306,7 @@ export class SealedContext {
     return user === null ? now : Math.max(now, user.nb + 1);
   }
 
-  /** Voids one session id until its absolute expiry. */
+  /** Voids one session id until `absoluteExpiresAt` ({@link SealedContext.voidUntil}). */
   async revokeSession(id: string, absoluteExpiresAt: number): Promise<void> {
     const key = await this.#keyOf(REVOKED_SESSION, id);
     const write = { data: '1', expiresAt: absoluteExpiresAt, absoluteExpiresAt, userId: null };
@@ -307,6 +336,13 @@ export class SealedContext {
       );
     }
   }
+}
+
+function corruptRecord(): SessionError {
+  return new SessionError(
+    'SESSION_CORRUPT_RECORD',
+    'A sealed session could not be decoded; a new one starts.',
+  );
 }
 
 function noListing(): SessionError {
@@ -375,6 +411,7 @@ export class SealedRequestSession<Data extends SessionData> extends RequestSessi
     if (opened !== null) {
       const now = m.now();
       const record = toRecord(opened.envelope.r);
+      if (record === null) m.report(corruptRecord());
       if (
         record !== null &&
         opened.envelope.e > now &&
@@ -430,11 +467,12 @@ export class SealedRequestSession<Data extends SessionData> extends RequestSessi
     if (taken.doomed.length > 0) {
       await Promise.all(taken.doomed);
       const opened = await this.#openCookie();
-      // With a revocation store the destroyed id is void until the cookie could live no longer; without,
-      // a copy of the cookie lives on until it expires (capability `destroyHolds`).
+      // With a revocation store the destroyed id is void until no cookie of it could live any longer;
+      // without, a copy of the cookie lives on until it expires (capability `destroyHolds`).
       if (opened !== null && sealed.revocation !== null) {
         const record = toRecord(opened.envelope.r);
-        await sealed.revokeSession(opened.identity.id, record ? m.absoluteEnd(record) : now + m.absoluteMs);
+        const until = record ? sealed.voidUntil(opened.identity, record) : now + m.absoluteMs;
+        await sealed.revokeSession(opened.identity.id, until);
       }
       if (taken.destroyed && taken.ops.length === 0 && this._hadCookie) {
         this._setCookie = serializeCookie(m.cookie, '', 0, this._secure);
@@ -472,28 +510,52 @@ export class SealedRequestSession<Data extends SessionData> extends RequestSessi
       return;
     }
     const identity = loaded.identity as SealedIdentity;
-    // A destroy or revoke that landed while this request ran (checked again, only with a revocation store).
     const record = replay(loaded.record, taken.ops);
-    if (sealed.revocation !== null && (await sealed.revoked(identity, loaded.record.userId))) {
-      m.report(
-        new SessionError('SESSION_WRITE_DROPPED', 'A write to a session destroyed meanwhile was dropped.'),
-      );
-      this._base = null;
-      this._rebuildAfterCommit();
-      if (this._hadCookie) {
-        this._setCookie = serializeCookie(m.cookie, '', 0, this._secure);
-        this._headers = CACHE_HEADERS;
-      }
-      return;
-    }
     if (taken.regenerate) {
-      // The old id is voided first (with a revocation store): if that fails, nothing changes.
-      if (sealed.revocation !== null) await sealed.revokeSession(identity.id, m.absoluteEnd(record));
-      await this.#adopt(await this.#newIdentity(record, now), record, this.#idleExpiry(record, now), now);
+      await this.#regenerate(loaded, record, now);
       return;
     }
+    if (await this.#revokedMeanwhile(identity, loaded.record.userId)) return;
     // A write is activity: the idle expiry moves with the cookie that carries it.
     await this.#adopt(identity, record, this.#idleExpiry(record, now), now);
+  }
+
+  /**
+   * Moves the session to a new id, all or nothing (LC-10), and never past a destroy or a sign-out
+   * everywhere that landed meanwhile (LC-9). In this order: the new id and its cookie are made (the
+   * issue time read from the revocation store, the record sealed); the old id is checked again; its
+   * revocation entry is written last; only then does the new cookie become the response's. A failure
+   * before that write leaves the old cookie working; a failed write is a 503 with no cookie, the old
+   * cookie still working. A destroy landing after the check and before the write is the one window left,
+   * as in store mode between its second read and the delete.
+   */
+  async #regenerate(loaded: Loaded, record: SessionRecord, now: number): Promise<void> {
+    const sealed = this.#sealed;
+    const old = loaded.identity as SealedIdentity;
+    const expiresAt = this.#idleExpiry(record, now);
+    const next = await sealed.seal(await this.#newIdentity(record, now), record, expiresAt);
+    if (await this.#revokedMeanwhile(old, loaded.record.userId)) return;
+    if (sealed.revocation !== null) await sealed.revokeSession(old.id, sealed.voidUntil(old, loaded.record));
+    this.#install(next.value, next.identity, record, expiresAt, now);
+  }
+
+  /**
+   * Whether a destroy or revoke landed while this request ran (checked again, only with a revocation
+   * store): then the write is dropped, reported, and only the clearing cookie goes out.
+   */
+  async #revokedMeanwhile(identity: SealedIdentity, userId: string | null): Promise<boolean> {
+    const m = this._m;
+    if (!(await this.#sealed.revoked(identity, userId))) return false;
+    m.report(
+      new SessionError('SESSION_WRITE_DROPPED', 'A write to a session destroyed meanwhile was dropped.'),
+    );
+    this._base = null;
+    this._rebuildAfterCommit();
+    if (this._hadCookie) {
+      this._setCookie = serializeCookie(m.cookie, '', 0, this._secure);
+      this._headers = CACHE_HEADERS;
+    }
+    return true;
   }
 
   #idleExpiry(record: SessionRecord, now: number): number {
@@ -508,6 +570,7 @@ export class SealedRequestSession<Data extends SessionData> extends RequestSessi
       key: await m.keyOf(id),
       reissue: false,
       issuedAt: await this.#sealed.issueTime(record.userId, now),
+      longestEnd: null,
     };
   }
 
@@ -518,13 +581,24 @@ export class SealedRequestSession<Data extends SessionData> extends RequestSessi
     expiresAt: number,
     now: number,
   ): Promise<void> {
+    const sealed = await this.#sealed.seal(identity, record, expiresAt);
+    this.#install(sealed.value, sealed.identity, record, expiresAt, now);
+  }
+
+  /** Makes a sealed `value` this response's cookie, and its session the request's. */
+  #install(
+    value: string,
+    identity: SealedIdentity,
+    record: SessionRecord,
+    expiresAt: number,
+    now: number,
+  ): void {
     const m = this._m;
-    const value = await this.#sealed.seal({ ...identity, reissue: false }, record, expiresAt);
     this._setCookie = serializeCookie(m.cookie, value, m.maxAgeFor(record, now), this._secure);
     this._headers = CACHE_HEADERS;
     if (m.cookie.secure === true && !this._secure) m.warnSecureOverHttp();
     this._base = {
-      identity: { ...identity, reissue: false },
+      identity,
       record: cloneRecord(record),
       version: '',
       expiresAt,
