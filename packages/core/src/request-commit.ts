@@ -40,8 +40,15 @@ export abstract class CommittingSession extends RequestState {
       this._forceTouch = false;
       this._lifetimeSet = false;
       this._doomed = [];
+      this._destroyedSessions = [];
       this._destroyed = false;
       if (this._loading !== undefined) this._rebuildView();
+      // Only a refresh the store already made goes out: the cookie follows the expiry that moved.
+      const owed = this._touchOwed;
+      if (owed !== null && options.cookies !== false) {
+        this._touchOwed = null;
+        await this._setSessionCookie(owed.identity.id, owed.record, this._m.now());
+      }
       return this._result();
     }
     const cookies = options.cookies ?? true;
@@ -54,6 +61,7 @@ export abstract class CommittingSession extends RequestState {
       forceTouch: this._forceTouch,
       lifetime: this._lifetimeSet,
       doomed: this._doomed,
+      destroyedSessions: this._destroyedSessions,
       expired: this._expired,
       destroyed: this._destroyed,
     };
@@ -62,10 +70,23 @@ export abstract class CommittingSession extends RequestState {
     this._forceTouch = false;
     this._lifetimeSet = false;
     this._doomed = [];
+    this._destroyedSessions = [];
     this._expired = [];
     const hadBase = this._base;
     try {
       await this._save(taken, cookies);
+      // A destroy that leaves no session expires the cookie: the one the request carried, or one an
+      // earlier commit of this request set (a session it created or regenerated), in either mode.
+      if (
+        taken.destroyed &&
+        taken.ops.length === 0 &&
+        this._base === null &&
+        (this._hadCookie || this._setCookie !== null)
+      ) {
+        this._clearSessionCookie();
+      }
+      // The cookie of a load that moved the expiry went out with this commit (or the session is gone).
+      if (cookies) this._touchOwed = null;
       const created = hadBase === null && this._base !== null;
       await this._settleCsrfCookie(cookies, created || taken.regenerate);
     } catch (error) {
@@ -74,6 +95,7 @@ export abstract class CommittingSession extends RequestState {
       this._forceTouch ||= taken.forceTouch;
       this._lifetimeSet ||= taken.lifetime;
       this._doomed = [...taken.doomed, ...this._doomed];
+      this._destroyedSessions = [...taken.destroyedSessions, ...this._destroyedSessions];
       if (this._loading !== undefined) this._rebuildView();
       throw error;
     }
@@ -90,12 +112,9 @@ export abstract class CommittingSession extends RequestState {
     }
     // Destroy: delete, then expire the cookie unless a new session follows.
     if (taken.doomed.length > 0) {
-      const keys = await Promise.all(taken.doomed);
+      // The cookie's id and the ids of sessions this request held (often the same key).
+      const keys = new Set(await Promise.all(taken.doomed));
       for (const key of keys) if (key !== null) await m.deleteKey(key);
-      if (taken.destroyed && taken.ops.length === 0 && this._hadCookie) {
-        this._setCookie = serializeCookie(m.cookie, '', 0, this._secure);
-        this._headers = CACHE_HEADERS;
-      }
       // Unless destroy() ran again meanwhile, what follows is a new session ('unmodified' until written).
       if (this._doomed.length === 0) this._destroyed = false;
     }
@@ -188,10 +207,13 @@ export abstract class CommittingSession extends RequestState {
     );
     this._base = null;
     this._rebuildAfterCommit();
-    if (this._hadCookie) {
-      this._setCookie = serializeCookie(m.cookie, '', 0, this._secure);
-      this._headers = CACHE_HEADERS;
-    }
+    if (this._hadCookie) this._clearSessionCookie();
+  }
+
+  /** Expires the session cookie in the browser. */
+  protected _clearSessionCookie(): void {
+    this._setCookie = serializeCookie(this._m.cookie, '', 0, this._secure);
+    this._headers = CACHE_HEADERS;
   }
 
   protected _result(): CommitResult {

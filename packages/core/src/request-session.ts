@@ -127,6 +127,8 @@ export class RequestSession<Data extends SessionData>
         this._base = null;
         this._rebuildAfterCommit();
       }
+      // No refreshed cookie for it either: it would overwrite the one the other request set.
+      if (this._touchOwed?.identity.key === base.identity.key) this._touchOwed = null;
     }
     // No stored session yet: the change is created with the session at commit, insert-only.
     this._apply(op);
@@ -182,6 +184,13 @@ export class RequestSession<Data extends SessionData>
     this._destroyed = true;
     this._regenerate = false;
     this._doomed.push(this._resolveIdentity().then((identity) => identity?.key ?? null));
+    // The session this request holds may not be the cookie's: an earlier commit created it (a visitor
+    // without a cookie) or regenerated it to a new id. It ends too.
+    const held = this._base;
+    if (held !== null) {
+      this._doomed.push(Promise.resolve(held.identity.key));
+      this._destroyedSessions.push(held);
+    }
     this._ops = [];
     this._base = null;
     // Reads after destroy see an empty new session.

@@ -107,6 +107,15 @@ export interface TouchedSession extends StoredSession {
  * when the decoded record shows the new expiry is not the one core wants (it passes the absolute end, or
  * the session has its own idle timeout), core follows with a plain `touch` to that one: a second round
  * trip, only in the session's last idle window or for a session with a shorter lifetime of its own.
+ *
+ * Once such a read moved the expiry, the refreshed cookie is owed: the commit sends it, a 5xx commit
+ * included (it saves nothing else). Two cases remain where the store's expiry moved and the cookie did
+ * not: a commit without cookies (the head left after the load; core does not use getAndTouch when it is
+ * out already at load time), and an adapter that does not commit a failed request at all. The next read is
+ * then not due for a touch, so an active user's cookie can lapse up to one touch interval before the
+ * record does. And when the follow-up `touch` for a session whose own idle timeout is shorter fails twice,
+ * the request fails (503, reported) with the record keeping the manager's idle expiry until its next due
+ * read: a copy of its cookie could open it for up to the manager's idle timeout after that read.
  */
 export interface GetAndTouchStore {
   /**
