@@ -259,3 +259,38 @@ describe('a sealed value that authenticates but does not decode', () => {
     expect(r.errors.map((error) => error.code)).toEqual(['SESSION_CORRUPT_RECORD']);
   });
 });
+
+describe('destroy after an earlier commit of the same request sealed the session', () => {
+  it('a copy of the cookie the created session went out with opens nothing', async () => {
+    const r = rig();
+    const handle = r.manager.open({ cookie: null, secure: true });
+    handle.session.set('v', 'secret');
+    const created = await handle.commit({ status: 200 });
+    handle.session.destroy();
+    expect((await handle.commit({ status: 200 })).setCookie).toMatch(/Max-Age=0/);
+    expect(await readV(r.manager, cookiePair(created.setCookie))).toBeUndefined();
+  });
+
+  it('a copy of the regenerated session’s cookie opens nothing, nor does the old one', async () => {
+    const r = rig();
+    const { cookie, handle } = await regenerating(r, null);
+    const moved = await handle.commit({ status: 200 });
+    handle.session.destroy();
+    expect((await handle.commit({ status: 200 })).setCookie).toMatch(/Max-Age=0/);
+    expect(await readV(r.manager, cookiePair(moved.setCookie))).toBeUndefined();
+    expect(await readV(r.manager, cookie)).toBeUndefined();
+  });
+
+  it('a copy of the cookie re-sealed with a longer lifetime stays void as long as it could open', async () => {
+    const r = rig();
+    const { cookie } = await write(r.manager, null, (s) => s.set('v', 'secret'));
+    const handle = r.manager.open({ cookie, secure: true });
+    (handle.session as Lifetimed).setLifetime(REMEMBER_ME);
+    const longer = await handle.commit({ status: 200 });
+    handle.session.destroy();
+    await handle.commit({ status: 200 });
+    r.clock.now += 2 * DAY;
+    await r.memory.deleteExpired();
+    expect(await readV(r.manager, cookiePair(longer.setCookie))).toBeUndefined();
+  });
+});

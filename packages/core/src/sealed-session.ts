@@ -466,17 +466,27 @@ export class SealedRequestSession<Data extends SessionData> extends RequestSessi
     const now = m.now();
     if (taken.doomed.length > 0) {
       await Promise.all(taken.doomed);
-      const opened = await this.#openCookie();
-      // With a revocation store the destroyed id is void until no cookie of it could live any longer;
-      // without, a copy of the cookie lives on until it expires (capability `destroyHolds`).
-      if (opened !== null && sealed.revocation !== null) {
-        const record = toRecord(opened.envelope.r);
-        const until = record ? sealed.voidUntil(opened.identity, record) : now + m.absoluteMs;
-        await sealed.revokeSession(opened.identity.id, until);
-      }
-      if (taken.destroyed && taken.ops.length === 0 && this._hadCookie) {
-        this._setCookie = serializeCookie(m.cookie, '', 0, this._secure);
-        this._headers = CACHE_HEADERS;
+      // With a revocation store a destroyed id is void until no cookie of it could live any longer;
+      // without, a copy of the cookie lives on until it expires (capability `destroyHolds`). The ids: the
+      // cookie's, and those of the sessions this request held (created, regenerated to a new id or
+      // re-sealed with a longer lifetime by an earlier commit of the request, whose cookie went out with it).
+      // The commit expires the cookie.
+      if (sealed.revocation !== null) {
+        const ends = new Map<string, number>();
+        const opened = await this.#openCookie();
+        if (opened !== null) {
+          const record = toRecord(opened.envelope.r);
+          ends.set(
+            opened.identity.id,
+            record ? sealed.voidUntil(opened.identity, record) : now + m.absoluteMs,
+          );
+        }
+        for (const held of taken.destroyedSessions) {
+          const identity = held.identity as SealedIdentity;
+          const until = sealed.voidUntil(identity, held.record);
+          ends.set(identity.id, Math.max(ends.get(identity.id) ?? 0, until));
+        }
+        for (const [id, until] of ends) await sealed.revokeSession(id, until);
       }
       if (this._doomed.length === 0) this._destroyed = false;
     }
@@ -551,10 +561,7 @@ export class SealedRequestSession<Data extends SessionData> extends RequestSessi
     );
     this._base = null;
     this._rebuildAfterCommit();
-    if (this._hadCookie) {
-      this._setCookie = serializeCookie(m.cookie, '', 0, this._secure);
-      this._headers = CACHE_HEADERS;
-    }
+    if (this._hadCookie) this._clearSessionCookie();
     return true;
   }
 
