@@ -167,6 +167,31 @@ describe.each(versions)('session() on %s', (_name, KoaClass) => {
     expect((errors[0] as Error).message).toBe('boom');
   });
 
+  it('a thrown 5xx after a read that moved the stored expiry still carries the refreshed cookie', async () => {
+    let now = Date.UTC(2026, 11, 7, 9);
+    const clock = () => now;
+    const { url } = await start(
+      { store: memoryStore({ warn: false, now: clock }), now: clock, idleTimeout: 3600, touchInterval: 60 },
+      (app) =>
+        app.use(async (ctx) => {
+          if (ctx.path === '/set') {
+            ctx.session.set('name', 'ada');
+            ctx.body = 'ok';
+            return;
+          }
+          await ctx.session.get('name');
+          throw new Error('boom');
+        }),
+    );
+    const cookie = cookieOf(await fetch(`${url}/set`));
+    now += 120_000; // past the touch interval: this read moves the stored expiry (getAndTouch)
+    const failed = await fetch(`${url}/read`, { headers: { cookie } });
+    expect(failed.status).toBe(500);
+    const refreshed = failed.headers.getSetCookie();
+    expect(refreshed, 'the cookie the moved expiry owes').toHaveLength(1);
+    expect(refreshed[0]).toContain('Max-Age=3600');
+  });
+
   it('keeps the changes and the cookie of a request that ends with ctx.throw(4xx)', async () => {
     const { url } = await start({}, (app) => {
       app.use(async (ctx, next) => {

@@ -89,8 +89,9 @@ export function session<Data extends CoreSessionData = AppSessionData>(
       await next();
     } catch (error) {
       const status = thrownStatus(error);
-      // A failed handler: nothing is saved for a 5xx; a 4xx keeps its changes, and its cookie.
-      if (status < 500 && !handle.idle) attachHeaders(error, await handle.commit({ status }));
+      // A failed handler: a 4xx keeps its changes, and its cookie; a 5xx saves nothing, but still carries
+      // the cookie a read that moved the stored expiry owes (core's commit answers only that for a 5xx).
+      if (!handle.idle) attachHeaders(error, await handle.commit({ status }));
       throw error;
     }
     // Untouched: nothing to commit, no header work.
