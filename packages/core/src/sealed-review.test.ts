@@ -294,3 +294,33 @@ describe('destroy after an earlier commit of the same request sealed the session
     expect(await readV(r.manager, cookiePair(longer.setCookie))).toBeUndefined();
   });
 });
+
+describe('the per-user cut-off never moves back', () => {
+  it('a process whose clock is behind revoking after one ahead keeps the later time (compare-and-set store)', async () => {
+    const ahead = rig({ revocation: (memory) => memory });
+    const behindClock = { now: START };
+    const behind = createSessionManager({
+      store: sealedCookies({ revocation: ahead.memory }),
+      secret: SECRET,
+      now: () => behindClock.now,
+      onError: () => undefined,
+    });
+    ahead.clock.now = START + 5_000;
+    const { cookie } = await write(ahead.manager, null, (s) => {
+      s.set('v', 'secret');
+      s.setUser('alice');
+    });
+    ahead.clock.now = START + 10_000;
+    await ahead.manager.destroyUserSessions('alice');
+    expect(await readV(ahead.manager, cookie)).toBeUndefined();
+    // The other process, 10 s behind, signs alice out everywhere too: the session issued at +5 s stays void.
+    await behind.destroyUserSessions('alice');
+    expect(await readV(ahead.manager, cookie)).toBeUndefined();
+    // A sign-in after both still lives.
+    const { cookie: again } = await write(behind, null, (s) => {
+      s.set('v', 'again');
+      s.setUser('alice');
+    });
+    expect(await readV(ahead.manager, again)).toBe('again');
+  });
+});

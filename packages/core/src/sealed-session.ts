@@ -34,7 +34,13 @@ import {
 import { CookieSealer, refusePublishedSecrets } from './sealed.ts';
 import type { SessionData, SessionInfo, SessionManagerOptions } from './session.ts';
 import { MAX_COOKIE_CANDIDATES, VerifiedCookies } from './signed-cookie.ts';
-import type { AnySessionStore, SessionStore, StoreCapabilities } from './store.ts';
+import type {
+  AnySessionStore,
+  CompareAndSetStore,
+  SessionStore,
+  SessionWrite,
+  StoreCapabilities,
+} from './store.ts';
 
 const encoder = new TextEncoder();
 const SEALED_BRAND: unique symbol = Symbol.for('@cloakroom/session-core:sealedCookies') as never;
@@ -200,6 +206,27 @@ interface NotBefore {
   readonly keep: string | null;
 }
 
+/** Read-and-compare-and-set rounds of a revokeUser() before SESSION_CONFLICT (each lost only to another revoke). */
+const REVOKE_USER_ATTEMPTS = 8;
+
+function parseNotBefore(data: string): NotBefore | null {
+  try {
+    const value = JSON.parse(data) as NotBefore;
+    return typeof value.nb === 'number' ? value : null;
+  } catch {
+    return null;
+  }
+}
+
+/**
+ * The cut-off that voids what both `stored` and `mine` void: the later time. When it is the stored one,
+ * only a session both keep stays kept (else a sign-out everywhere landing meanwhile would be undone).
+ */
+function laterCutOff(stored: NotBefore | null, mine: NotBefore): NotBefore {
+  if (stored === null || stored.nb < mine.nb) return mine;
+  return { nb: stored.nb, keep: stored.keep === mine.keep ? mine.keep : null };
+}
+
 const REVOKED_SESSION = 'cloakroom/sealed-revoked-session/v1|';
 const REVOKED_USER = 'cloakroom/sealed-user-not-before/v1|';
 
@@ -209,11 +236,15 @@ export class SealedContext {
   readonly revocation: AnySessionStore | null;
   readonly #m: ManagerCore;
   readonly #opened: VerifiedCookies<Opened>;
+  /** The revocation store's compare-and-set, found once (null without one). */
+  readonly #compareAndSet: CompareAndSetStore['compareAndSet'] | null;
 
   constructor(core: ManagerCore, store: SealedCookies, secrets: readonly Uint8Array[], cacheSize: number) {
     refusePublishedSecrets(secrets);
     this.#m = core;
     this.revocation = store.revocation;
+    const cas = store.revocation?.compareAndSet;
+    this.#compareAndSet = typeof cas === 'function' ? cas.bind(store.revocation) : null;
     this.sealer = new CookieSealer({ secrets, cookieName: core.cookieName, crypto: core.crypto });
     this.#opened = new VerifiedCookies(cacheSize);
   }
@@ -290,13 +321,7 @@ export class SealedContext {
   async #notBefore(userId: string): Promise<NotBefore | null> {
     const key = await this.#keyOf(REVOKED_USER, userId);
     const stored = await this.#revocationCall('get', (s) => s.get(key));
-    if (stored === null) return null;
-    try {
-      const value = JSON.parse(stored.data) as NotBefore;
-      return typeof value.nb === 'number' ? value : null;
-    } catch {
-      return null;
-    }
+    return stored === null ? null : parseNotBefore(stored.data);
   }
 
   /** An issue time for a new id of `userId`: after any "not before" time, so a sign-in is never void. */
@@ -314,16 +339,48 @@ export class SealedContext {
   }
 
   /** Voids every session of `userId` issued until now, but `keepKey`'s. */
+  /**
+   * Voids every session of `userId` issued until now, but `keepKey`'s. The cut-off never moves back: on a
+   * revocation store with compare-and-set, a process whose clock is behind keeps a later time another
+   * process wrote (read, then written only if unchanged). Without compare-and-set the last write wins.
+   * @throws SessionError SESSION_CONFLICT when the entry kept changing under it
+   */
   async revokeUser(userId: string, keepKey: string | null): Promise<void> {
     const m = this.#m;
-    const now = m.now();
     const key = await this.#keyOf(REVOKED_USER, userId);
-    // Every session issued before now has ended by now + its absolute timeout (the manager's, or at most
-    // the longest lifetime a session may be given): the entry can go then.
-    const expiresAt = now + Math.max(m.absoluteMs, MAX_LIFETIME_SECONDS * 1000);
-    const data = JSON.stringify({ nb: now, keep: keepKey } satisfies NotBefore);
-    await this.#revocationCall('set', (s) =>
-      s.set(key, { data, expiresAt, absoluteExpiresAt: expiresAt, userId: null }),
+    const entry = (cut: NotBefore, expiresAt: number): SessionWrite => ({
+      data: JSON.stringify(cut),
+      expiresAt,
+      absoluteExpiresAt: expiresAt,
+      userId: null,
+    });
+    for (let attempt = 0; attempt < REVOKE_USER_ATTEMPTS; attempt++) {
+      const now = m.now();
+      // Every session issued before now has ended by now + its absolute timeout (the manager's, or at
+      // most the longest lifetime a session may be given): the entry can go then.
+      const expiresAt = now + Math.max(m.absoluteMs, MAX_LIFETIME_SECONDS * 1000);
+      const mine: NotBefore = { nb: now, keep: keepKey };
+      const cas = this.#compareAndSet;
+      if (cas === null) {
+        await this.#revocationCall('set', (s) => s.set(key, entry(mine, expiresAt)));
+        return;
+      }
+      const stored = await this.#revocationCall('get', (s) => s.get(key));
+      const written =
+        stored === null
+          ? await this.#revocationCall('create', (s) => s.create(key, entry(mine, expiresAt)))
+          : await this.#revocationCall('compareAndSet', () =>
+              cas(
+                key,
+                stored.version,
+                entry(laterCutOff(parseNotBefore(stored.data), mine), Math.max(expiresAt, stored.expiresAt)),
+              ),
+            );
+      if (written !== null) return;
+    }
+    throw new SessionError(
+      'SESSION_CONFLICT',
+      'Could not revoke the user’s sessions: the entry kept changing.',
     );
   }
 
