@@ -50,8 +50,9 @@ export interface SealedCookiesOptions {
   /**
    * Any Cloakroom store, kept small: a per-user "not before" time and an entry per destroyed or
    * regenerated session id until the latest absolute end any cookie of that id was sealed with, both
-   * checked on every read (one round trip, two keys). With it, `revokeOtherSessions()`, `manager.destroyUserSessions()`, a destroy and a regenerate
-   * hold against a replayed cookie. Without it they cannot, and the capabilities say so.
+   * checked on every read (one round trip, two keys). With it, `revokeOtherSessions()`,
+   * `manager.destroyUserSessions()`, a destroy and a regenerate hold against a replayed cookie. Without it
+   * they cannot, and the capabilities say so.
    * @default none
    */
   readonly revocation?: AnySessionStore;
@@ -206,7 +207,7 @@ interface NotBefore {
   readonly keep: string | null;
 }
 
-/** Read-and-compare-and-set rounds of a revokeUser() before SESSION_CONFLICT (each lost only to another revoke). */
+/** Read and compare-and-set rounds of revokeUser() before SESSION_CONFLICT (lost only to another revoke). */
 const REVOKE_USER_ATTEMPTS = 8;
 
 function parseNotBefore(data: string): NotBefore | null {
@@ -257,7 +258,8 @@ export class SealedContext {
     if (unsealed === null) return null;
     const envelope = parseEnvelope(unsealed.plaintext);
     const m = this.#m;
-    // It authenticated, so we sealed it: one that does not decode is a corrupt record, reported as with a store.
+    // It authenticated, so we sealed it: one that does not decode is a corrupt record, reported as in
+    // store mode.
     if (envelope === null) {
       m.report(corruptRecord());
       return null;
