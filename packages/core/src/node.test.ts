@@ -85,4 +85,41 @@ describe('holdResponse()', () => {
     expect(response.headers.get('content-type')).toBeNull();
     expect(failures).toEqual([expect.objectContaining({ code: 'SESSION_PAYLOAD_TOO_LARGE' })]);
   });
+
+  it('installs the same functions on every response (no per-request hidden class) and release() restores Node’s', async () => {
+    const h = setup();
+    const seen: Array<{ end: unknown; afterRelease: unknown; node: unknown }> = [];
+    const url = await serve((req, res) => {
+      const handle = h.manager.open({ cookie: req.headers.cookie, secure: true });
+      const held = holdResponse(res, handle, { onFailure: () => {}, onLateFailure: () => {} });
+      const end = res.end;
+      held.release();
+      seen.push({ end, afterRelease: res.end, node: Object.getPrototypeOf(res).end });
+      res.end('ok');
+    });
+    await (await fetch(url)).text();
+    await (await fetch(url)).text();
+    expect(seen[0]!.end, 'one shared wrapper for every response').toBe(seen[1]!.end);
+    expect(seen[0]!.end).not.toBe(seen[0]!.node);
+    expect(seen[0]!.afterRelease, 'Node’s own end once released').toBe(seen[0]!.node);
+  });
+
+  it('a response held twice commits both sessions, in the head, before a byte leaves', async () => {
+    const one = setup();
+    const two = setup({ cookie: { name: '__Host-second' } });
+    const url = await serve((req, res) => {
+      const first = one.manager.open({ cookie: req.headers.cookie, secure: true });
+      holdResponse(res, first, { onFailure: () => {}, onLateFailure: () => {} });
+      const second = two.manager.open({ cookie: req.headers.cookie, secure: true });
+      holdResponse(res, second, { onFailure: () => {}, onLateFailure: () => {} });
+      first.session.set('a', 1);
+      second.session.set('b', 2);
+      res.end('both');
+    });
+    const response = await fetch(url);
+    expect(await response.text()).toBe('both');
+    expect(one.memory.size).toBe(1);
+    expect(two.memory.size).toBe(1);
+    expect(response.headers.getSetCookie()).toHaveLength(2);
+  });
 });

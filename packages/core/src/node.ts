@@ -98,59 +98,194 @@ function inheritedGetter(target: object, name: string): (() => unknown) | undefi
   return undefined;
 }
 
-/**
- * Holds `res`'s head for `handle`'s commit (see the module comment). Call it once per response, before
- * the handler runs.
- * @example
- * const handle = manager.open({ cookie: req.headers.cookie, secure: false });
- * holdResponse(res, handle, { onFailure: (error) => next(error), onLateFailure: report });
- */
-export function holdResponse<Data extends SessionData>(
-  res: NodeResponse,
-  from: SessionHandle<Data> | HoldSource,
-  options: HoldOptions,
-): HeldResponse {
-  const source: HoldSource = 'session' in from ? handleSource(from) : from;
-  const commit = (status: number, cookies: boolean): Promise<CommitResult | null> =>
-    source.commit(status, cookies);
-  const target = res as unknown as Record<Method, (...args: unknown[]) => unknown>;
-  const original: Record<Method, (...args: unknown[]) => unknown> = {
-    writeHead: target.writeHead,
-    write: target.write,
-    end: target.end,
-    flushHeaders: target.flushHeaders,
-  };
-  const call = (method: Method, args: unknown[]): unknown => Reflect.apply(original[method], res, args);
-  let phase: 'open' | 'holding' | 'through' | 'failed' = 'open';
-  let queue: Call[] = [];
-  let done: Promise<void> = Promise.resolve();
+// The holder of a response sits on the response under this symbol. The wrappers and the `headersSent`
+// getter installed on a response are the same four module-level functions for every response, never
+// closures made per request: a fresh function per response gives every response its own hidden class
+// (the accessor above all), which costs the garbage collector and every inline cache in the framework
+// and in Node's HTTP code more than the whole untouched request.
+const HOLDER = Symbol('cloakroom.holder');
+type Held = NodeResponse & { [HOLDER]?: Holder };
+type Wrapper = (this: Held, ...args: unknown[]) => unknown;
 
-  // The real head, not the held one: after it, no Set-Cookie can be added.
-  const sent = inheritedGetter(res, 'headersSent');
-  const headSent = (): boolean => (sent ? sent.call(res) === true : res.headersSent);
-  if (options.guardHeadersSent !== false && sent) {
-    Object.defineProperty(res, 'headersSent', {
-      configurable: true,
-      enumerable: false,
-      get: () => phase === 'holding' || sent.call(res) === true,
-    });
+const WRAPPERS: Record<Method, Wrapper> = {
+  writeHead(...args) {
+    return holderOf(this).writeHead(args);
+  },
+  flushHeaders() {
+    return holderOf(this).flushHeaders();
+  },
+  write(...args) {
+    return holderOf(this).write(args);
+  },
+  end(...args) {
+    return holderOf(this).end(args);
+  },
+};
+const METHODS = Object.keys(WRAPPERS) as Method[];
+
+const HEADERS_SENT: PropertyDescriptor = {
+  configurable: true,
+  enumerable: false,
+  get(this: Held): boolean {
+    return holderOf(this).headersSentView();
+  },
+};
+
+function holderOf(res: Held): Holder {
+  const holder = res[HOLDER];
+  if (holder === undefined) throw new TypeError('A held response method was called on another object.');
+  return holder;
+}
+
+/** One held response: the state machine behind the shared wrappers (see the module comment). */
+class Holder implements HeldResponse {
+  readonly #res: Held;
+  readonly #source: HoldSource;
+  readonly #options: HoldOptions;
+  readonly #original: Record<Method, (...args: unknown[]) => unknown>;
+  readonly #sent: (() => unknown) | undefined;
+  /** A holder installed on the same response before this one (its wrappers are this one's originals). */
+  readonly #previous: Holder | undefined;
+  #phase: 'open' | 'holding' | 'through' | 'failed' = 'open';
+  #queue: Call[] = [];
+  #done: Promise<void> | undefined;
+
+  constructor(res: Held, source: HoldSource, options: HoldOptions) {
+    this.#res = res;
+    this.#source = source;
+    this.#options = options;
+    const target = res as unknown as Record<Method, (...args: unknown[]) => unknown>;
+    this.#original = {
+      writeHead: target.writeHead,
+      write: target.write,
+      end: target.end,
+      flushHeaders: target.flushHeaders,
+    };
+    this.#sent = inheritedGetter(res, 'headersSent');
+    this.#previous = res[HOLDER];
   }
 
-  const fail = (error: unknown): void => {
-    phase = 'failed';
-    queue = [];
-    if (!headSent()) {
-      for (const name of BODY_HEADERS) res.removeHeader(name);
-      options.onFailure(error);
-    } else {
-      options.onLateFailure(error);
-      res.destroy();
+  /** Installs the shared wrappers (and the `headersSent` view) on the response. */
+  install(): void {
+    const res = this.#res;
+    res[HOLDER] = this;
+    const target = res as unknown as Record<Method, Wrapper>;
+    for (const method of METHODS) target[method] = WRAPPERS[method];
+    if (this.#options.guardHeadersSent !== false && this.#sent) {
+      Object.defineProperty(res, 'headersSent', HEADERS_SENT);
     }
-  };
+  }
+
+  // ---- HeldResponse -------------------------------------------------------------------------
+
+  /** The real head, not the held one: after it, no Set-Cookie can be added. */
+  headSent(): boolean {
+    const sent = this.#sent;
+    return sent ? sent.call(this.#res) === true : this.#res.headersSent;
+  }
+
+  settled(): Promise<void> {
+    return this.#done ?? Promise.resolve();
+  }
+
+  release(): void {
+    const res = this.#res;
+    if (this.#phase === 'open') this.#phase = 'through';
+    if (res[HOLDER] !== this) return;
+    // A holder installed before this one takes the response back; its wrappers stay.
+    if (this.#previous !== undefined) {
+      res[HOLDER] = this.#previous;
+      return;
+    }
+    delete res[HOLDER];
+    const target = res as unknown as Record<Method, unknown>;
+    for (const method of METHODS) {
+      if (target[method] === WRAPPERS[method]) target[method] = this.#original[method];
+    }
+    if (this.#sent && Object.hasOwn(res, 'headersSent')) {
+      delete (res as { headersSent?: boolean }).headersSent;
+    }
+  }
+
+  /** What `res.headersSent` answers while held: true while the head is held, so no second response. */
+  headersSentView(): boolean {
+    return this.#phase === 'holding' || this.#sent!.call(this.#res) === true;
+  }
+
+  // ---- the wrapped methods --------------------------------------------------------------------
+
+  writeHead(args: unknown[]): unknown {
+    if (this.#passes()) return this.#call('writeHead', args);
+    this.#hold('writeHead', args, typeof args[0] === 'number' ? args[0] : this.#res.statusCode);
+    return this.#res;
+  }
+
+  flushHeaders(): unknown {
+    if (this.#passes()) return this.#call('flushHeaders', []);
+    this.#hold('flushHeaders', [], this.#res.statusCode);
+    return undefined;
+  }
+
+  write(args: unknown[]): unknown {
+    if (this.#passes()) return this.#call('write', args);
+    this.#hold('write', args, this.#res.statusCode);
+    return false;
+  }
+
+  end(args: unknown[]): unknown {
+    const res = this.#res;
+    if (
+      this.#phase === 'through' &&
+      this.headSent() &&
+      !res.writableEnded &&
+      this.#source.state !== 'unmodified'
+    ) {
+      this.#endLate(args);
+      return res;
+    }
+    if (this.#passes()) return this.#call('end', args);
+    this.#hold('end', args, res.statusCode);
+    return res;
+  }
+
+  // ---- internals ------------------------------------------------------------------------------
+
+  #call(method: Method, args: unknown[]): unknown {
+    const original = this.#original[method];
+    // Held twice: the first holder's wrappers are this one's originals; they would dispatch to this one.
+    const previous = this.#previous;
+    if (previous !== undefined && original === WRAPPERS[method]) {
+      return method === 'flushHeaders' ? previous.flushHeaders() : previous[method](args);
+    }
+    return Reflect.apply(original, this.#res, args);
+  }
+
+  #passes(): boolean {
+    if (this.#phase === 'open' && this.#source.idle) this.#phase = 'through';
+    return this.#phase === 'through' || this.#phase === 'failed';
+  }
+
+  #hold(method: Method, args: unknown[], status: number): void {
+    this.#queue.push({ method, args });
+    if (this.#phase === 'open') this.#done = this.#commitFirst(status);
+  }
+
+  #fail(error: unknown): void {
+    this.#phase = 'failed';
+    this.#queue = [];
+    if (!this.headSent()) {
+      for (const name of BODY_HEADERS) this.#res.removeHeader(name);
+      this.#options.onFailure(error);
+    } else {
+      this.#options.onLateFailure(error);
+      this.#res.destroy();
+    }
+  }
 
   // A held `writeHead(status, [message,] headers)`: its headers are set as Node would set them, then ours
   // on top (a handler's Cache-Control or Set-Cookie must not drop the session's), then the head goes out.
-  const writeHead = (args: unknown[], apply: () => void): void => {
+  #writeHeld(args: unknown[], apply: () => void): void {
+    const res = this.#res;
     const [status, second, third] = args;
     const headers = typeof second === 'string' ? third : second;
     if (Array.isArray(headers)) {
@@ -168,28 +303,29 @@ export function holdResponse<Data extends SessionData>(
       }
     }
     apply();
-    call('writeHead', typeof second === 'string' ? [status, second] : [status]);
-  };
+    this.#call('writeHead', typeof second === 'string' ? [status, second] : [status]);
+  }
 
-  const replay = (result: CommitResult | null): void => {
-    phase = 'through';
+  #replay(result: CommitResult | null): void {
+    const res = this.#res;
+    this.#phase = 'through';
     let applied = false;
     const apply = (): void => {
-      if (!applied && result !== null && !headSent()) applyToNodeResponse(res, result);
+      if (!applied && result !== null && !this.headSent()) applyToNodeResponse(res, result);
       applied = true;
     };
-    const calls = queue;
-    queue = [];
+    const calls = this.#queue;
+    this.#queue = [];
     let writable = true;
     let wroteHeld = false;
     for (const { method, args } of calls) {
       if (method === 'writeHead') {
         // A second head (flushHeaders' implicit one, say) once the first is out would throw.
-        if (!headSent()) writeHead(args, apply);
+        if (!this.headSent()) this.#writeHeld(args, apply);
         continue;
       }
       apply();
-      const value = call(method, args);
+      const value = this.#call(method, args);
       if (method === 'write') {
         wroteHeld = true;
         writable = value === true;
@@ -197,109 +333,91 @@ export function holdResponse<Data extends SessionData>(
     }
     // Held writes answered false (a pipe waits for 'drain'); release it unless Node still buffers.
     if (wroteHeld && writable) res.emit('drain');
-  };
+  }
 
-  const commitFirst = async (status: number): Promise<void> => {
-    phase = 'holding';
+  async #commitFirst(status: number): Promise<void> {
+    this.#phase = 'holding';
+    const source = this.#source;
     let result: CommitResult | null;
     try {
-      result = await commit(status, true);
+      result = await source.commit(status, true);
       // Changes made while the commit ran (the handler kept going) still fit in this head. Bounded: a
       // handler that keeps writing is saved again when the response ends.
       for (let round = 0; round < 3 && status < 500 && source.state === 'modified'; round++) {
-        result = await commit(status, true);
+        result = await source.commit(status, true);
       }
     } catch (error) {
-      fail(error);
+      this.#fail(error);
       return;
     }
     try {
-      replay(result);
+      this.#replay(result);
     } catch (error) {
       // The handler's own call failed on replay (an invalid header, say), as it would have thrown in the
       // handler without us: answered like a failed commit while the head can still be written.
-      fail(error);
+      this.#fail(error);
     }
-  };
-
-  const passes = (): boolean => {
-    if (phase === 'open' && source.idle) phase = 'through';
-    return phase === 'through' || phase === 'failed';
-  };
-
-  const hold = (method: Method, args: unknown[], status: number): void => {
-    queue.push({ method, args });
-    if (phase === 'open') done = commitFirst(status);
-  };
+  }
 
   // After the head left: a change made while streaming is saved before the response ends, without a cookie.
-  const endLate = (args: unknown[]): void => {
-    phase = 'holding';
-    done = commit(res.statusCode, false).then(
+  #endLate(args: unknown[]): void {
+    this.#phase = 'holding';
+    this.#done = this.#source.commit(this.#res.statusCode, false).then(
       () => {
-        phase = 'through';
-        call('end', args);
+        this.#phase = 'through';
+        this.#call('end', args);
       },
       (error: unknown) => {
-        phase = 'through';
-        options.onLateFailure(error);
-        if (error instanceof SessionError && error.status >= 500) res.destroy();
-        else call('end', args);
+        this.#phase = 'through';
+        this.#options.onLateFailure(error);
+        if (error instanceof SessionError && error.status >= 500) this.#res.destroy();
+        else this.#call('end', args);
       },
     );
-  };
+  }
+}
 
-  const wrappers: Record<Method, (...args: unknown[]) => unknown> = {
-    writeHead(...args) {
-      if (passes()) return call('writeHead', args);
-      hold('writeHead', args, typeof args[0] === 'number' ? args[0] : res.statusCode);
-      return res;
-    },
-    flushHeaders() {
-      if (passes()) return call('flushHeaders', []);
-      hold('flushHeaders', [], res.statusCode);
-      return undefined;
-    },
-    write(...args) {
-      if (passes()) return call('write', args);
-      hold('write', args, res.statusCode);
-      return false;
-    },
-    end(...args) {
-      if (phase === 'through' && headSent() && !res.writableEnded && source.state !== 'unmodified') {
-        endLate(args);
-        return res;
-      }
-      if (passes()) return call('end', args);
-      hold('end', args, res.statusCode);
-      return res;
-    },
-  };
-  Object.assign(res, wrappers);
+/**
+ * Holds `res`'s head for `handle`'s commit (see the module comment). Call it once per response, before
+ * the handler runs.
+ * @example
+ * const handle = manager.open({ cookie: req.headers.cookie, secure: false });
+ * holdResponse(res, handle, { onFailure: (error) => next(error), onLateFailure: report });
+ */
+export function holdResponse<Data extends SessionData>(
+  res: NodeResponse,
+  from: SessionHandle<Data> | HoldSource,
+  options: HoldOptions,
+): HeldResponse {
+  const source: HoldSource = 'session' in from ? handleSource(from) : from;
+  const holder = new Holder(res as Held, source, options);
+  holder.install();
+  return holder;
+}
 
-  return {
-    headSent,
-    settled: () => done,
-    release() {
-      for (const method of Object.keys(wrappers) as Method[]) {
-        if (target[method] === wrappers[method]) target[method] = original[method];
-      }
-      if (sent && Object.hasOwn(res, 'headersSent')) delete (res as { headersSent?: boolean }).headersSent;
-      if (phase === 'open') phase = 'through';
-    },
-  };
+/** A session handle as a {@link HoldSource}. */
+class HandleSource<Data extends SessionData> implements HoldSource {
+  readonly #handle: SessionHandle<Data>;
+
+  constructor(handle: SessionHandle<Data>) {
+    this.#handle = handle;
+  }
+
+  get idle(): boolean {
+    return this.#handle.idle;
+  }
+
+  get state(): SessionState {
+    return this.#handle.session.state;
+  }
+
+  commit(status: number, cookies: boolean): Promise<CommitResult | null> {
+    return this.#handle.commit({ status, cookies });
+  }
 }
 
 function handleSource<Data extends SessionData>(handle: SessionHandle<Data>): HoldSource {
-  return {
-    get idle() {
-      return handle.idle;
-    },
-    get state() {
-      return handle.session.state;
-    },
-    commit: (status, cookies) => handle.commit({ status, cookies }),
-  };
+  return new HandleSource(handle);
 }
 
 /**

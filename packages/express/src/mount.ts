@@ -6,11 +6,14 @@ import type { ServerResponse } from 'node:http';
 import { SessionError } from '@cloakroom/session-core';
 import { type HeldResponse, type HoldSource, holdResponse } from '@cloakroom/session-core/node';
 
-const installed = new WeakSet<ServerResponse>();
+// A mark on the response itself: a WeakSet entry per request costs the garbage collector an ephemeron.
+const MOUNTED = Symbol('cloakroom.session-express.mounted');
+type Marked = ServerResponse & { [MOUNTED]?: true };
 
 /** Marks `res` as having a session middleware; false (after calling `next` with the error) on a second one. */
 export function mountOnce(res: ServerResponse, next: (error?: unknown) => void): boolean {
-  if (installed.has(res)) {
+  const marked = res as Marked;
+  if (marked[MOUNTED] === true) {
     next(
       new SessionError(
         'SESSION_USAGE',
@@ -19,7 +22,7 @@ export function mountOnce(res: ServerResponse, next: (error?: unknown) => void):
     );
     return false;
   }
-  installed.add(res);
+  marked[MOUNTED] = true;
   return true;
 }
 
