@@ -90,12 +90,21 @@ const BODY_HEADERS = [
 type Method = 'writeHead' | 'write' | 'end' | 'flushHeaders';
 type Call = { readonly method: Method; readonly args: unknown[] };
 
-function inheritedGetter(target: object, name: string): (() => unknown) | undefined {
-  for (let proto = Object.getPrototypeOf(target); proto !== null; proto = Object.getPrototypeOf(proto)) {
-    const getter = Object.getOwnPropertyDescriptor(proto, name)?.get;
-    if (getter) return getter;
+// The `headersSent` getter of the last response class seen: one lookup per class, not per response.
+let lastClass: object | null = null;
+let lastGetter: (() => unknown) | undefined;
+
+function headersSentGetter(target: object): (() => unknown) | undefined {
+  const own = Object.getPrototypeOf(target) as object | null;
+  if (own !== null && own === lastClass) return lastGetter;
+  let getter: (() => unknown) | undefined;
+  for (let proto = own; proto !== null; proto = Object.getPrototypeOf(proto) as object | null) {
+    getter = Object.getOwnPropertyDescriptor(proto, 'headersSent')?.get;
+    if (getter) break;
   }
-  return undefined;
+  lastClass = own;
+  lastGetter = getter;
+  return getter;
 }
 
 // The holder of a response sits on the response under this symbol. The wrappers and the `headersSent`
@@ -161,7 +170,7 @@ class Holder implements HeldResponse {
       end: target.end,
       flushHeaders: target.flushHeaders,
     };
-    this.#sent = inheritedGetter(res, 'headersSent');
+    this.#sent = headersSentGetter(res);
     this.#previous = res[HOLDER];
   }
 
