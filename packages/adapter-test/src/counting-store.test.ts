@@ -25,6 +25,7 @@ describe('countingStore()', () => {
     expect((await inner.get('k1'))?.expiresAt).toBe(expiresAt + 1_000);
     expect((await store.listByUser!('u1')).map((row) => row.key)).toEqual(['k1']);
     const read = await store.getAndTouch!('k1', {
+      now: Date.now(),
       ifExpiresBy: expiresAt + 1_000,
       expiresAt: expiresAt + 2_000,
     });
