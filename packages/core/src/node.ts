@@ -39,6 +39,11 @@ export interface HoldSource {
   readonly state: SessionState;
   /** Commits (`cookies`: false once the head left); null when there was nothing to commit. */
   commit(status: number, cookies: boolean): Promise<CommitResult | null>;
+  /**
+   * The commit, synchronously, when it has no work (see `SessionHandle.commitNow`); `undefined` when it
+   * has: then the head is held for {@link HoldSource.commit}. Optional.
+   */
+  commitNow?(status: number): CommitResult | undefined;
 }
 
 /** Options of {@link holdResponse}. */
@@ -225,18 +230,24 @@ class Holder implements HeldResponse {
 
   writeHead(args: unknown[]): unknown {
     if (this.#passes()) return this.#call('writeHead', args);
-    this.#hold('writeHead', args, typeof args[0] === 'number' ? args[0] : this.#res.statusCode);
+    const status = typeof args[0] === 'number' ? args[0] : this.#res.statusCode;
+    const now = this.#commitNow(status);
+    if (now !== undefined) {
+      this.#writeHeld(args, () => this.#apply(now));
+      return this.#res;
+    }
+    this.#hold('writeHead', args, status);
     return this.#res;
   }
 
   flushHeaders(): unknown {
-    if (this.#passes()) return this.#call('flushHeaders', []);
+    if (this.#passes() || this.#appliedNow()) return this.#call('flushHeaders', []);
     this.#hold('flushHeaders', [], this.#res.statusCode);
     return undefined;
   }
 
   write(args: unknown[]): unknown {
-    if (this.#passes()) return this.#call('write', args);
+    if (this.#passes() || this.#appliedNow()) return this.#call('write', args);
     this.#hold('write', args, this.#res.statusCode);
     return false;
   }
@@ -252,7 +263,7 @@ class Holder implements HeldResponse {
       this.#endLate(args);
       return res;
     }
-    if (this.#passes()) return this.#call('end', args);
+    if (this.#passes() || this.#appliedNow()) return this.#call('end', args);
     this.#hold('end', args, res.statusCode);
     return res;
   }
@@ -267,6 +278,29 @@ class Holder implements HeldResponse {
       return method === 'flushHeaders' ? previous.flushHeaders() : previous[method](args);
     }
     return Reflect.apply(original, this.#res, args);
+  }
+
+  /**
+   * At the first call that writes the head: a commit with nothing to do answers synchronously, and the
+   * response goes on at once (no held head, no async hop). Its headers are applied here.
+   */
+  #commitNow(status: number): CommitResult | undefined {
+    if (this.#phase !== 'open' || this.#source.commitNow === undefined) return undefined;
+    const result = this.#source.commitNow(status);
+    if (result !== undefined) this.#phase = 'through';
+    return result;
+  }
+
+  #apply(result: CommitResult): void {
+    if (!this.headSent()) applyToNodeResponse(this.#res, result);
+  }
+
+  /** {@link Holder.#commitNow} with the result applied at once: whether the call can go straight on. */
+  #appliedNow(): boolean {
+    const result = this.#commitNow(this.#res.statusCode);
+    if (result === undefined) return false;
+    this.#apply(result);
+    return true;
   }
 
   #passes(): boolean {
@@ -422,6 +456,10 @@ class HandleSource<Data extends SessionData> implements HoldSource {
 
   commit(status: number, cookies: boolean): Promise<CommitResult | null> {
     return this.#handle.commit({ status, cookies });
+  }
+
+  commitNow(status: number): CommitResult | undefined {
+    return this.#handle.commitNow?.({ status });
   }
 }
 

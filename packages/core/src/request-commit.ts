@@ -32,6 +32,41 @@ export abstract class CommittingSession extends RequestState {
     return this._m.track(run);
   }
 
+  /**
+   * The commit, synchronously, when it has nothing to write and nothing to sign: the first commit of a
+   * loaded session with no change, no touch due, no cookie to re-issue or refresh and no CSRF cookie to
+   * settle (the common read). `undefined` when there is work: then `commit()`. What it answers is what
+   * `commit()` would have answered.
+   */
+  commitNow(options: CommitOptions = {}): CommitResult | undefined {
+    if (
+      this._committed ||
+      !this._loadSettled ||
+      (options.status !== undefined && options.status >= 500) ||
+      this._ops.length > 0 ||
+      this._regenerate ||
+      this._forceTouch ||
+      this._lifetimeSet ||
+      this._destroyed ||
+      this._doomed.length > 0 ||
+      this._destroyedSessions.length > 0 ||
+      this._expired.length > 0 ||
+      this._touchOwed !== null ||
+      this._csrfUsed ||
+      this._hadAnonymousCookie ||
+      this._anonymousIssued !== null
+    ) {
+      return undefined;
+    }
+    const loaded = this._base;
+    if (loaded !== null && (options.cookies ?? true)) {
+      if (loaded.identity.reissue || this._touchDue(loaded, this._m.now(), false)) return undefined;
+    }
+    this._committed = true;
+    if (this._headers.length === 0) this._headers = VARY_ONLY;
+    return this._result();
+  }
+
   protected async _commitOnce(options: CommitOptions): Promise<CommitResult> {
     if (options.status !== undefined && options.status >= 500) {
       // The handler failed half-way: nothing of this request is saved, and nothing stays pending.

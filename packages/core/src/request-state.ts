@@ -131,6 +131,11 @@ export abstract class RequestState {
   protected _csrfCookie: string | null = null;
   protected _headers: ReadonlyArray<readonly [string, string]> = [];
   protected _commitTail: Promise<unknown> = Promise.resolve();
+  /**
+   * Whether `_base` is known without awaiting: this class's load finished (or a commit or update set the
+   * base). A subclass with its own load (sealed cookies) never sets it, so it always commits the long way.
+   */
+  protected _loadSettled = false;
   protected _committed = false;
 
   constructor(
@@ -235,6 +240,7 @@ export abstract class RequestState {
     }
     if (!this._destroyed) this._base = loaded;
     this._rebuildView();
+    this._loadSettled = true;
     return this._base;
   }
 
@@ -372,6 +378,7 @@ export abstract class RequestState {
   protected _rebuildAfterCommit(): void {
     this._loading = Promise.resolve(this._base);
     this._rebuildView();
+    this._loadSettled = true;
   }
 
   protected _readonly(what: string): never {

@@ -257,5 +257,11 @@ export interface SessionHandle<Data extends SessionData = SessionData> {
    * changed since, and returns the latest cookie. Nothing is written for a 5xx status.
    * @throws SessionStoreError when the store fails (adapters answer 503)
    */
+  /**
+   * The commit, synchronously, when it has nothing to write and nothing to sign (a read whose touch is
+   * not due, the common case): what {@link SessionHandle.commit} would answer, with no async hop, so a
+   * response held for the commit can leave at once. `undefined` when there is work: call `commit()`.
+   */
+  commitNow?(options?: CommitOptions): CommitResult | undefined;
   commit(options?: CommitOptions): Promise<CommitResult>;
 }
