@@ -173,6 +173,25 @@ describe('memoryStore({ maxBytes })', () => {
     expect(await keysOf(store, 'u')).toEqual([]);
   });
 
+  it('rewrites a live record in place: a new version, its user index moved, its bytes recounted, the rest evicted', async () => {
+    const store = track(memoryStore({ warn: false, maxBytes: 1_000 }));
+    const expiresAt = Date.now() + HOUR;
+    const first = await store.set('a', write('x', expiresAt, 'u'));
+    await store.set('b', write('y', expiresAt));
+    const second = await store.compareAndSet('a', first, write('x2', expiresAt, 'v'));
+    expect(second).not.toBeNull();
+    expect(second).not.toBe(first);
+    expect(await store.compareAndSet('a', first, write('stale', expiresAt))).toBeNull();
+    expect(await keysOf(store, 'u')).toEqual([]);
+    expect(await keysOf(store, 'v')).toEqual(['a']);
+    expect(store.bytes).toBe(cost('a', 'x2', 'v') + cost('b', 'y'));
+    // Grown past the bound by an overwrite: the other record goes, never the one just written.
+    await store.set('a', write('z'.repeat(400), expiresAt, 'v'));
+    expect(store.size).toBe(1);
+    expect((await store.get('a'))?.data).toHaveLength(400);
+    expect(store.bytes).toBe(cost('a', 'z'.repeat(400), 'v'));
+  });
+
   it('has a finite default that stops a flood of large sessions', async () => {
     const store = track(memoryStore({ warn: false }));
     const large = 'x'.repeat(128 * 1024);

@@ -193,8 +193,8 @@ class InMemoryStore implements MemoryStore {
   }
 
   async set(key: string, write: SessionWrite): Promise<string> {
-    this.#remove(key);
-    return this.#insert(key, write);
+    const entry = this.#live(key);
+    return entry === undefined ? this.#insert(key, write) : this.#replace(key, entry, write);
   }
 
   async touch(key: string, expiresAt: number): Promise<boolean> {
@@ -224,8 +224,7 @@ class InMemoryStore implements MemoryStore {
   async compareAndSet(key: string, version: string, write: SessionWrite): Promise<string | null> {
     const entry = this.#live(key);
     if (entry === undefined || entry.version !== version) return null;
-    this.#remove(key);
-    return this.#insert(key, write);
+    return this.#replace(key, entry, write);
   }
 
   async listByUser(userId: string): Promise<StoredUserSession[]> {
@@ -278,7 +277,6 @@ class InMemoryStore implements MemoryStore {
     return entry;
   }
 
-  /** Marks a record as the most recently used (a Map keeps insertion order). */
   /**
    * Marks a record as just used. A record moved within the most recent quarter of the store stays where
    * it is: it is far from eviction either way, and a Map delete-and-set on every read (tombstones, then a
@@ -300,24 +298,62 @@ class InMemoryStore implements MemoryStore {
     this.#entries.set(key, entry);
     this.#bytes += bytes;
     if (this.#interval === undefined) this.#startTimer();
-    if (entry.userId !== null) {
-      let keys = this.#byUser.get(entry.userId);
-      if (keys === undefined) {
-        keys = new Set();
-        this.#byUser.set(entry.userId, keys);
-      }
-      keys.add(key);
-    }
+    this.#index(key, userId);
     // The new record is the most recent: with more than one record held, the oldest is another one.
+    this.#evictFor(key);
+    return version;
+  }
+
+  /**
+   * Rewrites a live record in place (a new version), as the most recently used: a remove and an insert
+   * of the same key is a Map delete-and-set, the costliest line of a cached write.
+   */
+  #replace(key: string, entry: Entry, write: SessionWrite): string {
+    const { data, expiresAt, userId } = write;
+    const bytes = 2 * (key.length + data.length + (userId?.length ?? 0)) + RECORD_OVERHEAD;
+    if (entry.userId !== userId) {
+      this.#unindex(key, entry.userId);
+      this.#index(key, userId);
+    }
+    this.#bytes += bytes - entry.bytes;
+    entry.data = data;
+    entry.expiresAt = expiresAt;
+    entry.userId = userId;
+    entry.bytes = bytes;
+    entry.version = String(++this.#counter);
+    this.#bump(key, entry);
+    this.#evictFor(key);
+    return entry.version;
+  }
+
+  #index(key: string, userId: string | null): void {
+    if (userId === null) return;
+    let keys = this.#byUser.get(userId);
+    if (keys === undefined) {
+      keys = new Set();
+      this.#byUser.set(userId, keys);
+    }
+    keys.add(key);
+  }
+
+  #unindex(key: string, userId: string | null): void {
+    if (userId === null) return;
+    const keys = this.#byUser.get(userId);
+    if (keys === undefined) return;
+    keys.delete(key);
+    if (keys.size === 0) this.#byUser.delete(userId);
+  }
+
+  /** Evicts the least recently used records while over a bound, never `kept` (the one just written). */
+  #evictFor(kept: string): void {
     while (
       this.#entries.size > 1 &&
       (this.#entries.size > this.#maxEntries || this.#bytes > this.#maxBytes)
     ) {
       const oldest = this.#entries.keys().next();
-      if (oldest.done) break;
+      if (oldest.done || oldest.value === kept) break;
       this.#remove(oldest.value);
     }
-    return version;
   }
 
   #remove(key: string): void {
@@ -325,11 +361,7 @@ class InMemoryStore implements MemoryStore {
     if (entry === undefined) return;
     this.#entries.delete(key);
     this.#bytes -= entry.bytes;
-    if (entry.userId === null) return;
-    const keys = this.#byUser.get(entry.userId);
-    if (keys === undefined) return;
-    keys.delete(key);
-    if (keys.size === 0) this.#byUser.delete(entry.userId);
+    this.#unindex(key, entry.userId);
   }
 
   /**
