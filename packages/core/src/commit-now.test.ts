@@ -1,13 +1,11 @@
 // handle.commitNow(): the commit of a request with nothing to write or sign answers synchronously, exactly
 // what commit() would have answered; anything with work answers undefined, so the caller commits the long
 // way. The Node holder uses it to let a read's response leave without an async hop.
-import { once } from 'node:events';
-import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
-import type { AddressInfo } from 'node:net';
-import { afterEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { holdResponse } from './node.ts';
 import { sealedCookies } from './sealed-session.ts';
 import { setup, write } from './test-harness.ts';
+import { useServers } from './test-http.ts';
 
 async function stored(h: ReturnType<typeof setup>): Promise<string> {
   const { cookie } = await write(h.manager, null, (session) => session.set('k', 'v'));
@@ -77,21 +75,7 @@ describe('handle.commitNow()', () => {
 });
 
 describe('holdResponse() with a commit that has nothing to do', () => {
-  const servers: Array<ReturnType<typeof createServer>> = [];
-  afterEach(async () => {
-    for (const server of servers.splice(0)) {
-      server.closeAllConnections();
-      await new Promise((resolve) => server.close(resolve));
-    }
-  });
-
-  async function serve(handler: (req: IncomingMessage, res: ServerResponse) => void): Promise<string> {
-    const server = createServer(handler);
-    servers.push(server);
-    server.listen(0, '127.0.0.1');
-    await once(server, 'listening');
-    return `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
-  }
+  const serve = useServers();
 
   it('lets a read’s head leave synchronously, with Vary: Cookie and the handler’s own headers', async () => {
     const h = setup();

@@ -1,26 +1,10 @@
 // Core's Node response holder over a real node:http server (the adapters' suites cover each framework).
-import { once } from 'node:events';
-import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
-import type { AddressInfo } from 'node:net';
-import { afterEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { holdResponse } from './node.ts';
 import { setup } from './test-harness.ts';
+import { useServers } from './test-http.ts';
 
-const servers: Array<ReturnType<typeof createServer>> = [];
-afterEach(async () => {
-  for (const server of servers.splice(0)) {
-    server.closeAllConnections();
-    await new Promise((resolve) => server.close(resolve));
-  }
-});
-
-async function serve(handler: (req: IncomingMessage, res: ServerResponse) => void): Promise<string> {
-  const server = createServer(handler);
-  servers.push(server);
-  server.listen(0, '127.0.0.1');
-  await once(server, 'listening');
-  return `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
-}
+const serve = useServers();
 
 describe('holdResponse()', () => {
   it('lets an untouched request through synchronously: no held head, no commit, no headers', async () => {
