@@ -2,9 +2,9 @@
 import {
   createCipheriv,
   createDecipheriv,
-  createHash,
   createHmac,
   createSecretKey,
+  hash,
   hkdfSync,
   type KeyObject,
   randomBytes,
@@ -33,7 +33,8 @@ export const nodeCryptoProvider: CryptoProvider = {
     return randomBytes(length).toString('base64url');
   },
   sha256(text) {
-    return createHash('sha256').update(text, 'utf8').digest('base64url');
+    // One-shot: no Hash object per call (Node 21.7+, within the package's engines).
+    return hash('sha256', text, 'base64url');
   },
   async deriveKey(secret, purpose) {
     const key = createSecretKey(Buffer.from(hkdfSync('sha256', secret, HKDF_SALT, purpose, 32)));
@@ -47,13 +48,16 @@ export const nodeCryptoProvider: CryptoProvider = {
   },
   verify(key, message, signature) {
     if (signature.length !== 43) return false;
-    const expected = createHmac('sha256', (key as NodeKey).key)
-      .update(message, 'utf8')
-      .digest();
-    const given = Buffer.from(signature, 'base64url');
-    // Buffer.from ignores invalid characters: require the canonical spelling too.
-    if (given.length !== 32 || given.toString('base64url') !== signature) return false;
-    return timingSafeEqual(expected, given);
+    // Compared as the canonical base64url text, in constant time: a non-canonical spelling of the right
+    // bytes never matches, and nothing is decoded.
+    const expected = Buffer.from(
+      createHmac('sha256', (key as NodeKey).key)
+        .update(message, 'utf8')
+        .digest('base64url'),
+      'latin1',
+    );
+    const given = Buffer.from(signature, 'utf8');
+    return given.length === expected.length && timingSafeEqual(expected, given);
   },
   sealBytes(secret, purpose, plaintext, aad) {
     const salt = randomBytes(SEAL_SALT_BYTES);
