@@ -63,6 +63,11 @@ export class RequestSlot {
     return this.#handle === undefined ? 'unmodified' : this.#handle.session.state;
   }
 
+  /** The commit, synchronously, when it has nothing to write or sign (see `SessionHandle.commitNow`). */
+  commitNow(status: number): CommitResult | undefined {
+    return this.#handle?.commitNow?.({ status });
+  }
+
   /** Commits the handle; resolves null when the session was never used. */
   async commit(status: number | undefined, cookies = true): Promise<CommitResult | null> {
     if (this.#handle === undefined) return null;
@@ -70,7 +75,19 @@ export class RequestSlot {
   }
 }
 
-const slots = new WeakMap<object, RequestSlot>();
+// A request's slot sits on the request under this symbol, and `request.session` is one shared getter
+// that reads it: a closure or a WeakMap entry per request gave every request its own hidden class (or an
+// ephemeron for the collector), which cost an untouched Nest request more than the rest of the module.
+const SLOT = Symbol('cloakroom.nest.slot');
+type Slotted = { [SLOT]?: RequestSlot };
+
+const SESSION_PROPERTY: PropertyDescriptor = {
+  configurable: true,
+  enumerable: false,
+  get(this: Slotted): Session<SessionData> | undefined {
+    return this[SLOT]?.session;
+  },
+};
 
 /**
  * Makes `request.session` the slot's session (opened on first use), so `@Session()` from
@@ -80,11 +97,8 @@ const slots = new WeakMap<object, RequestSlot>();
  */
 export function exposeSession(request: object, slot: RequestSlot): void {
   if ('session' in request) return;
-  Object.defineProperty(request, 'session', {
-    configurable: true,
-    enumerable: false,
-    get: () => slot.session,
-  });
+  (request as Slotted)[SLOT] = slot;
+  Object.defineProperty(request, 'session', SESSION_PROPERTY);
 }
 
 /** The request's current slot, across every async step of its handling. */
@@ -92,14 +106,14 @@ export const requestStorage: AsyncLocalStorage<RequestSlot> = new AsyncLocalStor
 
 /** Binds a slot to the Node request (Express' `req`, Fastify's `request.raw`). */
 export function attachSlot(request: IncomingMessage, slot: RequestSlot): void {
-  slots.set(request, slot);
+  (request as Slotted)[SLOT] = slot;
 }
 
 /** The slot of a request as Express (`req`), Fastify (`request`, or `request.raw`) or Node gives it. */
 export function slotOf(request: unknown): RequestSlot | undefined {
   if (request === null || typeof request !== 'object') return undefined;
-  const direct = slots.get(request);
+  const direct = (request as Slotted)[SLOT];
   if (direct !== undefined) return direct;
   const raw = (request as { raw?: unknown }).raw;
-  return raw !== null && typeof raw === 'object' ? slots.get(raw) : undefined;
+  return raw !== null && typeof raw === 'object' ? (raw as Slotted)[SLOT] : undefined;
 }

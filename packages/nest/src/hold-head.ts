@@ -1,5 +1,6 @@
 import type { ServerResponse } from 'node:http';
-import { holdResponse } from '@cloakroom/session-core/node';
+import type { CommitResult, SessionState } from '@cloakroom/session-core';
+import { type HoldSource, holdResponse } from '@cloakroom/session-core/node';
 import type { RequestSlot } from './context.ts';
 import { logFailure, reportLate, toHttpException } from './errors.ts';
 
@@ -28,26 +29,42 @@ export function answerOnRaw(response: ServerResponse): CommitFailure {
  * through. A failed commit drops the held response and is handed to `failure` as the Nest exception.
  */
 export function holdHead(response: ServerResponse, slot: RequestSlot, failure: CommitFailure): void {
-  const handled = (): boolean => !slot.opened || slot.committedByHook;
-  holdResponse(
-    response,
-    {
-      get idle() {
-        return handled() || slot.idle;
-      },
-      get state() {
-        return handled() ? 'unmodified' : slot.state;
-      },
-      commit: (status, cookies) => slot.commit(status, cookies),
+  holdResponse(response, new SlotSource(slot), {
+    onFailure: (error) => {
+      logFailure(error);
+      failure(toHttpException(error));
     },
-    {
-      onFailure: (error) => {
-        logFailure(error);
-        failure(toHttpException(error));
-      },
-      onLateFailure: reportLate,
-      // Nest's exception layer reads headersSent to decide whether it may still answer.
-      guardHeadersSent: false,
-    },
-  );
+    onLateFailure: reportLate,
+    // Nest's exception layer reads headersSent to decide whether it may still answer.
+    guardHeadersSent: false,
+  });
+}
+
+/** The slot as the holder sees it: nothing to hold until it is opened, or once a hook committed it. */
+class SlotSource implements HoldSource {
+  readonly #slot: RequestSlot;
+
+  constructor(slot: RequestSlot) {
+    this.#slot = slot;
+  }
+
+  #handled(): boolean {
+    return !this.#slot.opened || this.#slot.committedByHook;
+  }
+
+  get idle(): boolean {
+    return this.#handled() || this.#slot.idle;
+  }
+
+  get state(): SessionState {
+    return this.#handled() ? 'unmodified' : this.#slot.state;
+  }
+
+  commit(status: number, cookies: boolean): Promise<CommitResult | null> {
+    return this.#slot.commit(status, cookies);
+  }
+
+  commitNow(status: number): CommitResult | undefined {
+    return this.#slot.commitNow(status);
+  }
 }
