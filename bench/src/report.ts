@@ -1,4 +1,6 @@
 /** Renders results as the Markdown report and the SVG ratio chart. */
+
+import { reasonFor } from './reasons.ts';
 import type { Results } from './results.ts';
 import { GROUPS, ROUTES, VARIANTS } from './variants.ts';
 
@@ -59,8 +61,8 @@ export function markdown(results: Results): string {
 
   out.push('## Verdicts (cold rotation)', '');
   out.push(
-    'A missed target needs its reason, with the profile that shows it (`node bench/src/profile.ts`, see bench/README.md). ' +
-      'Reasons marked TODO are placeholders for the lead to fill.',
+    'A missed target needs its reason, with the profile that shows it (`node bench/src/profile.ts`, see bench/README.md › Profiles); ' +
+      'the reasons are kept in `src/reasons.ts`.',
     '',
   );
   const issues: Record<number, string> = {
@@ -77,7 +79,7 @@ export function markdown(results: Results): string {
     for (const t of results.targets.filter((t) => (t.issue ?? 15) === issue)) {
       const verdict =
         t.met === null ? 'not measured' : t.met ? 'met' : t.stretch ? 'missed (stretch)' : '**missed**';
-      const reason = t.met === false ? '_TODO(lead): reason, from the profile_' : '';
+      const reason = t.met === false ? (reasonFor(t.name) ?? '_TODO(lead): reason, from the profile_') : '';
       out.push(`| ${t.name} | ${t.required} | ${t.measured} | ${t.spread ?? ''} | ${verdict} | ${reason} |`);
     }
     out.push('');
