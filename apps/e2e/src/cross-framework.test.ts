@@ -85,8 +85,16 @@ for (const store of ['sqlite', 'redis'] as const) {
     }, 60_000);
 
     it('signed in on one is signed in on all; count and cart move on each; sign-out on one ends it everywhere', async () => {
-      const pages = await Promise.all(running.map((app) => open(context!, app.baseUrl)));
-      const [first] = pages as [Page];
+      // The first page first: a visitor without a cookie gets a CSRF token in a signed cookie, and the
+      // demos share the host's cookies (ports do not separate them). Six first visits in parallel would
+      // each issue a token and the last Set-Cookie would win, leaving the others' forms with a token
+      // that no longer matches (403), as two tabs opened at once on a first visit would. Once the
+      // browser has the cookie, every demo reuses its token.
+      const first = await open(context!, running[0]!.baseUrl);
+      const pages = [
+        first,
+        ...(await Promise.all(running.slice(1).map((app) => open(context!, app.baseUrl)))),
+      ];
       await first.getByPlaceholder('username').fill('bob');
       await first.getByPlaceholder('password').fill('bob-secret');
       await first.getByTestId('login').click();
