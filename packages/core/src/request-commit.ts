@@ -43,14 +43,7 @@ export abstract class CommittingSession extends RequestState {
       this._committed ||
       !this._loadSettled ||
       (options.status !== undefined && options.status >= 500) ||
-      this._ops.length > 0 ||
-      this._regenerate ||
-      this._forceTouch ||
-      this._lifetimeSet ||
-      this._destroyed ||
-      this._doomed.length > 0 ||
-      this._destroyedSessions.length > 0 ||
-      this._expired.length > 0 ||
+      this._hasPending() ||
       this._touchOwed !== null ||
       this._csrfUsed ||
       this._hadAnonymousCookie ||
@@ -67,30 +60,23 @@ export abstract class CommittingSession extends RequestState {
     return this._result();
   }
 
-  protected async _commitOnce(options: CommitOptions): Promise<CommitResult> {
-    if (options.status !== undefined && options.status >= 500) {
-      // The handler failed half-way: nothing of this request is saved, and nothing stays pending.
-      this._ops = [];
-      this._regenerate = false;
-      this._forceTouch = false;
-      this._lifetimeSet = false;
-      this._doomed = [];
-      this._destroyedSessions = [];
-      this._destroyed = false;
-      if (this._loading !== undefined) this._rebuildView();
-      // Only a refresh the store already made goes out: the cookie follows the expiry that moved.
-      const owed = this._touchOwed;
-      if (owed !== null && options.cookies !== false) {
-        this._touchOwed = null;
-        await this._setSessionCookie(owed.identity.id, owed.record, this._m.now());
-      }
-      return this._result();
-    }
-    const cookies = options.cookies ?? true;
-    if (!cookies && this._destroyed) this._readonly('destroy()');
-    // Take what this commit saves. Changes made while it runs stay pending for the next commit; if it
-    // fails, what it took is put back in front of them.
-    const taken = {
+  /** Whether changes or deletes wait for a commit. */
+  protected _hasPending(): boolean {
+    return (
+      this._ops.length > 0 ||
+      this._regenerate ||
+      this._forceTouch ||
+      this._lifetimeSet ||
+      this._destroyed ||
+      this._doomed.length > 0 ||
+      this._destroyedSessions.length > 0 ||
+      this._expired.length > 0
+    );
+  }
+
+  /** What a commit saves, taken: the pending changes are left empty (`destroyed` stays for `_save`). */
+  protected _takePending(): Taken {
+    const taken: Taken = {
       ops: this._ops,
       regenerate: this._regenerate,
       forceTouch: this._forceTouch,
@@ -107,6 +93,29 @@ export abstract class CommittingSession extends RequestState {
     this._doomed = [];
     this._destroyedSessions = [];
     this._expired = [];
+    return taken;
+  }
+
+  protected async _commitOnce(options: CommitOptions): Promise<CommitResult> {
+    if (options.status !== undefined && options.status >= 500) {
+      // The handler failed half-way: nothing of this request is saved, and nothing stays pending (expired
+      // records found on load are still removed by a later commit).
+      this._expired = [...this._takePending().expired];
+      this._destroyed = false;
+      if (this._loading !== undefined) this._rebuildView();
+      // Only a refresh the store already made goes out: the cookie follows the expiry that moved.
+      const owed = this._touchOwed;
+      if (owed !== null && options.cookies !== false) {
+        this._touchOwed = null;
+        await this._setSessionCookie(owed.identity.id, owed.record, this._m.now());
+      }
+      return this._result();
+    }
+    const cookies = options.cookies ?? true;
+    if (!cookies && this._destroyed) this._readonly('destroy()');
+    // Take what this commit saves. Changes made while it runs stay pending for the next commit; if it
+    // fails, what it took is put back in front of them.
+    const taken = this._takePending();
     const hadBase = this._base;
     try {
       await this._save(taken, cookies);
