@@ -17,7 +17,8 @@ import type {
 export interface MemoryStoreOptions {
   /**
    * Most records held at once. Past it, the least recently used record is evicted (its user is
-   * signed out), so a flood of new sessions can never grow the process without bound.
+   * signed out), so a flood of new sessions can never grow the process without bound. Recency is kept
+   * to within the most recent quarter: a record used again while already in it keeps its place.
    * @default 10_000
    */
   readonly maxEntries?: number;
